@@ -1,0 +1,5 @@
+"""``python -m publisher``: the command line."""
+
+from .cli import run
+
+run()

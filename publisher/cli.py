@@ -1,0 +1,309 @@
+"""The ``publisher`` command line: parse, check, build, and list what is installed.
+
+Exit status: 0 on success, 1 when an input had errors (the good reports are
+still processed) or ``--strict`` saw warnings, 2 on a usage error.  Input
+problems are printed as ``FILE:LINE:COL: severity: message``; a traceback
+is only shown with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import __version__, registry
+from .audiences import Audience, AudienceCatalog, AudienceError
+from .diagnostics import Diagnostics, InputError
+from .model import Digest
+from .sinks.folder import FolderSink, UnsafePathError
+from .writers.base import RenderContext
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A wrong command line (unknown format, audience …)."""
+
+
+class Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, label: str, stream: TextIO | None = None) -> None:
+        self.total, self.label, self.done = total, label, 0
+        self.stream = stream or sys.stderr
+        self.enabled = total > 1 and self.stream.isatty()
+
+    def step(self, what: str = "") -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        width = 24
+        filled = width * self.done // self.total
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {what[:40]:<40}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.flush()
+
+
+@dataclass
+class Session:
+    """State shared by the commands: diagnostics and how to print them."""
+
+    args: argparse.Namespace
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    failed_files: int = 0
+
+    def read(self, paths: Sequence[str]) -> list[Digest]:
+        """Read every file; a file that cannot be read is reported and skipped."""
+        digests: list[Digest] = []
+        for path in paths:
+            try:
+                reader = registry.reader_for(path, getattr(self.args, "reader", None))
+                digests.append(reader.read(path, self.args.encoding, self.diagnostics))
+            except InputError as exc:
+                self.diagnostics.items.append(exc.diagnostic)
+                self.failed_files += 1
+            except registry.PluginError as exc:
+                raise UsageError(str(exc)) from None
+        return digests
+
+    def report(self, stream: TextIO = sys.stderr) -> None:
+        for d in self.diagnostics:
+            print(d, file=stream)
+
+    def status(self) -> int:
+        if self.diagnostics.errors or self.failed_files:
+            return EXIT_INPUT
+        if self.args.strict and self.diagnostics.warnings:
+            return EXIT_INPUT
+        return EXIT_OK
+
+
+def build_time() -> datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=UTC)
+        except (ValueError, OverflowError):
+            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time") from None
+    return datetime.now(UTC)
+
+
+# --- commands ----------------------------------------------------------------
+
+
+def cmd_parse(session: Session, out: TextIO) -> int:
+    args = session.args
+    digests = session.read(args.files)
+    if args.to == "json":
+        docs = [d.to_json() for d in digests]
+        payload: Any = docs[0] if len(docs) == 1 else docs
+        out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        from .writers.digest import digest_text
+
+        for d in digests:
+            out.write(digest_text(d))
+    session.report()
+    return session.status()
+
+
+def cmd_check(session: Session, out: TextIO) -> int:
+    digests = session.read(session.args.files)
+    session.report(out)
+    reports = sum(len(d.reports) for d in digests)
+    skipped = sum(len(d.skipped) for d in digests)
+    errors, warnings = len(session.diagnostics.errors), len(session.diagnostics.warnings)
+    files = len(session.args.files)
+    print(
+        f"{files} file{'s' * (files != 1)}: {reports} report{'s' * (reports != 1)} read, "
+        f"{skipped} skipped; {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
+        file=out,
+    )
+    return session.status()
+
+
+def _formats(audience: Audience, requested: str | None) -> list[str]:
+    formats = [f.strip() for f in requested.split(",") if f.strip()] if requested else audience.formats
+    known = registry.names("writers")
+    for fmt in formats:
+        if fmt not in known:
+            raise UsageError(f"unknown format {fmt!r} (known: {', '.join(known)})")
+    if not formats:
+        raise UsageError(f"audience {audience.name!r} names no formats; give --format")
+    return formats
+
+
+def apply_transforms(digest: Digest, audience: Audience, ctx: RenderContext) -> Digest:
+    """Run the audience's transforms over a digest, in profile order."""
+    for name in audience.profile.get("transforms", []):
+        try:
+            transform = registry.load("transforms", name)
+        except registry.PluginError as exc:
+            raise UsageError(str(exc)) from None
+        digest = transform(digest, ctx)
+    return digest
+
+
+def cmd_build(session: Session, out: TextIO) -> int:
+    args = session.args
+    catalog = AudienceCatalog(args.templates or ())
+    audience = catalog.load(args.audience)
+    if audience.abstract:
+        raise UsageError(f"audience {audience.name!r} is abstract (only a base for others)")
+    formats = _formats(audience, args.format)
+    ctx = RenderContext(audience, session.diagnostics, build_time(), {"strict": args.strict})
+    digests = session.read(args.files)
+    digests = [apply_transforms(d, audience, ctx) for d in digests]
+    sink = FolderSink(Path(args.out) / audience.name)
+    written = []
+    progress = Progress(len(digests) * len(formats), "building")
+    for fmt in formats:
+        writer = registry.create("writers", fmt)
+        jobs: list[tuple[str, Any, Any]] = [(d.source, writer.write, d) for d in digests]
+        jobs.append(("", writer.write_collection, digests))
+        for source, produce, subject in jobs:
+            try:
+                written.extend(sink.write(list(produce(subject, ctx))))
+            except UnsafePathError as exc:
+                session.diagnostics.error(str(exc), source or fmt)
+            except AudienceError:
+                raise
+            except Exception as exc:  # one digest a writer fails on must not stop the others
+                if args.debug or os.environ.get("PUBLISHER_DEBUG"):
+                    raise
+                session.diagnostics.error(f"{fmt} writer failed: {type(exc).__name__}: {exc}", source or fmt)
+            if source:
+                progress.step(f"{fmt} {Path(source).name}")
+    progress.close()
+    session.report()
+    changed = sum(1 for w in written if w.status == "written")
+    if not args.quiet:
+        for w in written:
+            if w.status == "written" or args.verbose:
+                print(f"{w.status:>9}  {w.path}", file=out)
+        reports = sum(len(d.reports) for d in digests)
+        print(
+            f"{reports} reports from {len(digests)} digest{'s' * (len(digests) != 1)} → "
+            f"{len(written)} file{'s' * (len(written) != 1)} in {sink.root} "
+            f"({changed} written, {len(written) - changed} unchanged)",
+            file=out,
+        )
+    return session.status()
+
+
+def cmd_audiences(session: Session, out: TextIO) -> int:
+    catalog = AudienceCatalog(session.args.templates or ())
+    for name in catalog.names():
+        audience = catalog.load(name)
+        if audience.abstract:
+            continue
+        base = f" (extends {audience.chain[1]})" if len(audience.chain) > 1 and audience.chain[1] != "base" else ""
+        print(f"{name:<12} {audience.description}{base}", file=out)
+        print(f"{'':<12} formats: {', '.join(audience.formats)}; from {audience.profile_path}", file=out)
+    return EXIT_OK
+
+
+def cmd_formats(session: Session, out: TextIO) -> int:
+    for name in registry.names("writers"):
+        try:
+            writer = registry.create("writers", name)
+        except registry.PluginError as exc:
+            print(f"{name:<8} (unavailable: {exc})", file=out)
+            continue
+        unit = "one file per report" if writer.unit == "report" else "one file per digest"
+        print(f"{name:<8} {writer.extension:<6} {writer.description} ({unit})", file=out)
+    return EXIT_OK
+
+
+# --- argument parsing ----------------------------------------------------------
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--encoding", help="input encoding (default: UTF-8 with or without BOM, else GB18030)")
+    p.add_argument("--from", dest="reader", metavar="READER", help="input reader (default: by file extension)")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit status 1)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="publisher",
+        description="Turn research-report digests into briefings, workbooks, wiki pages and bilingual HTML.",
+    )
+    parser.add_argument("--version", action="version", version=f"publisher {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("parse", help="read inputs and print the model as JSON (or as digest text)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--to", choices=("json", "digest"), default="json", help="output form (default: json)")
+    _common(p)
+    p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("check", help="report warnings and errors with their positions")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    _common(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("build", help="render inputs for an audience into the output folder")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("-a", "--audience", default="analyst", help="audience profile (default: analyst)")
+    p.add_argument("-f", "--format", help="comma-separated formats (default: the audience's)")
+    p.add_argument("-o", "--out", default="build", help="output folder (default: build)")
+    p.add_argument("-t", "--templates", action="append", metavar="DIR", help="templates folder searched first")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    p.add_argument("-v", "--verbose", action="store_true", help="also list unchanged files")
+    _common(p)
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("audiences", help="list audiences with their formats")
+    p.add_argument("-t", "--templates", action="append", metavar="DIR", help="templates folder searched first")
+    p.set_defaults(func=cmd_audiences)
+
+    p = sub.add_parser("formats", help="list output formats (installed writers)")
+    p.set_defaults(func=cmd_formats)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "strict"):
+        args.strict = False
+    session = Session(args)
+    try:
+        return int(args.func(session, sys.stdout))
+    except (UsageError, AudienceError, registry.PluginError) as exc:
+        session.report()
+        print(f"publisher: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except InputError as exc:
+        print(exc.diagnostic, file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("publisher: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        if args.debug or os.environ.get("PUBLISHER_DEBUG"):
+            raise
+        print(f"publisher: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 70
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

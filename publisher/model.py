@@ -1,0 +1,478 @@
+"""The canonical report model: Digest → Report → Section → Block → Citation.
+
+Every reader produces this model and every writer consumes only it.  It is
+plain data (dataclasses) that serialises to JSON and back without loss
+(``to_json``/``from_json``), validated by the versioned JSON Schema shipped
+as ``publisher/schema/model-v1.json``.
+
+Each node keeps its source position (line and column, 1-based, columns in
+code points; the file name is stored once on the :class:`Digest`).  A few
+fields exist only so that the digest writer can reproduce the input byte
+for byte (``sep`` fields, ``before``, ``preamble`` …); other writers ignore
+them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+SCHEMA_VERSION = 1
+SCHEMA_ID = "https://publisher.dev/schema/model-v1.json"
+
+ROLE_SUMMARY = "summary"
+ROLE_RATING = "rating"
+ROLE_RISK = "risk"
+ROLE_BODY = "body"
+ROLES = (ROLE_SUMMARY, ROLE_RATING, ROLE_RISK, ROLE_BODY)
+
+BULLET = "bullet"
+PARAGRAPH = "paragraph"
+RAW = "raw"
+BLOCK_KINDS = (BULLET, PARAGRAPH, RAW)
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M"
+
+
+@dataclass(slots=True)
+class Pos:
+    """A position in the input: 1-based line and column (code points)."""
+
+    line: int = 0
+    column: int = 0
+
+    def to_json(self) -> list[int]:
+        return [self.line, self.column]
+
+    @classmethod
+    def from_json(cls, data: list[int] | None) -> Pos:
+        return cls(*data) if data else cls()
+
+
+@dataclass(slots=True)
+class Citation:
+    """A citation marker ``[ref]`` at ``offset`` in its block's text.
+
+    ``sep`` is the whitespace written before the marker (``" [1]"`` has
+    ``sep=" "``); it only matters to the digest writer.
+    """
+
+    ref: int
+    offset: int
+    sep: str = ""
+    pos: Pos = field(default_factory=Pos)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"ref": self.ref, "offset": self.offset}
+        if self.sep:
+            data["sep"] = self.sep
+        data["pos"] = self.pos.to_json()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Citation:
+        return cls(data["ref"], data["offset"], data.get("sep", ""), Pos.from_json(data.get("pos")))
+
+
+@dataclass(slots=True)
+class Block:
+    """A bullet, a paragraph, or raw text the reader could not classify.
+
+    ``text`` holds no citation markers; ``citations`` say where they were.
+    """
+
+    kind: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    sep: str = ""
+    pos: Pos = field(default_factory=Pos)
+
+    @property
+    def refs(self) -> list[int]:
+        """The cited reference numbers, in order of appearance."""
+        return [c.ref for c in self.citations]
+
+    def marked_text(self, fmt: str = "{sep}[{ref}]") -> str:
+        """The text with its citation markers put back where they were."""
+        if not self.citations:
+            return self.text
+        parts: list[str] = []
+        last = 0
+        for c in self.citations:
+            parts.append(self.text[last : c.offset])
+            parts.append(fmt.format(sep=c.sep, ref=c.ref))
+            last = c.offset
+        parts.append(self.text[last:])
+        return "".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "text": self.text}
+        if self.citations:
+            data["citations"] = [c.to_json() for c in self.citations]
+        if self.sep:
+            data["sep"] = self.sep
+        data["pos"] = self.pos.to_json()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Block:
+        return cls(
+            data["kind"],
+            data["text"],
+            [Citation.from_json(c) for c in data.get("citations", ())],
+            data.get("sep", ""),
+            Pos.from_json(data.get("pos")),
+        )
+
+
+@dataclass(slots=True)
+class Section:
+    """A heading with its blocks and nested sub-sections.
+
+    ``level`` is 1 for top-level sections.  ``role`` says what the section
+    is for (``summary``, ``rating``, ``risk`` or ``body``).  ``sep`` is the
+    text written before the heading in the digest body.
+    """
+
+    heading: str
+    level: int = 1
+    role: str = ROLE_BODY
+    blocks: list[Block] = field(default_factory=list)
+    children: list[Section] = field(default_factory=list)
+    sep: str = ""
+    pos: Pos = field(default_factory=Pos)
+
+    def walk(self) -> Iterator[Section]:
+        """This section and all its descendants, in document order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"heading": self.heading, "level": self.level, "role": self.role}
+        if self.blocks:
+            data["blocks"] = [b.to_json() for b in self.blocks]
+        if self.children:
+            data["children"] = [s.to_json() for s in self.children]
+        if self.sep:
+            data["sep"] = self.sep
+        data["pos"] = self.pos.to_json()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Section:
+        return cls(
+            data["heading"],
+            data.get("level", 1),
+            data.get("role", ROLE_BODY),
+            [Block.from_json(b) for b in data.get("blocks", ())],
+            [Section.from_json(s) for s in data.get("children", ())],
+            data.get("sep", ""),
+            Pos.from_json(data.get("pos")),
+        )
+
+
+@dataclass(slots=True)
+class Report:
+    """One research report: title, institution, time and sections.
+
+    ``published_at`` is the local time the feed gives (no time zone).  The
+    fields after ``sections`` keep the digest layout for a lossless round
+    trip: ``meta_sep`` is the separator between institution and time
+    (``"· "``), ``timestamp_text`` the time exactly as written, ``before``
+    the blank lines above the title and ``body_trail`` trailing whitespace
+    of the body.
+    """
+
+    title: str
+    institution: str
+    published_at: datetime
+    sections: list[Section] = field(default_factory=list)
+    id: str = ""
+    language: str = "zh"
+    pos: Pos = field(default_factory=Pos)
+    meta_sep: str = "· "
+    timestamp_text: str = ""
+    before: list[str] = field(default_factory=list)
+    body_trail: str = ""
+
+    def walk(self) -> Iterator[Section]:
+        """Every section of the report, depth first, in document order."""
+        for section in self.sections:
+            yield from section.walk()
+
+    def blocks(self) -> Iterator[tuple[Section, Block]]:
+        """Every block of the report with the section that holds it."""
+        for section in self.walk():
+            for block in section.blocks:
+                yield section, block
+
+    @property
+    def timestamp(self) -> str:
+        """The time as the feed writes it (``2025-02-16 16:06``)."""
+        if self.timestamp_text and parse_timestamp(self.timestamp_text.strip()) == self.published_at:
+            return self.timestamp_text
+        return self.published_at.strftime(TIMESTAMP_FORMAT)
+
+    @property
+    def slug(self) -> str:
+        """An ASCII-safe, collision-free file name stem for this report."""
+        return make_slug(self.title, self.id)
+
+    def section_path(self, target: Section) -> list[str]:
+        """Headings from the top-level section down to ``target``."""
+
+        def find(sections: list[Section], trail: list[str]) -> list[str] | None:
+            for s in sections:
+                here = [*trail, s.heading]
+                if s is target:
+                    return here
+                found = find(s.children, here)
+                if found is not None:
+                    return found
+            return None
+
+        return find(self.sections, []) or []
+
+    def key_takeaway(self) -> Block | None:
+        """The first block of the summary section, if there is one."""
+        for section in self.walk():
+            if section.role == ROLE_SUMMARY and section.blocks:
+                return section.blocks[0]
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "institution": self.institution,
+            "published_at": self.published_at.isoformat(timespec="minutes"),
+            "language": self.language,
+            "slug": self.slug,
+            "sections": [s.to_json() for s in self.sections],
+            "pos": self.pos.to_json(),
+        }
+        layout: dict[str, Any] = {}
+        if self.meta_sep != "· ":
+            layout["meta_sep"] = self.meta_sep
+        if self.timestamp_text and self.timestamp_text != self.published_at.strftime(TIMESTAMP_FORMAT):
+            layout["timestamp_text"] = self.timestamp_text
+        if self.before:
+            layout["before"] = self.before
+        if self.body_trail:
+            layout["body_trail"] = self.body_trail
+        if layout:
+            data["layout"] = layout
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        layout = data.get("layout", {})
+        return cls(
+            title=data["title"],
+            institution=data["institution"],
+            published_at=datetime.fromisoformat(data["published_at"]),
+            sections=[Section.from_json(s) for s in data.get("sections", ())],
+            id=data.get("id", ""),
+            language=data.get("language", "zh"),
+            pos=Pos.from_json(data.get("pos")),
+            meta_sep=layout.get("meta_sep", "· "),
+            timestamp_text=layout.get("timestamp_text", ""),
+            before=list(layout.get("before", ())),
+            body_trail=layout.get("body_trail", ""),
+        )
+
+
+@dataclass(slots=True)
+class Skipped:
+    """Input lines of a report the reader rejected, kept so nothing is lost.
+
+    ``index`` is the number of accepted reports that come before it.
+    """
+
+    index: int
+    lines: list[str]
+    message: str
+    pos: Pos = field(default_factory=Pos)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "lines": self.lines, "message": self.message, "pos": self.pos.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Skipped:
+        return cls(data["index"], list(data["lines"]), data["message"], Pos.from_json(data.get("pos")))
+
+
+@dataclass(slots=True)
+class Digest:
+    """One input file: a day's feed of reports.
+
+    ``preamble`` holds page clutter lines before the first report and
+    ``epilogue`` the lines after the last one (``[""]`` when the file ends
+    with a newline).  ``newline``, ``bom`` and ``encoding`` describe the
+    file so the digest writer can write it back exactly.
+    """
+
+    source: str
+    reports: list[Report] = field(default_factory=list)
+    title: str = ""
+    preamble: list[str] = field(default_factory=list)
+    epilogue: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    newline: str = "\n"
+    bom: bool = False
+    encoding: str = "utf-8"
+
+    @property
+    def date_range(self) -> tuple[datetime, datetime] | None:
+        """Earliest and latest publication time, or ``None`` if empty."""
+        if not self.reports:
+            return None
+        times = [r.published_at for r in self.reports]
+        return min(times), max(times)
+
+    @property
+    def name(self) -> str:
+        """The file name stem of the source (``research-digest-2025-02-16``)."""
+        base = re.split(r"[\\/]", self.source)[-1] if self.source else "digest"
+        stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+        return safe_stem(stem) or "digest"
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "$schema": SCHEMA_ID,
+            "version": SCHEMA_VERSION,
+            "source": self.source,
+            "title": self.title,
+            "reports": [r.to_json() for r in self.reports],
+        }
+        layout: dict[str, Any] = {}
+        if self.preamble:
+            layout["preamble"] = self.preamble
+        if self.epilogue:
+            layout["epilogue"] = self.epilogue
+        if self.newline != "\n":
+            layout["newline"] = self.newline
+        if self.bom:
+            layout["bom"] = True
+        if self.encoding != "utf-8":
+            layout["encoding"] = self.encoding
+        if layout:
+            data["layout"] = layout
+        if self.skipped:
+            data["skipped"] = [s.to_json() for s in self.skipped]
+        return data
+
+    def dumps(self, indent: int | None = 2) -> str:
+        """The digest as JSON text."""
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Digest:
+        version = data.get("version")
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"unsupported model version {version!r} (this publisher reads version {SCHEMA_VERSION})")
+        layout = data.get("layout", {})
+        return cls(
+            source=data.get("source", ""),
+            reports=[Report.from_json(r) for r in data.get("reports", ())],
+            title=data.get("title", ""),
+            preamble=list(layout.get("preamble", ())),
+            epilogue=list(layout.get("epilogue", ())),
+            skipped=[Skipped.from_json(s) for s in data.get("skipped", ())],
+            newline=layout.get("newline", "\n"),
+            bom=layout.get("bom", False),
+            encoding=layout.get("encoding", "utf-8"),
+        )
+
+    @classmethod
+    def loads(cls, text: str) -> Digest:
+        return cls.from_json(json.loads(text))
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema of the serialised model (``version`` 1)."""
+    text = resources.files("publisher.schema").joinpath("model-v1.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+_TIMESTAMP_RE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """Parse ``2025-02-16 16:06`` (also ``/`` or ``.``, seconds optional).
+
+    Returns ``None`` when the text is not a timestamp; raises ``ValueError``
+    when it has the shape of one but names an impossible date or time.
+    """
+    m = _TIMESTAMP_RE.fullmatch(text)
+    if not m:
+        return None
+    y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+    return datetime(y, mo, d, h, mi, s)
+
+
+def report_id(institution: str, published_at: datetime, title: str) -> str:
+    """A stable id: the same report gives the same id on every run."""
+    key = "\x1f".join(
+        (
+            unicodedata.normalize("NFC", institution.strip()),
+            published_at.isoformat(timespec="minutes"),
+            unicodedata.normalize("NFC", title.strip()),
+        )
+    )
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def assign_ids(digest: Digest) -> None:
+    """Give each report its stable id; repeats of one report get ``-2``, ``-3`` …"""
+    seen: dict[str, int] = {}
+    for report in digest.reports:
+        base = report_id(report.institution, report.published_at, report.title)
+        n = seen.get(base, 0) + 1
+        seen[base] = n
+        report.id = base if n == 1 else f"{base}-{n}"
+
+
+_SLUG_MAX = 60
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def _romanise(text: str) -> str:
+    """Latin letters for ``text``: pinyin for Chinese, accents folded away."""
+    from pypinyin import Style, lazy_pinyin
+
+    pieces = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: s)
+    out = " ".join(pieces)
+    return unicodedata.normalize("NFKD", out).encode("ascii", "ignore").decode("ascii")
+
+
+def safe_stem(text: str, limit: int = _SLUG_MAX) -> str:
+    """Lower-case ASCII words joined by ``-``, at most ``limit`` characters."""
+    words = _NON_SLUG.sub("-", _romanise(text).lower()).strip("-")
+    if len(words) > limit:
+        words = words[:limit]
+        if "-" in words:
+            words = words.rsplit("-", 1)[0]
+    return words.strip("-")
+
+
+def make_slug(title: str, report_id: str) -> str:
+    """``<pinyin-of-title>-<id prefix>``: ASCII, stable, unique per report id.
+
+    The id suffix makes slugs collision-free (two reports with the same
+    title differ in institution or time, hence in id); an empty or
+    unprintable title gives ``report-<id>``.
+    """
+    stem = safe_stem(title) or "report"
+    suffix = report_id.replace("-", "")[:8] if report_id else ""
+    if report_id and "-" in report_id:
+        suffix += "-" + report_id.rsplit("-", 1)[1]
+    return f"{stem}-{suffix}" if suffix else stem

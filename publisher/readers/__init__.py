@@ -1,0 +1,1 @@
+"""Readers: one module per input format, registered as ``publisher.readers`` entry points."""

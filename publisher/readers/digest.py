@@ -1,0 +1,581 @@
+"""Reader for the research-digest text feed.
+
+A digest is a run of reports, each three lines: a title, an institution
+line ``INSTITUTION· YYYY-MM-DD HH:MM`` and one body line.  The body is a
+run of sections: a heading, then bullets introduced by `` - `` that end in
+citation markers ``[n]``; a heading may instead be followed by a plain
+paragraph; a heading may name a parent part and a child (``市场回顾
+指数涨跌情况``).
+
+The reader is lossless: together with the layout fields of the model, the
+``digest`` writer gives back the input byte for byte.  What it cannot
+classify is kept as ``raw`` blocks with a warning; a report it cannot read
+(no title, no time, no body) is reported as an error with its position,
+kept in ``Digest.skipped`` and does not stop the other reports.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..diagnostics import Diagnostics
+from ..model import (
+    BULLET,
+    PARAGRAPH,
+    RAW,
+    ROLE_BODY,
+    ROLE_RATING,
+    ROLE_RISK,
+    ROLE_SUMMARY,
+    Block,
+    Citation,
+    Digest,
+    Pos,
+    Report,
+    Section,
+    Skipped,
+    assign_ids,
+    parse_timestamp,
+)
+from .source import SourceText, read_source
+
+# --- lead sections ---------------------------------------------------------
+
+#: Names of lead sections and the role each plays.  Matching is exact (case
+#: folded for Latin names), so ``核心观点`` does not swallow ``核心观点总结``.
+LEAD_SECTIONS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "报告核心观点",
+            "报告的核心观点",
+            "核心观点",
+            "文章核心观点",
+            "文章的核心观点",
+            "报告要点",
+            "报告核心要点",
+            "核心要点",
+            "投资要点",
+            "主要观点",
+            "报告主要观点",
+            "报告摘要",
+            "摘要",
+            "内容摘要",
+            "核心结论",
+            "主要结论",
+            "研究结论",
+            "报告结论",
+            "核心内容",
+            "要点",
+            "Core Insights",
+            "Core Views",
+            "Key Takeaways",
+            "Key Points",
+            "Key Insights",
+            "Key Findings",
+            "Summary",
+            "Executive Summary",
+            "Investment Highlights",
+            "Highlights",
+            "Abstract",
+            "Main Points",
+        ),
+        ROLE_SUMMARY,
+    ),
+    **dict.fromkeys(
+        (
+            "投资评级",
+            "报告投资评级",
+            "报告行业投资评级",
+            "行业投资评级",
+            "报告的投资评级",
+            "公司投资评级",
+            "公司评级",
+            "行业评级",
+            "投资建议",
+            "评级",
+            "Investment Rating",
+            "Rating",
+            "Industry Rating",
+            "Recommendation",
+            "Investment Recommendation",
+        ),
+        ROLE_RATING,
+    ),
+    **dict.fromkeys(
+        (
+            "风险提示",
+            "风险因素",
+            "主要风险",
+            "风险",
+            "Risks",
+            "Risk Warning",
+            "Risk Warnings",
+            "Risk Factors",
+            "Key Risks",
+        ),
+        ROLE_RISK,
+    ),
+}
+_LEAD_KEYS = {name.casefold(): role for name, role in LEAD_SECTIONS.items()}
+_LEAD_RE = re.compile(
+    "(" + "|".join(re.escape(n) for n in sorted(LEAD_SECTIONS, key=len, reverse=True)) + r")(?=[ \t\u3000]|$)",
+    re.IGNORECASE,
+)
+
+
+def lead_role(heading: str) -> str | None:
+    """The role of a lead-section heading (``summary``, ``rating``, ``risk``)."""
+    return _LEAD_KEYS.get(heading.strip().rstrip(":：").strip().casefold())
+
+
+# --- character classes -------------------------------------------------------
+
+_WS = " \t\u3000"
+_SPACE = frozenset(_WS)
+_ALL_SPACE = frozenset(_WS + "\n\r")
+_FINAL_PUNCT = frozenset("。．.!！?？;；")
+_MARK = re.compile(r"\[(\d{1,6})\]")
+_DASH = re.compile(r"(?<=[ \t\u3000])-(?=[ \t\u3000])")
+_BULLET_START = re.compile(r"-[ \t\u3000]+|-$")
+_INNER_SPACE = re.compile(r"(?<=\S)[ \u3000](?=\S)")
+_PANGU = re.compile(r"[\u4e00-\u9fff] (?=[0-9])|(?<=[0-9%]) [\u4e00-\u9fff]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_COLON = re.compile(r"[:：]")
+_LEFT_WORD = re.compile(r"[A-Za-z0-9.]+$")
+
+_META_RE = re.compile(
+    r"(?P<inst>.*?\S)(?P<sep>[ \t\u3000]*[·・•][ \t\u3000]*|[ \t\u3000]+)"
+    r"(?P<ts>\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]+\d{1,2}:\d{2}(?::\d{2})?)?[ \t\u3000\r]*)"
+)
+_DOT_RE = re.compile(r"(?P<inst>[^·・•]*?\S)(?P<sep>[ \t\u3000]*[·・•][ \t\u3000]*)(?P<ts>[^·・•]{0,40})")
+
+_CLOSE = frozenset("%”」』》）")
+_OPEN = frozenset("“「『《（")
+
+_MAX_HEADING = 120
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _dash_is_in_text(text: str, left: int, right: int) -> bool:
+    """Is the `` - `` between ``text[:left]`` and ``text[right:]`` part of the text?
+
+    Ranges and names such as ``24 - 28财年``, ``GPT - 4``, ``PB - ROE`` and
+    ``R1 - Zero`` keep their dash; a dash after ordinary words or Chinese
+    text separates a heading from its first bullet.
+    """
+    if left == 0 or right >= len(text):
+        return False
+    a, b = text[left - 1], text[right]
+    if not (a.isascii() and a.isalnum()):
+        return False
+    if b.isascii() and b.isdigit():
+        return True
+    if b.isascii() and b.isalpha():
+        word = _LEFT_WORD.search(text, 0, left)
+        w = word.group(0) if word else a
+        return w.isupper() or any(c.isdigit() for c in w) or any(c.isupper() for c in w[1:])
+    return False
+
+
+def _split_heading(heading: str, pangu: bool) -> int:
+    """Index of the space between a parent and a child heading, or -1.
+
+    ``市场回顾 指数涨跌情况`` splits; ``LLama 3.1`` and (in a report that puts
+    spaces between Chinese and Latin text) ``北证 A 股整体 PE`` do not.
+    """
+    for m in _INNER_SPACE.finditer(heading):
+        i = m.start()
+        a, b = heading[i - 1], heading[i + 1]
+        if i < 2 or len(heading) - i - 1 < 2:
+            continue
+        if (_is_cjk(a) or a in _CLOSE) and (_is_cjk(b) or b in _OPEN):
+            return i
+        if not pangu and _is_cjk(a) and b.isascii() and b.isalpha():
+            return i
+    return -1
+
+
+# --- the reader --------------------------------------------------------------
+
+
+@dataclass
+class _Body:
+    """Parser of one report body (possibly several lines)."""
+
+    text: str
+    line: int
+    file: str
+    diagnostics: Diagnostics
+    sections: list[Section] = field(default_factory=list)
+    current: Section | None = None
+    parent: Section | None = None
+    trail: str = ""
+
+    def __post_init__(self) -> None:
+        self._line_starts = [0] + [i + 1 for i, c in enumerate(self.text) if c == "\n"] if "\n" in self.text else [0]
+        self._single_line = len(self._line_starts) == 1
+        self.pangu = sum(1 for _ in itertools.islice(_PANGU.finditer(self.text), 3)) >= 3
+
+    def pos(self, offset: int) -> Pos:
+        if self._single_line:
+            return Pos(self.line, offset + 1)
+        k = bisect.bisect_right(self._line_starts, offset) - 1
+        return Pos(self.line + k, offset - self._line_starts[k] + 1)
+
+    def warn(self, message: str, offset: int) -> None:
+        p = self.pos(offset)
+        self.diagnostics.warning(message, self.file, p.line, p.column)
+
+    # units: the body cut after each citation group that ends a block
+    def units(self) -> list[tuple[int, int]]:
+        text, n = self.text, len(self.text)
+        cuts: list[tuple[int, int]] = []
+        start = 0
+        for m in _MARK.finditer(text):
+            e = m.end()
+            j = e
+            while j < n and text[j] in _SPACE:
+                j += 1
+            if j < n and text[j] == "[" and _MARK.match(text, j):
+                continue  # the group goes on: [1][12] or [1] [12]
+            if e >= n:
+                end = n
+            elif text[e] in _ALL_SPACE:
+                end = e
+            elif text[e] in _FINAL_PUNCT and (e + 1 >= n or text[e + 1] in _ALL_SPACE):
+                end = e + 1
+            else:
+                continue  # an inline citation: the block goes on
+            cuts.append((start, end))
+            start = end
+        if start < n:
+            cuts.append((start, n))
+        return cuts
+
+    def block(self, kind: str, start: int, end: int, sep: str) -> Block:
+        """A block of ``text[start:end]`` with its citation markers lifted out."""
+        text = self.text
+        pieces: list[str] = []
+        cites: list[Citation] = []
+        length = 0
+        last = start
+        for m in _MARK.finditer(text, start, end):
+            gap = text[last : m.start()]
+            piece = gap.rstrip(_WS)
+            pieces.append(piece)
+            length += len(piece)
+            cites.append(Citation(int(m.group(1)), length, gap[len(piece) :], self.pos(m.start())))
+            last = m.end()
+        pieces.append(text[last:end])
+        return Block(kind, "".join(pieces), cites, sep, self.pos(start))
+
+    def add_block(self, block: Block, offset: int) -> None:
+        if self.current is None:
+            if block.kind == BULLET:
+                self.warn("bullet before any heading; kept under an untitled section", offset)
+            self.current = Section("", 1, ROLE_BODY, pos=block.pos)
+            self.sections.append(self.current)
+        self.current.blocks.append(block)
+
+    def add_heading(self, heading: str, sep: str, offset: int) -> None:
+        role = lead_role(heading)
+        pos = self.pos(offset)
+        if role:
+            section = Section(heading, 1, role, sep=sep, pos=pos)
+            self.sections.append(section)
+            self.parent = None
+            self.current = section
+            return
+        split = _split_heading(heading, self.pangu)
+        if split >= 0:
+            parent = Section(heading[:split], 1, ROLE_BODY, sep=sep, pos=pos)
+            child = Section(heading[split + 1 :], 2, ROLE_BODY, sep=heading[split], pos=self.pos(offset + split + 1))
+            parent.children.append(child)
+            self.sections.append(parent)
+            self.parent, self.current = parent, child
+            return
+        if _COLON.search(heading) or self.parent is None:
+            section = Section(heading, 1, ROLE_BODY, sep=sep, pos=pos)
+            self.sections.append(section)
+            if _COLON.search(heading):
+                self.parent = section
+        else:
+            section = Section(heading, self.parent.level + 1, ROLE_BODY, sep=sep, pos=pos)
+            self.parent.children.append(section)
+        self.current = section
+
+    def parse(self) -> list[Section]:
+        text = self.text
+        for start, end in self.units():
+            i = start
+            while i < end and text[i] in _ALL_SPACE:
+                i += 1
+            if i == end:  # only whitespace: the end of the body
+                self.trail = text[start:end]
+                continue
+            self.unit(start, i, end)
+        return self.sections
+
+    def unit(self, start: int, i: int, end: int) -> None:
+        text = self.text
+        sep = text[start:i]
+        bullet = _BULLET_START.match(text, i, end)
+        if bullet:
+            self.add_block(self.block(BULLET, bullet.end(), end, sep + bullet.group(0)), i)
+            return
+        first_mark = _MARK.search(text, i, end)
+        zone_end = first_mark.start() if first_mark else end
+        lead = _LEAD_RE.match(text, i, zone_end)
+        if lead:
+            j = lead.end()
+            dash = _BULLET_START.match(text, j + 1, end) if j < end and text[j] in _SPACE else None
+            k = j
+            while k < end and text[k] in _SPACE:
+                k += 1
+            if dash and k == dash.start():
+                self.add_heading(text[i:j], sep, i)
+                self.add_block(self.block(BULLET, dash.end(), end, text[j : dash.end()]), j)
+                return
+            if k < end and k > j:
+                self.add_heading(text[i:j], sep, i)
+                self.add_block(self.block(PARAGRAPH, k, end, text[j:k]), k)
+                return
+        # a heading, then `` - `` and the first bullet?
+        chosen: tuple[int, int] | None = None
+        fallback: tuple[int, int] | None = None
+        for m in _DASH.finditer(text, i, zone_end):
+            left = m.start()
+            while left > i and text[left - 1] in _SPACE:
+                left -= 1
+            right = m.end()
+            while right < end and text[right] in _SPACE:
+                right += 1
+            if left == i:
+                continue
+            if fallback is None:
+                fallback = (left, right)
+            if not _dash_is_in_text(text, left, right):
+                chosen = (left, right)
+                break
+        chosen = chosen or fallback
+        if chosen:
+            left, right = chosen
+            heading = text[i:left]
+            if len(heading) <= _MAX_HEADING and "。" not in heading:
+                self.add_heading(heading, sep, i)
+                self.add_block(self.block(BULLET, right, end, text[left:right]), left)
+                return
+        if first_mark is not None and self.current is not None:
+            self.add_block(self.block(PARAGRAPH, i, end, sep), i)
+            return
+        self.warn("text that is neither a heading, a bullet nor a cited paragraph; kept as raw text", i)
+        self.add_block(self.block(RAW, i, end, sep), i)
+
+
+def _language(text: str) -> str:
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN.findall(text))
+    return "zh" if cjk and cjk * 4 >= latin else "en"
+
+
+def _has_body_marker(line: str) -> bool:
+    return bool(_MARK.search(line)) or line.lstrip(_WS).startswith("- ")
+
+
+@dataclass(slots=True)
+class _Anchor:
+    """An institution line and what the reader made of it."""
+
+    index: int
+    institution: str = ""
+    sep: str = ""
+    timestamp: str = ""
+    published_at: datetime | None = None
+    error: str = ""
+    column: int = 1
+
+
+def _anchor(index: int, line: str) -> _Anchor | None:
+    """Read ``line`` as an institution line; ``None`` if it is not one."""
+    if "[" in line and _MARK.search(line):
+        return None
+    m = _META_RE.fullmatch(line)
+    if m:
+        anchor = _Anchor(index, m.group("inst"), m.group("sep"), m.group("ts"), column=m.start("ts") + 1)
+        try:
+            anchor.published_at = parse_timestamp(m.group("ts").strip())
+        except ValueError as exc:
+            anchor.error = f"invalid timestamp {m.group('ts').strip()!r}: {exc}"
+        if anchor.published_at is None and not anchor.error:
+            anchor.error = f"invalid timestamp {m.group('ts').strip()!r}"
+        return anchor
+    m = _DOT_RE.fullmatch(line)
+    if m and len(m.group("inst")) <= 60 and " - " not in line:
+        ts = m.group("ts").strip()
+        message = f"invalid timestamp {ts!r}, expected YYYY-MM-DD HH:MM" if ts else "missing timestamp after '·'"
+        return _Anchor(index, m.group("inst"), m.group("sep"), m.group("ts"), None, message, m.start("ts") + 1)
+    return None
+
+
+def read_text(source: SourceText, diagnostics: Diagnostics | None = None) -> Digest:
+    """Parse decoded digest text into the canonical model."""
+    # The parser allocates many small objects and no cycles: pausing the
+    # cyclic garbage collector halves the parse time of a large digest.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_text(source, diagnostics)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_text(source: SourceText, diagnostics: Diagnostics | None) -> Digest:
+    diags = diagnostics if diagnostics is not None else Diagnostics()
+    file = source.path
+    lines = source.text.split("\n")
+    digest = Digest(source=file, newline=source.newline, bom=source.bom, encoding=source.encoding)
+    anchors = [
+        a
+        for i, line in enumerate(lines)
+        if "·" in line or "・" in line or "•" in line or _has_date(line)
+        if (a := _anchor(i, line)) is not None
+    ]
+    # The line right above an institution line is a title, even if it looks
+    # like an institution line itself (a title with a '·' or a date).
+    anchors = [a for k, a in enumerate(anchors) if not (k + 1 < len(anchors) and anchors[k + 1].index == a.index + 1)]
+    if not anchors:
+        diags.error("no reports found: no line has the form 'INSTITUTION· YYYY-MM-DD HH:MM'", file, 1, 1)
+        digest.preamble = lines
+        return digest
+
+    def blank(k: int) -> bool:
+        return not lines[k].strip()
+
+    # title line of each anchor (None when missing)
+    titles: list[int | None] = []
+    prev = -1
+    for a in anchors:
+        t = a.index - 1
+        titles.append(t if t > prev and not blank(t) else None)
+        prev = a.index
+    starts = [t if t is not None else a.index for t, a in zip(titles, anchors, strict=False)]
+
+    cursor = 0  # first line not yet given to anything
+    pending_before: list[str] = []
+    digest.preamble = lines[: starts[0]]
+    cursor = starts[0]
+    for k, anchor in enumerate(anchors):
+        start = starts[k]
+        region_end = starts[k + 1] if k + 1 < len(anchors) else len(lines)
+        # body region: after the institution line, up to the next report
+        body_lines = lines[anchor.index + 1 : region_end]
+        after: list[str] = []
+        while body_lines and not body_lines[-1].strip():
+            after.insert(0, body_lines.pop())
+        # a trailing line without citations or bullets is a report cut short
+        truncated: list[tuple[int, list[str]]] = []
+        nonblank = [j for j, line in enumerate(body_lines) if line.strip()]
+        if len(nonblank) > 1:
+            for j in reversed(nonblank[1:]):
+                if _has_body_marker(body_lines[j]):
+                    break
+                first = j
+                while first > 0 and not body_lines[first - 1].strip():
+                    first -= 1
+                truncated.insert(0, (anchor.index + 1 + j, body_lines[first : j + 1]))
+                body_lines = body_lines[:first]
+        before = pending_before + lines[cursor:start]
+        chunk = before + lines[start : anchor.index + 1] + body_lines
+        line_no = anchor.index + 1  # 1-based line of the institution line
+        error = ""
+        err_line, err_col = line_no, 1
+        if titles[k] is None:
+            error, err_line = "report has no title line above its institution line", line_no
+        elif anchor.error:
+            error, err_col = anchor.error, anchor.column
+        elif not body_lines or not "".join(body_lines).strip():
+            if region_end >= len(lines):
+                error = "report is truncated: the file ends after its institution line"
+            else:
+                error = "report has an empty body"
+            err_line, err_col = line_no + 1, 1
+        if error:
+            diags.error(error + "; report skipped", file, err_line, err_col)
+            digest.skipped.append(Skipped(len(digest.reports), chunk, error, Pos(err_line, err_col)))
+        else:
+            assert titles[k] is not None and anchor.published_at is not None
+            title_line = titles[k]
+            body_text = "\n".join(body_lines)
+            parser = _Body(body_text, line_no + 1, file, diags)
+            sections = parser.parse()
+            for extra in range(1, len(body_lines)):
+                if body_lines[extra].strip():
+                    diags.warning("report body continues on another line", file, line_no + 1 + extra, 1)
+            report = Report(
+                title=lines[title_line],
+                institution=anchor.institution,
+                published_at=anchor.published_at,
+                sections=sections,
+                language=_language(lines[title_line] + body_text[:600]),
+                pos=Pos(title_line + 1, 1),
+                meta_sep=anchor.sep,
+                timestamp_text=anchor.timestamp,
+                before=before,
+                body_trail=parser.trail,
+            )
+            digest.reports.append(report)
+        pending_before = []
+        for tline, tlines in truncated:
+            message = "line has no institution line under it (a report title cut short?)"
+            diags.error(message + "; report skipped", file, tline + 1, 1)
+            digest.skipped.append(Skipped(len(digest.reports), tlines, message, Pos(tline + 1, 1)))
+        if k + 1 < len(anchors):
+            pending_before = after
+        else:
+            digest.epilogue = after
+        cursor = region_end
+    assign_ids(digest)
+    if digest.reports:
+        digest.title = _digest_title(digest)
+    return digest
+
+
+_DATE_LINE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
+
+
+def _has_date(line: str) -> bool:
+    return len(line) < 200 and bool(_DATE_LINE.search(line))
+
+
+def _digest_title(digest: Digest) -> str:
+    rng = digest.date_range
+    assert rng is not None
+    first, last = rng[0].date(), rng[1].date()
+    days = first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
+    return f"Research digest {days}"
+
+
+def read(path: str, encoding: str | None = None, diagnostics: Diagnostics | None = None) -> Digest:
+    """Read a digest file (``InputError`` if it cannot be read at all)."""
+    return read_text(read_source(path, encoding), diagnostics)
+
+
+class DigestReader:
+    """``*.txt``: the research-digest text feed."""
+
+    name = "digest"
+    extensions = (".txt", ".digest")
+    description = "Research-digest text feed"
+
+    def read(self, path: str, encoding: str | None = None, diagnostics: Diagnostics | None = None) -> Digest:
+        return read(path, encoding, diagnostics)

@@ -1,0 +1,30 @@
+"""Reader of the canonical model's JSON form (what ``--to json`` writes)."""
+
+from __future__ import annotations
+
+import json
+
+from ..diagnostics import ERROR, Diagnostic, Diagnostics, InputError
+from ..model import Digest
+from .source import read_source
+
+
+class JsonReader:
+    """``*.json``: a serialised model (schema version 1)."""
+
+    name = "json"
+    extensions = (".json",)
+    description = "Canonical model as JSON"
+
+    def read(self, path: str, encoding: str | None = None, diagnostics: Diagnostics | None = None) -> Digest:
+        source = read_source(path, encoding)
+        try:
+            data = json.loads(source.text)
+        except json.JSONDecodeError as exc:
+            raise InputError(Diagnostic(ERROR, f"invalid JSON: {exc.msg}", path, exc.lineno, exc.colno)) from None
+        try:
+            digest = Digest.from_json(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise InputError(Diagnostic(ERROR, f"not a publisher model: {detail}", path, 1, 1)) from None
+        return digest

@@ -1,0 +1,1 @@
+"""The JSON Schema of the serialised model, shipped with the package."""

@@ -1,0 +1,1 @@
+"""Sinks: where outputs are published (``publisher.sinks`` entry points)."""

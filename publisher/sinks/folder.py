@@ -1,0 +1,109 @@
+"""The folder sink: writes outputs under a directory, atomically and safely.
+
+Each file is written to a temporary file in its target directory, flushed
+to disk and renamed over the target, so a reader (or a crash) only ever
+sees the old file or the new one.  Paths are checked so that no output
+lands outside the folder, whatever the input text was.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from ..writers.base import Output
+
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
+_BAD_CHARS = re.compile(r'[\x00-\x1f<>:"|?*\\]')
+
+
+class UnsafePathError(ValueError):
+    """An output path that would escape the output folder or is not portable."""
+
+
+def safe_relative(path: str) -> PurePosixPath:
+    """Validate a writer's relative output path (``/`` separated)."""
+    rel = PurePosixPath(path)
+    if not path or rel.is_absolute() or path.startswith(("/", "\\")):
+        raise UnsafePathError(f"output path {path!r} is not relative")
+    for part in path.split("/"):
+        if (
+            part in ("..", ".", "")
+            or _BAD_CHARS.search(part)
+            or _WINDOWS_RESERVED.match(part)
+            or part.endswith((" ", "."))
+        ):
+            raise UnsafePathError(f"output path {path!r} has an unsafe part {part!r}")
+    return rel
+
+
+def atomic_write(target: Path, writer: Callable[[BinaryIO], None]) -> None:
+    """Write ``target`` through a temporary file and an atomic rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            writer(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def atomic_write_bytes(target: Path, data: bytes) -> None:
+    atomic_write(target, lambda handle: handle.write(data))
+
+
+@dataclass(slots=True)
+class Written:
+    """What the sink did with one output."""
+
+    path: Path
+    status: str  # "written" or "unchanged"
+    size: int
+
+
+class FolderSink:
+    """Write outputs under ``root`` (``build/`` by default)."""
+
+    name = "folder"
+
+    def __init__(self, root: str | Path = "build") -> None:
+        self.root = Path(root)
+
+    def target(self, path: str) -> Path:
+        rel = safe_relative(path)
+        target = self.root.joinpath(*rel.parts)
+        root = self.root.resolve()
+        resolved = target.resolve()
+        if resolved != root and root not in resolved.parents:
+            raise UnsafePathError(f"output path {path!r} resolves outside {self.root}")
+        return target
+
+    def write(self, outputs: Iterable[Output]) -> list[Written]:
+        done: list[Written] = []
+        for output in outputs:
+            target = self.target(output.path)
+            if output.data is not None:
+                data = output.data
+                if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+                    done.append(Written(target, "unchanged", len(data)))
+                    continue
+                atomic_write_bytes(target, data)
+                done.append(Written(target, "written", len(data)))
+            else:
+                assert output.stream is not None
+                atomic_write(target, output.stream)
+                done.append(Written(target, "written", target.stat().st_size))
+        return done

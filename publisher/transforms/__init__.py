@@ -1,0 +1,1 @@
+"""Transforms: pure functions that enrich the model (``publisher.transforms`` entry points)."""

@@ -1,0 +1,72 @@
+"""What every writer is: a named format that turns digests into outputs.
+
+A writer is a plug-in registered under the ``publisher.writers`` entry
+point group.  It declares its format ``name``, its file ``extension`` and
+whether it writes one file per digest or per report (``unit``), and it
+returns :class:`Output` objects; a sink decides where and how they are
+stored (always atomically).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
+
+from ..diagnostics import Diagnostics
+
+if TYPE_CHECKING:
+    from ..audiences import Audience
+    from ..model import Digest
+
+
+@dataclass(slots=True)
+class Output:
+    """One file a writer produced: a relative path and its content.
+
+    Either ``data`` holds the bytes, or ``stream`` writes them to a binary
+    file object (for writers that stream large files).
+    """
+
+    path: str
+    data: bytes | None = None
+    stream: Callable[[BinaryIO], None] | None = None
+
+    def content(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        import io
+
+        buffer = io.BytesIO()
+        assert self.stream is not None
+        self.stream(buffer)
+        return buffer.getvalue()
+
+
+@dataclass
+class RenderContext:
+    """Everything a writer may use besides the model."""
+
+    audience: Audience
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    build_time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class Writer:
+    """Base class of writers; subclasses set the class attributes."""
+
+    name: ClassVar[str] = ""
+    extension: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    #: ``"digest"``: one file per input digest; ``"report"``: one per report.
+    unit: ClassVar[str] = "digest"
+
+    def write(self, digest: Digest, ctx: RenderContext) -> Iterable[Output]:
+        """Outputs for one digest."""
+        raise NotImplementedError
+
+    def write_collection(self, digests: list[Digest], ctx: RenderContext) -> Iterable[Output]:
+        """Outputs that span all digests of a build (indexes); none by default."""
+        return ()

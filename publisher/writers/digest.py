@@ -1,0 +1,65 @@
+"""Writer back to the digest text feed: the inverse of the digest reader.
+
+For a model read from a digest the output is the input, byte for byte
+(encoding, BOM and line ends included).  For any other model it is a
+well-formed digest in the feed's usual layout.
+"""
+
+from __future__ import annotations
+
+from ..model import Digest, Section
+from ..readers.source import encode
+from .base import Output, RenderContext, Writer
+
+
+def _section_text(section: Section, out: list[str]) -> None:
+    out.append(section.sep)
+    out.append(section.heading)
+    for block in section.blocks:
+        out.append(block.sep if block.sep else (" - " if block.kind == "bullet" else " "))
+        out.append(block.marked_text())
+    for child in section.children:
+        if not child.sep:
+            out.append(" ")
+        _section_text(child, out)
+
+
+def report_body(sections: list[Section]) -> str:
+    """The body line(s) of a report."""
+    out: list[str] = []
+    for k, section in enumerate(sections):
+        if k and not section.sep:
+            out.append(" ")
+        _section_text(section, out)
+    return "".join(out)
+
+
+def digest_text(digest: Digest) -> str:
+    """The whole digest as text (with ``\\n`` line ends)."""
+    lines: list[str] = list(digest.preamble)
+    skipped = sorted(digest.skipped, key=lambda s: s.index)
+    k = 0
+    for index, report in enumerate(digest.reports):
+        while k < len(skipped) and skipped[k].index <= index:
+            lines.extend(skipped[k].lines)
+            k += 1
+        lines.extend(report.before)
+        lines.append(report.title)
+        lines.append(f"{report.institution}{report.meta_sep}{report.timestamp}")
+        lines.append(report_body(report.sections) + report.body_trail)
+    for rest in skipped[k:]:
+        lines.extend(rest.lines)
+    lines.extend(digest.epilogue)
+    return "\n".join(lines)
+
+
+class DigestWriter(Writer):
+    """``--format digest``: the model as digest text again."""
+
+    name = "digest"
+    extension = ".txt"
+    description = "Digest text feed (lossless round trip of the input)"
+
+    def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
+        data = encode(digest_text(digest), digest.encoding, digest.bom, digest.newline)
+        return [Output(f"{digest.name}{self.extension}", data)]

@@ -1,0 +1,1 @@
+"""Built-in audiences: one folder each, with ``profile.toml`` and templates."""
