@@ -97,6 +97,18 @@ class Audience:
             node = node[part]
         return node
 
+    def override(self, dotted: str, value: Any) -> None:
+        """Set a profile value by dotted key (``-D`` on the command line)."""
+        node = self.profile
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[parts[-1]] = value
+        self.__dict__.pop("env", None)
+
     @property
     def search_path(self) -> list[Path]:
         """Folders searched for this audience's templates and files."""

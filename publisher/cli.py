@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +31,18 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 class UsageError(Exception):
     """A wrong command line (unknown format, audience …)."""
+
+
+def parse_define(definition: str) -> tuple[str, Any]:
+    """``content.max_bullets=5`` → ``("content.max_bullets", 5)``; non-TOML values are strings."""
+    key, sep, raw = definition.partition("=")
+    if not sep or not key.strip():
+        raise UsageError(f"-D expects KEY=VALUE, not {definition!r}")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key.strip(), value
 
 
 class Progress:
@@ -161,6 +174,8 @@ def cmd_build(session: Session, out: TextIO) -> int:
     args = session.args
     catalog = AudienceCatalog(args.templates or ())
     audience = catalog.load(args.audience)
+    for definition in args.define:
+        audience.override(*parse_define(definition))
     if audience.abstract:
         raise UsageError(f"audience {audience.name!r} is abstract (only a base for others)")
     formats = _formats(audience, args.format)
@@ -265,6 +280,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-t", "--templates", action="append", metavar="DIR", help="templates folder searched first")
     p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     p.add_argument("-v", "--verbose", action="store_true", help="also list unchanged files")
+    p.add_argument(
+        "-D",
+        "--define",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a profile value, e.g. -D content.max_bullets=5 (VALUE is TOML, or else a string)",
+    )
     _common(p)
     p.set_defaults(func=cmd_build)
 
@@ -274,6 +297,12 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("formats", help="list output formats (installed writers)")
     p.set_defaults(func=cmd_formats)
+
+    for name in registry.names("commands"):
+        try:
+            registry.load("commands", name)(sub)
+        except registry.PluginError as exc:
+            print(f"publisher: warning: command {name!r} unavailable: {exc}", file=sys.stderr)
     return parser
 
 

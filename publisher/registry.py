@@ -1,4 +1,4 @@
-"""Plug-in registry: readers, writers, sinks, transforms and translators.
+"""Plug-in registry: readers, writers, sinks, transforms, translators and commands.
 
 Everything is found through entry points, the built-ins included, so a
 third-party package extends publisher exactly the way publisher extends
@@ -6,6 +6,9 @@ itself::
 
     [project.entry-points."publisher.writers"]
     pdf = "my_package.pdf:PdfWriter"
+
+A ``publisher.commands`` entry point is a function that receives the
+sub-command parser collection (``argparse``) and adds its own command.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ GROUPS = {
     "sinks": "publisher.sinks",
     "transforms": "publisher.transforms",
     "translators": "publisher.translators",
+    "commands": "publisher.commands",
 }
 
 

@@ -141,3 +141,20 @@ def test_failing_writer_does_not_crash(cli, sample_path, tmp_path):
     assert "broken writer failed: RuntimeError: boom" in result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "o" / "analyst" / "research-digest-2025-02-16.json").is_file()
+
+
+def test_define_overrides_a_profile_value(tmp_path, sample_path, cli):
+    root = tmp_path / "tpl"
+    (root / "peek").mkdir(parents=True)
+    (root / "peek" / "profile.toml").write_text('base = "analyst"\nformats = ["json"]\n', encoding="utf-8")
+    from publisher.audiences import AudienceCatalog
+    from publisher.cli import parse_define
+
+    audience = AudienceCatalog([root]).load("peek")
+    audience.override(*parse_define("content.max_bullets=5"))
+    audience.override(*parse_define("metadata.author=Desk A"))
+    assert audience.get("content.max_bullets") == 5
+    assert audience.get("metadata.author") == "Desk A"
+    assert audience.get("content.roles") == ["summary", "rating", "risk", "body"]
+    bad = cli("build", str(sample_path), "-D", "novalue", "--out", str(tmp_path / "o"))
+    assert bad.returncode == 2 and "KEY=VALUE" in bad.stderr
