@@ -1,0 +1,26 @@
+"""Small text helpers shared by writers: XML-safe text, display width, sentences."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Code points XML 1.0 forbids (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SENTENCE_END = re.compile(r"[。！？!?;；]|\.(?=\s|$)")
+
+
+def xml_safe(text: str, replacement: str = "\ufffd") -> tuple[str, int]:
+    """``text`` without XML-illegal code points, and how many were replaced."""
+    return _XML_ILLEGAL.subn(replacement, text)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a fixed-width grid: CJK and full-width count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (up to and including its end mark)."""
+    m = _SENTENCE_END.search(text)
+    return text[: m.end()].strip() if m else text.strip()
