@@ -23,8 +23,6 @@ from . import __version__, registry
 from .audiences import Audience, AudienceCatalog, AudienceError
 from .diagnostics import Diagnostics, InputError
 from .model import Digest
-from .sinks.folder import FolderSink, UnsafePathError
-from .writers.base import RenderContext
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -159,61 +157,74 @@ def _formats(audience: Audience, requested: str | None) -> list[str]:
     return formats
 
 
-def apply_transforms(digest: Digest, audience: Audience, ctx: RenderContext) -> Digest:
-    """Run the audience's transforms over a digest, in profile order."""
-    for name in audience.profile.get("transforms", []):
-        try:
-            transform = registry.load("transforms", name)
-        except registry.PluginError as exc:
-            raise UsageError(str(exc)) from None
-        digest = transform(digest, ctx)
-    return digest
+def _audiences(catalog: AudienceCatalog, requested: list[str], defines: list[str]) -> list[Audience]:
+    names: list[str] = []
+    for item in requested or ["analyst"]:
+        for name in (n.strip() for n in item.split(",")):
+            if name == "all":
+                names.extend(n for n in catalog.names() if not catalog.load(n).abstract)
+            elif name:
+                names.append(name)
+    audiences = []
+    for name in dict.fromkeys(names):
+        audience = catalog.load(name)
+        if audience.abstract:
+            raise UsageError(f"audience {audience.name!r} is abstract (only a base for others)")
+        for definition in defines:
+            audience.override(*parse_define(definition))
+        audiences.append(audience)
+    return audiences
 
 
 def cmd_build(session: Session, out: TextIO) -> int:
+    from .build import Builder, default_jobs
+
     args = session.args
     catalog = AudienceCatalog(args.templates or ())
-    audience = catalog.load(args.audience)
-    for definition in args.define:
-        audience.override(*parse_define(definition))
-    if audience.abstract:
-        raise UsageError(f"audience {audience.name!r} is abstract (only a base for others)")
-    formats = _formats(audience, args.format)
-    ctx = RenderContext(audience, session.diagnostics, build_time(), {"strict": args.strict})
+    audiences = _audiences(catalog, args.audience, args.define)
+    formats = {a.name: _formats(a, args.format) for a in audiences}
+    if args.jobs < 0:
+        raise UsageError("-j expects a number of processes (0 = one per core)")
     digests = session.read(args.files)
-    digests = [apply_transforms(d, audience, ctx) for d in digests]
-    sink = FolderSink(Path(args.out) / audience.name)
-    written = []
-    progress = Progress(len(digests) * len(formats), "building")
-    for fmt in formats:
-        writer = registry.create("writers", fmt)
-        jobs: list[tuple[str, Any, Any]] = [(d.source, writer.write, d) for d in digests]
-        jobs.append(("", writer.write_collection, digests))
-        for source, produce, subject in jobs:
-            try:
-                written.extend(sink.write(list(produce(subject, ctx))))
-            except UnsafePathError as exc:
-                session.diagnostics.error(str(exc), source or fmt)
-            except AudienceError:
-                raise
-            except Exception as exc:  # one digest a writer fails on must not stop the others
-                if args.debug or os.environ.get("PUBLISHER_DEBUG"):
-                    raise
-                session.diagnostics.error(f"{fmt} writer failed: {type(exc).__name__}: {exc}", source or fmt)
-            if source:
-                progress.step(f"{fmt} {Path(source).name}")
+    progress = Progress(0, "building")
+    builder = Builder(
+        audiences,
+        formats,
+        Path(args.out),
+        session.diagnostics,
+        build_time(),
+        jobs=args.jobs or default_jobs(),
+        force=args.force,
+        options={"strict": args.strict},
+        debug=args.debug,
+    )
+
+    def step(done: int, total: int) -> None:
+        progress.total, progress.enabled = total, total > 1 and progress.stream.isatty()
+        progress.done = done - 1
+        progress.step()
+
+    builder.progress = step
+    try:
+        result = builder.run(digests)
+    except registry.PluginError as exc:
+        raise UsageError(str(exc)) from None
     progress.close()
     session.report()
-    changed = sum(1 for w in written if w.status == "written")
     if not args.quiet:
-        for w in written:
+        for w in result.written:
             if w.status == "written" or args.verbose:
                 print(f"{w.status:>9}  {w.path}", file=out)
+        for path in result.removed:
+            print(f"{'removed':>9}  {path}", file=out)
         reports = sum(len(d.reports) for d in digests)
+        files = len(result.written)
+        where = ", ".join(str(Path(args.out) / a.name) for a in audiences)
         print(
             f"{reports} reports from {len(digests)} digest{'s' * (len(digests) != 1)} → "
-            f"{len(written)} file{'s' * (len(written) != 1)} in {sink.root} "
-            f"({changed} written, {len(written) - changed} unchanged)",
+            f"{files} file{'s' * (files != 1)} in {where} "
+            f"({result.changed} written, {files - result.changed} unchanged, "
+            f"{result.skipped_jobs} up-to-date job{'s' * (result.skipped_jobs != 1)} skipped)",
             file=out,
         )
     return session.status()
@@ -274,10 +285,18 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="render inputs for an audience into the output folder")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("-a", "--audience", default="analyst", help="audience profile (default: analyst)")
+    p.add_argument(
+        "-a",
+        "--audience",
+        action="append",
+        default=[],
+        help="audience profile; repeat or separate by commas for several, 'all' for every one (default: analyst)",
+    )
     p.add_argument("-f", "--format", help="comma-separated formats (default: the audience's)")
     p.add_argument("-o", "--out", default="build", help="output folder (default: build)")
     p.add_argument("-t", "--templates", action="append", metavar="DIR", help="templates folder searched first")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="render in N processes (0 = one per core; default 1)")
+    p.add_argument("--force", action="store_true", help="render everything, even outputs that are up to date")
     p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     p.add_argument("-v", "--verbose", action="store_true", help="also list unchanged files")
     p.add_argument(

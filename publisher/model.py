@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -464,6 +465,7 @@ def safe_stem(text: str, limit: int = _SLUG_MAX) -> str:
     return words.strip("-")
 
 
+@lru_cache(maxsize=65536)
 def make_slug(title: str, report_id: str) -> str:
     """``<pinyin-of-title>-<id prefix>``: ASCII, stable, unique per report id.
 

@@ -45,3 +45,24 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def plugin_site(tmp_path_factory) -> Path:
+    """A folder that, on ``PYTHONPATH``, installs the test writers as a plug-in."""
+    import shutil
+
+    site = tmp_path_factory.mktemp("site")
+    shutil.copy(Path(__file__).parent / "plugin_writers.py", site / "plugin_writers.py")
+    info = site / "plugin_writers-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: plugin-writers\nVersion: 1.0\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(
+        "[publisher.writers]\npages = plugin_writers:PagesWriter\n", encoding="utf-8"
+    )
+    return site
+
+
+@pytest.fixture
+def plugin_env(plugin_site) -> dict[str, str]:
+    return {"PYTHONPATH": os.pathsep.join([str(plugin_site), os.environ.get("PYTHONPATH", "")])}

@@ -40,10 +40,16 @@ def test_build_writes_deterministic_paths(cli, sample_path, tmp_path):
     result = cli("build", str(sample_path), "--format", "json,digest", "--out", str(out))
     assert result.returncode == 0, result.stderr
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert files == ["analyst/research-digest-2025-02-16.json", "analyst/research-digest-2025-02-16.txt"]
-    assert "2 written, 0 unchanged" in result.stdout
+    assert files == [
+        "analyst/.publisher/manifest.json",
+        "analyst/research-digest-2025-02-16.json",
+        "analyst/research-digest-2025-02-16.txt",
+    ]
+    assert "2 written, 0 unchanged, 0 up-to-date jobs skipped" in result.stdout
     again = cli("build", str(sample_path), "--format", "json,digest", "--out", str(out))
-    assert "0 written, 2 unchanged" in again.stdout
+    assert "0 written, 0 unchanged, 2 up-to-date jobs skipped" in again.stdout
+    forced = cli("build", str(sample_path), "--format", "json,digest", "--out", str(out), "--force")
+    assert "0 written, 2 unchanged, 0 up-to-date jobs skipped" in forced.stdout
     assert not list(out.rglob("*.tmp")), "temporary files left behind"
 
 

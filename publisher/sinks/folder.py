@@ -8,6 +8,8 @@ lands outside the folder, whatever the input text was.
 
 from __future__ import annotations
 
+import filecmp
+import hashlib
 import os
 import re
 import tempfile
@@ -42,17 +44,25 @@ def safe_relative(path: str) -> PurePosixPath:
     return rel
 
 
-def atomic_write(target: Path, writer: Callable[[BinaryIO], None]) -> None:
-    """Write ``target`` through a temporary file and an atomic rename."""
+def atomic_write(target: Path, writer: Callable[[BinaryIO], None], keep_if_same: bool = False) -> bool:
+    """Write ``target`` through a temporary file and an atomic rename.
+
+    With ``keep_if_same``, an existing target with the same bytes is left
+    untouched.  Returns whether the target was replaced.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             writer(handle)
             handle.flush()
+            if keep_if_same and target.is_file() and filecmp.cmp(tmp, target, shallow=False):
+                os.unlink(tmp)
+                return False
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
+        return True
     except BaseException:
         try:
             os.unlink(tmp)
@@ -72,6 +82,8 @@ class Written:
     path: Path
     status: str  # "written" or "unchanged"
     size: int
+    sha256: str = ""
+    relative: str = ""
 
 
 class FolderSink:
@@ -92,18 +104,22 @@ class FolderSink:
         return target
 
     def write(self, outputs: Iterable[Output]) -> list[Written]:
+        """Write each output atomically; leave files whose bytes are unchanged alone."""
         done: list[Written] = []
         for output in outputs:
             target = self.target(output.path)
             if output.data is not None:
                 data = output.data
+                digest = hashlib.sha256(data).hexdigest()
                 if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
-                    done.append(Written(target, "unchanged", len(data)))
+                    done.append(Written(target, "unchanged", len(data), digest, output.path))
                     continue
                 atomic_write_bytes(target, data)
-                done.append(Written(target, "written", len(data)))
+                done.append(Written(target, "written", len(data), digest, output.path))
             else:
                 assert output.stream is not None
-                atomic_write(target, output.stream)
-                done.append(Written(target, "written", target.stat().st_size))
+                replaced = atomic_write(target, output.stream, keep_if_same=True)
+                data = target.read_bytes()
+                status = "written" if replaced else "unchanged"
+                done.append(Written(target, status, len(data), hashlib.sha256(data).hexdigest(), output.path))
         return done

@@ -18,7 +18,7 @@ from ..diagnostics import Diagnostics
 
 if TYPE_CHECKING:
     from ..audiences import Audience
-    from ..model import Digest
+    from ..model import Digest, Report
 
 
 @dataclass(slots=True)
@@ -55,7 +55,17 @@ class RenderContext:
 
 
 class Writer:
-    """Base class of writers; subclasses set the class attributes."""
+    """Base class of writers; subclasses set the class attributes.
+
+    A writer with ``unit = "digest"`` implements :meth:`write`.  A writer
+    with ``unit = "report"`` implements :meth:`write_report` (the outputs of
+    one report, which may depend only on that report, the digest's name and
+    title and the audience, not on source positions or other reports) and,
+    if it has any, :meth:`write_index` (digest-level outputs such as index
+    pages); the build engine can then render, skip and parallelise reports
+    one by one.  :meth:`write_collection` gives outputs that span all
+    digests of a build.
+    """
 
     name: ClassVar[str] = ""
     extension: ClassVar[str] = ""
@@ -65,7 +75,21 @@ class Writer:
 
     def write(self, digest: Digest, ctx: RenderContext) -> Iterable[Output]:
         """Outputs for one digest."""
+        if self.unit != "report":
+            raise NotImplementedError
+        outputs: list[Output] = []
+        for report in digest.reports:
+            outputs.extend(self.write_report(report, digest, ctx))
+        outputs.extend(self.write_index(digest, ctx))
+        return outputs
+
+    def write_report(self, report: Report, digest: Digest, ctx: RenderContext) -> Iterable[Output]:
+        """Outputs of one report (writers with ``unit = "report"``)."""
         raise NotImplementedError
+
+    def write_index(self, digest: Digest, ctx: RenderContext) -> Iterable[Output]:
+        """Digest-level outputs of a per-report writer; none by default."""
+        return ()
 
     def write_collection(self, digests: list[Digest], ctx: RenderContext) -> Iterable[Output]:
         """Outputs that span all digests of a build (indexes); none by default."""

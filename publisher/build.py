@@ -1,0 +1,485 @@
+"""The build engine: plan outputs as jobs, skip what is up to date, run the rest.
+
+A build renders, for each audience and format, one job per digest (or, for
+writers with ``unit = "report"``, one job per report plus one for the
+digest's index outputs) and one job for outputs spanning all digests.
+
+Each job has a fingerprint: the content it renders from (the report, or
+the digest), the audience (profile and every template file on its search
+path), the writer's and the transforms' code.  A small manifest in the
+output folder (``.publisher/manifest.json``) records, per job, that
+fingerprint and the outputs written with their hashes.  A job whose
+fingerprint and outputs are unchanged is skipped (``--force`` renders
+all); outputs that a previous build wrote and that no job produces any
+more are removed, unless someone changed them since.
+
+Jobs run in the main process (``-j 1``) or in a pool of forked processes;
+each output is written atomically by the process that renders it, so the
+bytes do not depend on the number of processes.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import inspect
+import json
+import multiprocessing
+import os
+import re
+import signal
+import sys
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__, registry
+from .audiences import Audience, AudienceError
+from .diagnostics import Diagnostic, Diagnostics
+from .model import Digest, Report, Section
+from .sinks.folder import FolderSink, UnsafePathError, Written, atomic_write_bytes
+from .writers.base import RenderContext, Writer
+
+MANIFEST = ".publisher/manifest.json"
+#: The names :func:`publisher.sinks.folder.atomic_write` gives its temporary files.
+TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{6,}\.tmp$")
+MANIFEST_VERSION = 1
+#: Report jobs are sent to worker processes in batches of this size.
+BATCH = 64
+
+
+# --- fingerprints --------------------------------------------------------------
+
+
+def _feed_section(h: Any, section: Section, positions: bool) -> None:
+    h.update(
+        f"\x1eS{section.heading}\x1f{section.level}\x1f{section.role}\x1f{section.sep}".encode("utf-8", "surrogatepass")
+    )
+    if positions:
+        h.update(f"\x1f{section.pos.line}:{section.pos.column}".encode())
+    for block in section.blocks:
+        h.update(f"\x1eB{block.kind}\x1f{block.sep}\x1f{block.text}".encode("utf-8", "surrogatepass"))
+        if positions:
+            h.update(f"\x1f{block.pos.line}:{block.pos.column}".encode())
+        for c in block.citations:
+            h.update(f"\x1eC{c.ref}\x1f{c.offset}\x1f{c.sep}".encode())
+    for child in section.children:
+        _feed_section(h, child, positions)
+    h.update(b"\x1eE")
+
+
+def report_fingerprint(report: Report, positions: bool = False) -> str:
+    """A hash of what a report says (and, with ``positions``, where it stood)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(
+        "\x1f".join(
+            (report.id, report.title, report.institution, report.published_at.isoformat(), report.language)
+        ).encode("utf-8", "surrogatepass")
+    )
+    if positions:
+        h.update(f"\x1f{report.pos.line}\x1f{report.meta_sep}\x1f{report.timestamp_text}\x1f{report.before}".encode())
+        h.update(report.body_trail.encode())
+    for section in report.sections:
+        _feed_section(h, section, positions)
+    return h.hexdigest()
+
+
+def digest_fingerprint(digest: Digest) -> str:
+    """A hash of a whole digest, positions and layout included."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(
+        json.dumps(
+            [
+                digest.source,
+                digest.name,
+                digest.title,
+                digest.preamble,
+                digest.epilogue,
+                digest.newline,
+                digest.bom,
+                digest.encoding,
+                [s.to_json() for s in digest.skipped],
+            ],
+            ensure_ascii=False,
+        ).encode("utf-8", "surrogatepass")
+    )
+    for report in digest.reports:
+        h.update(report_fingerprint(report, positions=True).encode())
+    return h.hexdigest()
+
+
+def audience_fingerprint(audience: Audience) -> str:
+    """A hash of an audience's merged profile and every file on its search path."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(json.dumps(audience.profile, sort_keys=True, default=str).encode())
+    for folder in audience.search_path:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            h.update(f"\x1e{path.relative_to(folder).as_posix()}\x1f".encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def code_fingerprint(obj: Any) -> str:
+    """A hash of the source file that defines ``obj`` (a writer or transform)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(__version__.encode())
+    try:
+        h.update(Path(inspect.getfile(obj)).read_bytes())
+    except (TypeError, OSError):
+        h.update(repr(obj).encode())
+    return h.hexdigest()
+
+
+def _combine(*parts: str) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+# --- jobs ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Job:
+    """One unit of rendering: a digest, a report, a digest index or the collection."""
+
+    key: str
+    audience: str
+    fmt: str
+    kind: str  # "digest", "report", "index" or "collection"
+    digest: int = -1
+    report: int = -1
+    fingerprint: str = ""
+    cost: int = 1
+
+
+@dataclass(slots=True)
+class JobResult:
+    key: str
+    written: list[Written] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    failed: bool = False
+
+
+@dataclass
+class BuildResult:
+    """What a build did."""
+
+    written: list[Written] = field(default_factory=list)
+    skipped_jobs: int = 0
+    run_jobs: int = 0
+    failed_jobs: int = 0
+    removed: list[Path] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return sum(1 for w in self.written if w.status == "written")
+
+
+@dataclass
+class _World:
+    """What worker processes inherit when they are forked."""
+
+    digests: list[Digest]
+    contexts: dict[str, RenderContext]
+    roots: dict[str, Path]
+    debug: bool = False
+    writers: dict[str, Writer] = field(default_factory=dict)
+
+    def writer(self, fmt: str) -> Writer:
+        if fmt not in self.writers:
+            self.writers[fmt] = registry.create("writers", fmt)
+        return self.writers[fmt]
+
+
+_WORLD: _World | None = None
+
+
+def _run_job(world: _World, job: Job) -> JobResult:
+    ctx = world.contexts[job.audience]
+    diagnostics = Diagnostics()
+    local = RenderContext(ctx.audience, diagnostics, ctx.build_time, ctx.options)
+    result = JobResult(job.key)
+    writer = world.writer(job.fmt)
+    source = world.digests[job.digest].source if job.digest >= 0 else job.fmt
+    try:
+        if job.kind == "digest":
+            outputs = list(writer.write(world.digests[job.digest], local))
+        elif job.kind == "report":
+            digest = world.digests[job.digest]
+            outputs = list(writer.write_report(digest.reports[job.report], digest, local))
+        elif job.kind == "index":
+            outputs = list(writer.write_index(world.digests[job.digest], local))
+        else:
+            outputs = list(writer.write_collection(world.digests, local))
+        result.written = FolderSink(world.roots[job.audience]).write(outputs)
+    except UnsafePathError as exc:
+        diagnostics.error(str(exc), source)
+        result.failed = True
+    except AudienceError:
+        raise
+    except Exception as exc:  # one job a writer fails on must not stop the others
+        if world.debug:
+            raise
+        what = f" on report {world.digests[job.digest].reports[job.report].id}" if job.kind == "report" else ""
+        diagnostics.error(f"{job.fmt} writer failed{what}: {type(exc).__name__}: {exc}", source)
+        result.failed = True
+    result.diagnostics = list(diagnostics)
+    return result
+
+
+def _die_with_parent() -> None:
+    """Worker initialiser: on Linux, end the worker when the build process dies."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+def _run_batch(jobs: list[Job]) -> list[JobResult]:
+    assert _WORLD is not None
+    return [_run_job(_WORLD, job) for job in jobs]
+
+
+# --- the manifest --------------------------------------------------------------
+
+
+def _load_manifest(root: Path) -> dict[str, Any]:
+    path = root / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") == MANIFEST_VERSION and isinstance(data.get("jobs"), dict):
+            return data
+    except (OSError, ValueError):
+        pass
+    return {"version": MANIFEST_VERSION, "jobs": {}}
+
+
+def _save_manifest(root: Path, manifest: dict[str, Any]) -> None:
+    text = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    atomic_write_bytes(root / MANIFEST, text.encode("utf-8"))
+
+
+def _up_to_date(root: Path, entry: dict[str, Any] | None, fingerprint: str) -> bool:
+    if not entry or entry.get("fingerprint") != fingerprint:
+        return False
+    for rel, meta in entry.get("outputs", {}).items():
+        try:
+            st = (root / rel).stat()
+        except OSError:
+            return False
+        if st.st_size != meta.get("size") or st.st_mtime_ns != meta.get("mtime_ns"):
+            return False
+    return True
+
+
+def _output_entry(w: Written) -> dict[str, Any]:
+    st = w.path.stat()
+    return {"sha256": w.sha256, "size": w.size, "mtime_ns": st.st_mtime_ns}
+
+
+# --- the builder ---------------------------------------------------------------
+
+
+@dataclass
+class Builder:
+    """Plans and runs a build for one or more audiences."""
+
+    audiences: list[Audience]
+    formats: dict[str, list[str]]
+    out: Path
+    diagnostics: Diagnostics
+    build_time: datetime
+    jobs: int = 1
+    force: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+    progress: Callable[[int, int], None] | None = None
+    debug: bool = False
+
+    def root(self, audience: Audience) -> Path:
+        return self.out / audience.name
+
+    def run(self, digests: list[Digest]) -> BuildResult:
+        contexts = {
+            a.name: RenderContext(a, self.diagnostics, self.build_time, dict(self.options)) for a in self.audiences
+        }
+        transform_code: dict[str, str] = {}
+        for audience in self.audiences:
+            transform_code[audience.name] = self._apply_transforms(digests, audience, contexts[audience.name])
+        # The model is built and will not change: keep the collector from
+        # scanning its many objects again and again while writers run.
+        gc.collect()
+        gc.freeze()
+        try:
+            return self._run(digests, contexts, transform_code)
+        finally:
+            gc.unfreeze()
+
+    def _apply_transforms(self, digests: list[Digest], audience: Audience, ctx: RenderContext) -> str:
+        codes = []
+        for name in audience.profile.get("transforms", []):
+            transform = registry.load("transforms", name)
+            codes.append(code_fingerprint(transform))
+            for k, digest in enumerate(digests):
+                digests[k] = transform(digest, ctx)
+        return _combine(*codes)
+
+    def plan(self, digests: list[Digest], transform_code: dict[str, str]) -> list[Job]:
+        jobs: list[Job] = []
+        report_fps: dict[tuple[int, int], str] = {}
+        digest_fps: dict[int, str] = {}
+
+        def report_fp(d: int, r: int) -> str:
+            if (d, r) not in report_fps:
+                report_fps[(d, r)] = report_fingerprint(digests[d].reports[r])
+            return report_fps[(d, r)]
+
+        def digest_fp(d: int) -> str:
+            if d not in digest_fps:
+                digest_fps[d] = digest_fingerprint(digests[d])
+            return digest_fps[d]
+
+        for audience in self.audiences:
+            base = _combine(audience_fingerprint(audience), transform_code[audience.name])
+            for fmt in self.formats[audience.name]:
+                writer_cls = registry.load("writers", fmt)
+                writer_fp = _combine(base, fmt, code_fingerprint(writer_cls))
+                per_report = getattr(writer_cls, "unit", "digest") == "report"
+                has_index = getattr(writer_cls, "write_index", None) is not Writer.write_index
+                has_collection = getattr(writer_cls, "write_collection", None) is not Writer.write_collection
+                for d, digest in enumerate(digests):
+                    prefix = f"{audience.name}/{fmt}/{digest.name}"
+                    size = len(digest.reports)
+                    if not per_report:
+                        fp = _combine(writer_fp, digest_fp(d))
+                        jobs.append(Job(prefix, audience.name, fmt, "digest", d, -1, fp, size + 1))
+                        continue
+                    meta = _combine(digest.name, digest.title)
+                    for r, report in enumerate(digest.reports):
+                        fp = _combine(writer_fp, meta, report_fp(d, r))
+                        jobs.append(Job(f"{prefix}/{report.id}", audience.name, fmt, "report", d, r, fp))
+                    if has_index:
+                        fp = _combine(writer_fp, digest_fp(d))
+                        jobs.append(Job(f"{prefix}/index", audience.name, fmt, "index", d, -1, fp, size // 50 + 1))
+                if has_collection:
+                    fp = _combine(writer_fp, *(digest_fp(d) for d in range(len(digests))))
+                    cost = sum(len(d.reports) for d in digests) // 50 + 1
+                    jobs.append(Job(f"{audience.name}/{fmt}/*", audience.name, fmt, "collection", -1, -1, fp, cost))
+        return jobs
+
+    def _run(
+        self, digests: list[Digest], contexts: dict[str, RenderContext], transform_code: dict[str, str]
+    ) -> BuildResult:
+        result = BuildResult()
+        roots = {a.name: self.root(a) for a in self.audiences}
+        for root in roots.values():
+            _remove_temporary_files(root)
+        manifests = {name: _load_manifest(root) for name, root in roots.items()}
+        planned = self.plan(digests, transform_code)
+        todo: list[Job] = []
+        for job in planned:
+            entry = manifests[job.audience]["jobs"].get(job.key)
+            if not self.force and _up_to_date(roots[job.audience], entry, job.fingerprint):
+                result.skipped_jobs += 1
+            else:
+                todo.append(job)
+        world = _World(digests, contexts, roots, self.debug)
+        by_key = {job.key: job for job in todo}
+        for job_result in self._execute(world, todo):
+            job = by_key[job_result.key]
+            self.diagnostics.extend(job_result.diagnostics)
+            result.written.extend(job_result.written)
+            result.run_jobs += 1
+            jobs = manifests[job.audience]["jobs"]
+            if job_result.failed:
+                result.failed_jobs += 1
+                jobs.pop(job.key, None)
+                continue
+            old = jobs.get(job.key, {}).get("outputs", {})
+            new = {w.relative: _output_entry(w) for w in job_result.written}
+            jobs[job.key] = {"fingerprint": job.fingerprint, "outputs": new}
+            self._remove_stale(roots[job.audience], old, new, result)
+        # Jobs of a format built now that no longer exist (a report or a digest
+        # went away): their outputs go too.
+        planned_keys = {job.key for job in planned}
+        for audience in self.audiences:
+            jobs = manifests[audience.name]["jobs"]
+            formats = set(self.formats[audience.name])
+            stale = [k for k in jobs if k not in planned_keys and k.split("/")[1] in formats]
+            for key in stale:
+                self._remove_stale(roots[audience.name], jobs.pop(key).get("outputs", {}), {}, result)
+            _save_manifest(roots[audience.name], manifests[audience.name])
+        return result
+
+    def _remove_stale(self, root: Path, old: dict[str, Any], new: dict[str, Any], result: BuildResult) -> None:
+        for rel, meta in old.items():
+            if rel in new:
+                continue
+            path = root / rel
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+                self.diagnostics.warning(f"not removing {path}: changed since it was built", str(path))
+                continue
+            path.unlink()
+            result.removed.append(path)
+
+    def _execute(self, world: _World, todo: list[Job]) -> list[JobResult]:
+        total = len(todo)
+        done = 0
+        results: list[JobResult] = []
+        if self.jobs <= 1 or total <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for job in todo:
+                results.append(_run_job(world, job))
+                done += 1
+                if self.progress:
+                    self.progress(done, total)
+            return results
+        global _WORLD
+        _WORLD = world
+        batches = _batches(todo)
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_die_with_parent) as pool:
+                pending: set[Future[list[JobResult]]] = {pool.submit(_run_batch, batch) for batch in batches}
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        batch_results = future.result()
+                        results.extend(batch_results)
+                        done += len(batch_results)
+                        if self.progress:
+                            self.progress(done, total)
+        finally:
+            _WORLD = None
+        return results
+
+
+def _remove_temporary_files(root: Path) -> None:
+    """Delete temporary files an interrupted build left (``.<name>.<random>.tmp``)."""
+    if not root.is_dir():
+        return
+    for path in root.rglob(".*.tmp"):
+        if path.is_file() and TEMPORARY.match(path.name):
+            path.unlink(missing_ok=True)
+
+
+def _batches(jobs: list[Job]) -> list[list[Job]]:
+    """Big jobs alone, report jobs in batches; the costliest first."""
+    singles = [[job] for job in jobs if job.kind != "report"]
+    reports = [job for job in jobs if job.kind == "report"]
+    grouped = [reports[i : i + BATCH] for i in range(0, len(reports), BATCH)]
+    batches = singles + grouped
+    batches.sort(key=lambda batch: -sum(job.cost for job in batch))
+    return batches
+
+
+def default_jobs() -> int:
+    """Processes to use for ``-j 0`` (all cores)."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))

@@ -1,0 +1,152 @@
+"""The build engine: incremental builds, stale outputs, parallel builds, killed builds."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from corpus import make_digest
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".publisher" not in p.parts
+    }
+
+
+def _mtimes(root: Path) -> dict[str, int]:
+    return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*.page")}
+
+
+def _build(cli, env, *args):
+    result = cli("build", *args, env=env)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_incremental_build_renders_only_the_changed_report(cli, plugin_env, sample_path, tmp_path):
+    src = tmp_path / "digest.txt"
+    src.write_text(sample_path.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    first = _build(cli, plugin_env, str(src), "-f", "pages", "-o", str(out))
+    assert "11 written" in first.stdout  # ten pages and the index
+    before = _mtimes(out)
+    again = _build(cli, plugin_env, str(src), "-f", "pages", "-o", str(out))
+    assert "11 up-to-date jobs skipped" in again.stdout
+    assert _mtimes(out) == before
+
+    text = src.read_text(encoding="utf-8").replace("持续被看好", "继续被看好")  # one bullet of report 1
+    src.write_text(text, encoding="utf-8")
+    changed = _build(cli, plugin_env, str(src), "-f", "pages", "-o", str(out))
+    after = _mtimes(out)
+    rewritten = sorted(k for k in after if after[k] != before[k])
+    assert len(rewritten) == 1 and rewritten[0].startswith("analyst/pages/digest/gu-xi-zeng-zhang"), rewritten
+    assert "继续被看好" in (out / rewritten[0]).read_text(encoding="utf-8")
+    assert "1 written, 1 unchanged, 9 up-to-date jobs skipped" in changed.stdout  # the index is re-rendered
+
+    forced = _build(cli, plugin_env, str(src), "-f", "pages", "-o", str(out), "--force")
+    assert "0 written, 11 unchanged, 0 up-to-date" in forced.stdout
+
+
+def test_template_or_profile_change_rebuilds(cli, plugin_env, sample_path, tmp_path):
+    tpl = tmp_path / "tpl"
+    (tpl / "analyst").mkdir(parents=True)
+    out = tmp_path / "out"
+    _build(cli, plugin_env, str(sample_path), "-f", "pages", "-o", str(out), "-t", str(tpl))
+    (tpl / "analyst" / "extra.txt.j2").write_text("new template", encoding="utf-8")
+    again = _build(cli, plugin_env, str(sample_path), "-f", "pages", "-o", str(out), "-t", str(tpl))
+    assert "0 up-to-date jobs skipped" in again.stdout
+    defined = _build(cli, plugin_env, str(sample_path), "-f", "pages", "-o", str(out), "-t", str(tpl), "-D", "x=1")
+    assert "0 up-to-date jobs skipped" in defined.stdout
+
+
+def test_removed_report_removes_its_page_but_not_edited_files(cli, plugin_env, sample_path, tmp_path):
+    src = tmp_path / "digest.txt"
+    lines = sample_path.read_text(encoding="utf-8").split("\n")
+    src.write_text("\n".join(lines), encoding="utf-8")
+    out = tmp_path / "out"
+    _build(cli, plugin_env, str(src), "-f", "pages", "-o", str(out))
+    pages = out / "analyst" / "pages" / "digest"
+    last = sorted(pages.glob("deepseek-mo-xing-zong-shu-*.page"))
+    assert len(last) == 1
+    hand = pages / "notes-by-hand.page"
+    hand.write_text("mine", encoding="utf-8")
+    src.write_text("\n".join(lines[:-3]), encoding="utf-8")  # drop the last report
+    result = _build(cli, plugin_env, str(src), "-f", "pages", "-o", str(out))
+    assert "removed" in result.stdout
+    assert not last[0].exists()
+    assert hand.read_text(encoding="utf-8") == "mine"
+    # an output changed by hand since the build is kept, with a warning
+    second = sorted(pages.glob("shi-chang-wen-du-ji-*.page"))[0]
+    second.write_text("edited", encoding="utf-8")
+    src.write_text("\n".join(lines[:-6]), encoding="utf-8")
+    src.write_text("\n".join(lines[:13] + lines[16:-6]), encoding="utf-8")  # drop the 民生证券 report
+    result = cli("build", str(src), "-f", "pages", "-o", str(out), env=plugin_env)
+    assert second.read_text(encoding="utf-8") == "edited"
+    assert "not removing" in result.stderr
+
+
+def test_parallel_build_gives_the_same_bytes(cli, plugin_env, tmp_path):
+    src = tmp_path / "big.txt"
+    src.write_text(make_digest(300), encoding="utf-8")
+    one, two = tmp_path / "one", tmp_path / "two"
+    _build(cli, plugin_env, str(src), "-f", "pages,json,digest", "-o", str(one), "-j", "1")
+    _build(cli, plugin_env, str(src), "-f", "pages,json,digest", "-o", str(two), "-j", "2")
+    a, b = _snapshot(one), _snapshot(two)
+    assert len(a) == 300 + 1 + 2
+    assert a == b
+
+
+def test_leftover_temporary_files_are_cleaned(cli, plugin_env, sample_path, tmp_path):
+    out = tmp_path / "out"
+    _build(cli, plugin_env, str(sample_path), "-f", "pages", "-o", str(out))
+    junk = out / "analyst" / "pages" / "research-digest-2025-02-16" / ".index.page.abc123.tmp"
+    junk.write_bytes(b"half")
+    _build(cli, plugin_env, str(sample_path), "-f", "pages", "-o", str(out))
+    assert not junk.exists()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_killed_build_leaves_old_or_new_files(seed, plugin_env, tmp_path):
+    """Kill a build at a random moment: every output is the old or the new version."""
+    rng = random.Random(seed)
+    old_src, new_src = tmp_path / "old" / "feed.txt", tmp_path / "new" / "feed.txt"
+    old_src.parent.mkdir()
+    new_src.parent.mkdir()
+    text = make_digest(400)
+    old_src.write_text(text, encoding="utf-8")
+    new_src.write_text(text.replace("[1]", "[101]"), encoding="utf-8")
+    env = dict(os.environ, **plugin_env, PAGES_REPEAT="40")
+    slow = dict(env, PAGES_DELAY="0.006")  # about 2.5 s of rendering: the kill lands mid-build
+    cmd = [sys.executable, "-m", "publisher", "build", "-f", "pages,json", "-q"]
+    ref_new = tmp_path / "ref-new"
+    subprocess.run([*cmd, str(new_src), "-o", str(ref_new)], env=env, check=True)
+    out = tmp_path / "out"
+    subprocess.run([*cmd, str(old_src), "-o", str(out)], env=env, check=True)
+    old_files, new_files = _snapshot(out), _snapshot(ref_new)
+    assert old_files.keys() == new_files.keys()
+
+    proc = subprocess.Popen([*cmd, str(new_src), "-o", str(out), "-j", str(rng.choice([1, 2]))], env=slow)
+    time.sleep(rng.uniform(0.6, 2.0))
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL, "the build ended before it was killed"
+    now = _snapshot(out)
+    leftovers = [k for k in now if k.endswith(".tmp")]
+    for name, digest in now.items():
+        if name in leftovers:
+            continue
+        assert digest in (old_files[name], new_files[name]), f"{name} is neither the old nor the new version"
+    finished = subprocess.run([*cmd, str(new_src), "-o", str(out)], env=env)
+    assert finished.returncode == 0
+    assert _snapshot(out) == new_files
