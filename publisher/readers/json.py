@@ -22,8 +22,14 @@ class JsonReader:
             data = json.loads(source.text)
         except json.JSONDecodeError as exc:
             raise InputError(Diagnostic(ERROR, f"invalid JSON: {exc.msg}", path, exc.lineno, exc.colno)) from None
+        except RecursionError:
+            raise InputError(Diagnostic(ERROR, "invalid JSON: nested too deeply", path, 1, 1)) from None
         try:
             digest = Digest.from_json(data)
+        except RecursionError:
+            raise InputError(
+                Diagnostic(ERROR, "not a publisher model: sections nested too deeply", path, 1, 1)
+            ) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
             raise InputError(Diagnostic(ERROR, f"not a publisher model: {detail}", path, 1, 1)) from None

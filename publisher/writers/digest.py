@@ -13,23 +13,23 @@ from .base import Output, RenderContext, Writer
 
 
 def _section_text(section: Section, out: list[str]) -> None:
-    out.append(section.sep)
+    # Separators the model does not record (it was not read from a digest)
+    # get the feed's usual ones; nothing goes before the start of the body.
+    sep = section.sep or (" " if out else "")
+    out.append(sep)
     out.append(section.heading)
     for block in section.blocks:
-        out.append(block.sep if block.sep else (" - " if block.kind == "bullet" else " "))
+        default = " - " if block.kind == "bullet" else (" " if section.heading or sep else "")
+        out.append(block.sep or (default if any(out) else ("- " if block.kind == "bullet" else "")))
         out.append(block.marked_text())
     for child in section.children:
-        if not child.sep:
-            out.append(" ")
         _section_text(child, out)
 
 
 def report_body(sections: list[Section]) -> str:
     """The body line(s) of a report."""
     out: list[str] = []
-    for k, section in enumerate(sections):
-        if k and not section.sep:
-            out.append(" ")
+    for section in sections:
         _section_text(section, out)
     return "".join(out)
 
