@@ -54,37 +54,30 @@ BATCH = 64
 # --- fingerprints --------------------------------------------------------------
 
 
-def _feed_section(h: Any, section: Section, positions: bool) -> None:
-    h.update(
-        f"\x1eS{section.heading}\x1f{section.level}\x1f{section.role}\x1f{section.sep}".encode("utf-8", "surrogatepass")
-    )
+def _section_parts(section: Section, parts: list[str], positions: bool) -> None:
+    parts.append(f"\x1eS{section.heading}\x1f{section.level}\x1f{section.role}\x1f{section.sep}")
     if positions:
-        h.update(f"\x1f{section.pos.line}:{section.pos.column}".encode())
+        parts.append(f"@{section.pos.line}:{section.pos.column}")
     for block in section.blocks:
-        h.update(f"\x1eB{block.kind}\x1f{block.sep}\x1f{block.text}".encode("utf-8", "surrogatepass"))
+        parts.append(f"\x1eB{block.kind}\x1f{block.sep}\x1f{block.text}")
         if positions:
-            h.update(f"\x1f{block.pos.line}:{block.pos.column}".encode())
+            parts.append(f"@{block.pos.line}:{block.pos.column}")
         for c in block.citations:
-            h.update(f"\x1eC{c.ref}\x1f{c.offset}\x1f{c.sep}".encode())
+            parts.append(f"\x1eC{c.ref}\x1f{c.offset}\x1f{c.sep}")
     for child in section.children:
-        _feed_section(h, child, positions)
-    h.update(b"\x1eE")
+        _section_parts(child, parts, positions)
+    parts.append("\x1eE")
 
 
 def report_fingerprint(report: Report, positions: bool = False) -> str:
     """A hash of what a report says (and, with ``positions``, where it stood)."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(
-        "\x1f".join(
-            (report.id, report.title, report.institution, report.published_at.isoformat(), report.language)
-        ).encode("utf-8", "surrogatepass")
-    )
+    parts = [report.id, report.title, report.institution, report.published_at.isoformat(), report.language]
     if positions:
-        h.update(f"\x1f{report.pos.line}\x1f{report.meta_sep}\x1f{report.timestamp_text}\x1f{report.before}".encode())
-        h.update(report.body_trail.encode())
+        parts += [str(report.pos.line), report.meta_sep, report.timestamp_text, *report.before, report.body_trail]
     for section in report.sections:
-        _feed_section(h, section, positions)
-    return h.hexdigest()
+        _section_parts(section, parts, positions)
+    data = "\x1f".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def digest_fingerprint(digest: Digest) -> str:
@@ -343,6 +336,11 @@ class Builder:
                 digest_fps[d] = digest_fingerprint(digests[d])
             return digest_fps[d]
 
+        def content_fp(d: int) -> str:
+            """What a per-report writer's index can show: every report, no positions."""
+            digest = digests[d]
+            return _combine(digest.name, digest.title, *(report_fp(d, r) for r in range(len(digest.reports))))
+
         for audience in self.audiences:
             base = _combine(audience_fingerprint(audience), transform_code[audience.name])
             for fmt in self.formats[audience.name]:
@@ -363,10 +361,11 @@ class Builder:
                         fp = _combine(writer_fp, meta, report_fp(d, r))
                         jobs.append(Job(f"{prefix}/{report.id}", audience.name, fmt, "report", d, r, fp))
                     if has_index:
-                        fp = _combine(writer_fp, digest_fp(d))
+                        fp = _combine(writer_fp, content_fp(d))
                         jobs.append(Job(f"{prefix}/index", audience.name, fmt, "index", d, -1, fp, size // 50 + 1))
                 if has_collection:
-                    fp = _combine(writer_fp, *(digest_fp(d) for d in range(len(digests))))
+                    whole = content_fp if per_report else digest_fp
+                    fp = _combine(writer_fp, *(whole(d) for d in range(len(digests))))
                     cost = sum(len(d.reports) for d in digests) // 50 + 1
                     jobs.append(Job(f"{audience.name}/{fmt}/*", audience.name, fmt, "collection", -1, -1, fp, cost))
         return jobs
