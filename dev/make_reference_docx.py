@@ -312,8 +312,8 @@ def styles_xml() -> str:
     s.append(
         style(
             "character",
-            "Citation",
-            "Citation",
+            "CitationMark",
+            "Citation Mark",
             based_on="DefaultParagraphFont",
             rpr='<w:color w:val="7F7F7F"/><w:vertAlign w:val="superscript"/>',
         )
@@ -496,8 +496,8 @@ def document_xml() -> str:
             body.append(p("KeyTakeaway", "核心观点 Key Takeaway:管理层积极展望业务,重申将股东回报最大化作为重点。"))
     body.append(p("BodyText", "正文 Body Text:并购重组是快速实现产业突围的重要路径。The quick brown fox."))
     body.append(
-        '<w:p><w:pPr><w:pStyle w:val="BodyText"/></w:pPr><w:r><w:t xml:space="preserve">引用 Citation</w:t></w:r>'
-        '<w:r><w:rPr><w:rStyle w:val="Citation"/></w:rPr><w:t>[1][12]</w:t></w:r>'
+        '<w:p><w:pPr><w:pStyle w:val="BodyText"/></w:pPr><w:r><w:t xml:space="preserve">引用 Citation Mark</w:t></w:r>'
+        '<w:r><w:rPr><w:rStyle w:val="CitationMark"/></w:rPr><w:t>[1][12]</w:t></w:r>'
         '<w:r><w:t xml:space="preserve">,脚注 footnote reference</w:t></w:r>'
         '<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:t>1</w:t></w:r>'
         '<w:r><w:t xml:space="preserve">,超链接 </w:t></w:r>'

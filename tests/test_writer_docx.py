@@ -98,10 +98,10 @@ def test_analyst_bullets_are_list_paragraphs_with_citations(sample_digest, analy
     assert len(bullets) == len(blocks) > 100
     for paragraph, block in zip(bullets, blocks, strict=True):
         assert paragraph.text == block.marked_text("[{ref}]")
-        markers = [r.text for r in paragraph.runs if r.style.name == "Citation"]
+        markers = [r.text for r in paragraph.runs if r.style.name == "Citation Mark"]
         assert "".join(markers) == "".join(f"[{ref}]" for ref in block.refs)
         assert num_id(paragraph) is not None
-    assert doc.styles["Citation"].font.superscript is True
+    assert doc.styles["Citation Mark"].font.superscript is True
     # One list per section: bullets of a section share a numbering instance, the next section starts a new one.
     per_section = []
     for report in sample_digest.reports:
@@ -317,7 +317,7 @@ def test_inline_and_no_citations(sample_digest, mode, marker):
     block = sample_digest.reports[0].sections[0].blocks[0]
     bullet = next(p for p in doc.paragraphs if p.style.name == "List Bullet")
     assert bullet.text == (block.marked_text() if marker else block.text)
-    assert not [r for r in bullet.runs if r.style.name == "Citation"]
+    assert not [r for r in bullet.runs if r.style.name == "Citation Mark"]
 
 
 def test_unknown_citation_mode_is_a_usage_error(sample_digest):
@@ -406,7 +406,7 @@ def test_data_never_becomes_outline_syntax():
 
 
 def test_urls_become_hyperlinks():
-    digest = hostile_digest(["详见 https://example.com/report?id=1&lang=zh。另见 www.example.cn/x,完"])
+    digest = hostile_digest(["详见 https://example.com/report?id=1&lang=zh。另见www.example.cn/x,完;awww.no.link"])
     data, _ = build(digest, "analyst", {"content.citations": "none"})
     body = part(data, "word/document.xml")
     links = list(body.iter(f"{W}hyperlink"))

@@ -36,7 +36,7 @@ from .docx_package import Package, Properties, Reference, ReferenceError, assemb
 CITATION_MODES = ("superscript", "footnote", "inline", "none")
 DEFAULT_FOOTNOTE = "{institution}《{title}》({time}),原文引用 {refs}"
 _FIELD = re.compile(r"\{(PAGE|NUMPAGES|SECTIONPAGES)\}")
-_URL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.IGNORECASE)
+_URL = re.compile(r"(?<![A-Za-z0-9.\-_/@])(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.IGNORECASE)
 _URL_TRAIL = ".,;:!?)]}'\""
 _PLACEHOLDER = re.compile(r"\{(refs|title|institution|time|section)\}")
 
@@ -214,7 +214,7 @@ class BodyBuilder:
         m = re.fullmatch(r"heading ([1-9])", name, re.IGNORECASE)
         if m:
             props = f'<w:pPr><w:keepNext/><w:outlineLvl w:val="{int(m.group(1)) - 1}"/></w:pPr>'
-        elif name.lower() in ("citation", "footnote reference"):
+        elif name.lower() in ("citation mark", "footnote reference"):
             props = '<w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
         normal = self.ref.style("normal", "paragraph") if kind == "paragraph" else None
         based = f'<w:basedOn w:val="{normal.style_id}"/>' if normal else ""
@@ -315,7 +315,7 @@ class BodyBuilder:
             if mode == "footnote":
                 out.append(self._footnote(block, marker))
             else:
-                style = self.style("Citation", "character")
+                style = self.style("Citation Mark", "character")
                 out.append(f'<w:r><w:rPr><w:rStyle w:val="{style}"/></w:rPr><w:t>{marker}</w:t></w:r>')
         if last < len(text):
             self._text(text[last:], out, story)
