@@ -514,6 +514,7 @@ property category: 晨报
         ("title: a\n\nheading {{ 'two' }}: b\n", "outline line 3: expected a number, not 'two'"),
         ("table\nheader: a | b\nrow: 1 | 2 | 3\nend\n", "a row has 3 cells, the table has 2 columns"),
         ("{{ 'title' }}: x\n", "outline line 1: a line must start with a directive name"),
+        ("title: ok\n\ntitle: {{ missing }}\n", "briefing.docx.j2:3:1: template 'briefing.docx.j2' of audience"),
         ("title: {{ missing }}\n", "'missing' is undefined"),
         ("{% for %}\n", "briefing.docx.j2:1:1: template error"),
         ("property colour: red\n", "unknown property 'colour'"),

@@ -595,6 +595,18 @@ def _scan(digest: Digest, ctx: RenderContext) -> dict[int, tuple[Report, Section
     return owners
 
 
+def _template_line(exc: BaseException) -> str:
+    """``FILE:LINE:1: `` of the template line a render error happened on (Jinja maps it)."""
+    found = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".j2", ".jinja", ".jinja2")):
+            found = f"{filename}:{tb.tb_lineno}:1: "
+        tb = tb.tb_next
+    return found
+
+
 def _east_asian_lang(language: str) -> str:
     language = language.lower()
     if language.startswith(("zh-tw", "zh-hk", "zh-hant")):
@@ -657,7 +669,8 @@ class DocxWriter(Writer):
             text, values = render_outline(template, variables)
             return parse_outline(text, values)
         except jinja2.TemplateError as exc:
-            raise AudienceError(f"template {name!r} of audience {audience.name!r}: {exc}") from None
+            where = _template_line(exc)
+            raise AudienceError(f"{where}template {name!r} of audience {audience.name!r}: {exc}") from None
         except OutlineError as exc:
             raise AudienceError(f"template {name!r} of audience {audience.name!r}: {exc}") from None
 
