@@ -554,6 +554,10 @@ def test_audience_folder_reference_wins(tmp_path, sample_digest):
     modified_reference(root / "executive" / "reference.docx", {b'w:val="1F3864"': b'w:val="C00000"'})
     data, _ = build(sample_digest, "executive", roots=[root])
     assert b'w:val="C00000"' in etree.tostring(part(data, "word/styles.xml"))
+    # a relative docx.reference is also looked up along the audience's search path
+    modified_reference(root / "executive" / "red.docx", {b'w:val="1F3864"': b'w:val="FF0000"'})
+    data, _ = build(sample_digest, "executive", {"docx.reference": "red.docx"}, roots=[root])
+    assert b'w:val="FF0000"' in etree.tostring(part(data, "word/styles.xml"))
 
 
 def test_foreign_reference_gets_missing_styles_and_chinese_fixes(tmp_path, sample_digest):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -731,7 +731,11 @@ class DocxWriter(Writer):
             "reports": reports,
             "report": report,
             "build_time": build_time,
-            "generated": build_time.strftime("%Y-%m-%d %H:%M UTC" if build_time.tzinfo else "%Y-%m-%d %H:%M"),
+            "generated": (
+                build_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+                if build_time.tzinfo
+                else build_time.strftime("%Y-%m-%d %H:%M")
+            ),
             "date_range": date_range,
             "content": content,
             "docx": options,
