@@ -1,0 +1,781 @@
+"""Word briefings (``--format docx``): one ``.docx`` per digest, optionally one per report.
+
+What goes into a briefing is decided by the audience's Jinja template
+(``briefing.docx.j2``), which yields an *outline* (see
+:mod:`publisher.writers.docx_outline`); this writer turns the outline into
+WordprocessingML.  How it looks comes from a reference document (see
+:mod:`publisher.writers.docx_package`): every paragraph, run and table
+uses a named style, never direct formatting.
+
+The body is built as a list of XML strings, one append per paragraph, so
+the cost grows linearly with the number of reports (python-docx's
+``add_paragraph`` re-scans the growing body and is quadratic).  Output is
+reproducible: the same input and ``SOURCE_DATE_EPOCH`` give the same
+bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..audiences import Audience, AudienceError
+from ..model import Block, Digest, Report, Section
+from ..textutil import first_sentence, xml_safe
+from .base import Output, RenderContext, Writer
+from .docx_outline import Directive, Literal, OutlineError, outline_environment, parse_outline, render_outline
+from .docx_outline import split_cells as _split_cells
+from .docx_package import Package, Properties, Reference, ReferenceError, assemble, load_reference
+
+CITATION_MODES = ("superscript", "footnote", "inline", "none")
+DEFAULT_FOOTNOTE = "{institution}《{title}》({time}),原文引用 {refs}"
+_FIELD = re.compile(r"\{(PAGE|NUMPAGES|SECTIONPAGES)\}")
+_URL = re.compile(r"(?<![A-Za-z0-9.\-_/@])(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.IGNORECASE)
+_URL_TRAIL = ".,;:!?)]}'\""
+_PLACEHOLDER = re.compile(r"\{(refs|title|institution|time|section)\}")
+
+
+def _escape(text: str) -> str:
+    """Text for a w:t element: XML-legal and escaped."""
+    text = xml_safe(text)[0]
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _attr(text: str) -> str:
+    return _escape(text).replace('"', "&quot;")
+
+
+def _t(text: str) -> str:
+    """The inner XML of a run holding ``text`` (line breaks and tabs kept)."""
+    text = _escape(text)
+    if "\n" not in text and "\t" not in text and "\r" not in text:
+        return f'<w:t xml:space="preserve">{text}</w:t>'
+    out = []
+    for i, line in enumerate(re.split(r"\r\n|\r|\n", text)):
+        if i:
+            out.append("<w:br/>")
+        for j, piece in enumerate(line.split("\t")):
+            if j:
+                out.append("<w:tab/>")
+            if piece:
+                out.append(f'<w:t xml:space="preserve">{piece}</w:t>')
+    return "".join(out)
+
+
+def _plain(value: Any) -> str:
+    """A value shown as text."""
+    if value is None:
+        return ""
+    if isinstance(value, Literal):
+        return value.text
+    if isinstance(value, Block):
+        return value.text
+    if isinstance(value, Section):
+        return value.heading
+    if isinstance(value, (Report, Digest)):
+        return value.title
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_plain(v) for v in value)
+    return str(value)
+
+
+# --- template helpers ---------------------------------------------------------------
+
+
+def _first_sentence(value: Any) -> str:
+    return first_sentence(_plain(value)) if value is not None else ""
+
+
+@jinja2.pass_context
+def _pick(
+    context: jinja2.runtime.Context,
+    report: Report,
+    limit: int | None = None,
+    roles: list[str] | None = None,
+    skip_takeaway: bool = False,
+) -> list[Block]:
+    """Blocks of the sections whose role the profile includes, by role priority.
+
+    ``limit`` defaults to ``content.max_bullets`` (0 = all), ``roles`` to
+    ``content.roles``; ``skip_takeaway`` leaves out the key takeaway.
+    """
+    content = context.get("content") or {}
+    roles = list(roles if roles is not None else content.get("roles", ["summary", "rating", "risk", "body"]))
+    limit = int(limit if limit is not None else content.get("max_bullets", 0) or 0)
+    skip = report.key_takeaway() if skip_takeaway else None
+    ranked = []
+    for order, (section, block) in enumerate(report.blocks()):
+        if section.role in roles and block is not skip:
+            ranked.append((roles.index(section.role), order, block))
+    ranked.sort(key=lambda item: item[:2])
+    picked = [block for _, _, block in ranked]
+    return picked[:limit] if limit > 0 else picked
+
+
+@jinja2.pass_context
+def _sections(context: jinja2.runtime.Context, report: Report, roles: list[str] | None = None) -> list[Section]:
+    """Top-level sections whose role the profile includes, in document order."""
+    content = context.get("content") or {}
+    roles = list(roles if roles is not None else content.get("roles", ["summary", "rating", "risk", "body"]))
+    return [s for s in report.sections if s.role in roles]
+
+
+HELPERS: dict[str, Callable[..., Any]] = {"pick": _pick, "sections": _sections, "first_sentence": _first_sentence}
+
+
+# --- body builder -------------------------------------------------------------------
+
+
+@dataclass
+class _List:
+    kind: str
+    num_id: int
+    levels: set[int]
+
+
+@dataclass
+class _Table:
+    style: str
+    widths: list[float]
+    rows: list[tuple[bool, list[list[Any]]]]
+    directive: Directive
+
+
+class BodyBuilder:
+    """Turns outline directives into WordprocessingML, one string per element."""
+
+    def __init__(
+        self,
+        ref: Reference,
+        *,
+        citations: str = "superscript",
+        footnote_pattern: str = DEFAULT_FOOTNOTE,
+        owners: dict[int, tuple[Report, Section]] | None = None,
+        warn: Callable[[str], None] = lambda message: None,
+        properties: Properties | None = None,
+        theme_font_lang: str = "zh-CN",
+    ) -> None:
+        self.ref = ref
+        self.citations = citations
+        self.footnote_pattern = footnote_pattern
+        self.owners = owners or {}
+        self.warn = warn
+        self.pkg = Package(body=[], properties=properties or Properties(), theme_font_lang=theme_font_lang)
+        self.body = self.pkg.body
+        self._style_ids: dict[tuple[str, str], str] = {}
+        self._list: _List | None = None
+        self._table: _Table | None = None
+        self._next_num = ref.max_num_id + 1
+        self._fallback_abstract: dict[str, int] = {}
+        self._links: dict[str, int] = {}
+        self._headings: list[tuple[int, str, str]] = []  # (level, bookmark, text) for the TOC
+        self._toc: tuple[int, int] | None = None  # (body index, depth)
+        self._in_story = "body"
+
+    # -- styles ---------------------------------------------------------------------
+
+    def style(self, name: str, kind: str = "paragraph") -> str:
+        key = (name, kind)
+        sid = self._style_ids.get(key)
+        if sid is not None:
+            return sid
+        info = self.ref.style(name, kind)
+        if info is not None:
+            sid = info.style_id
+        else:
+            sid = self._add_style(name, kind)
+        self._style_ids[key] = sid
+        return sid
+
+    def _add_style(self, name: str, kind: str) -> str:
+        base = re.sub(r"[^0-9A-Za-z]", "", name) or "Style"
+        sid, n = base, 1
+        taken = self.ref.style_ids | set(self._style_ids.values())
+        while sid in taken:
+            n += 1
+            sid = f"{base}{n}"
+        props = ""
+        m = re.fullmatch(r"heading ([1-9])", name, re.IGNORECASE)
+        if m:
+            props = f'<w:pPr><w:keepNext/><w:outlineLvl w:val="{int(m.group(1)) - 1}"/></w:pPr>'
+        elif name.lower() in ("citation mark", "footnote reference"):
+            props = '<w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+        normal = self.ref.style("normal", "paragraph") if kind == "paragraph" else None
+        based = f'<w:basedOn w:val="{normal.style_id}"/>' if normal else ""
+        self.pkg.extra_styles.append(
+            f'<w:style w:type="{kind}" w:customStyle="1" w:styleId="{sid}"><w:name w:val="{_attr(name)}"/>'
+            f"{based}<w:qFormat/>{props}</w:style>"
+        )
+        self.warn(f"the reference document has no {kind} style {name!r}; added a plain one (define it to style it)")
+        return sid
+
+    # -- inline content ---------------------------------------------------------------
+
+    def runs(self, content: Iterable[Any], story: str = "body") -> str:
+        out: list[str] = []
+        for piece in content:
+            if isinstance(piece, Literal):
+                self._literal(piece.text, out)
+            elif isinstance(piece, Block):
+                self._block(piece, out, story)
+            elif isinstance(piece, str):
+                self._text(piece, out, story)
+            else:
+                self._text(_plain(piece), out, story)
+        return "".join(out)
+
+    def _literal(self, text: str, out: list[str]) -> None:
+        parts = _FIELD.split(text)
+        for i, part in enumerate(parts):
+            if i % 2:
+                out.append(f'<w:fldSimple w:instr=" {part} "><w:r><w:t>1</w:t></w:r></w:fldSimple>')
+            elif part:
+                out.append(f"<w:r>{_t(part)}</w:r>")
+
+    def _text(self, text: str, out: list[str], story: str) -> None:
+        if not text:
+            return
+        if story == "body" and ("://" in text or "www." in text.lower()):
+            last = 0
+            for m in _URL.finditer(text):
+                url = m.group(0).rstrip(_URL_TRAIL)
+                if len(url) < 8:
+                    continue
+                start, end = m.start(), m.start() + len(url)
+                if start > last:
+                    out.append(f"<w:r>{_t(text[last:start])}</w:r>")
+                out.append(self._hyperlink(url))
+                last = end
+            if last < len(text):
+                out.append(f"<w:r>{_t(text[last:])}</w:r>")
+            return
+        out.append(f"<w:r>{_t(text)}</w:r>")
+
+    def _hyperlink(self, url: str) -> str:
+        target = url if "://" in url else "http://" + url
+        target = xml_safe(target)[0]
+        n = self._links.get(target)
+        if n is None:
+            self.pkg.hyperlinks.append(target)
+            n = self._links[target] = len(self.pkg.hyperlinks)
+        style = self.style("Hyperlink", "character")
+        return (
+            f'<w:hyperlink r:id="rIdLink{n}" w:history="1"><w:r><w:rPr><w:rStyle w:val="{style}"/></w:rPr>'
+            f"{_t(url)}</w:r></w:hyperlink>"
+        )
+
+    def _block(self, block: Block, out: list[str], story: str) -> None:
+        mode = self.citations
+        if not block.citations or mode == "none":
+            self._text(block.text, out, story)
+            return
+        if mode == "inline":
+            self._text(block.marked_text(), out, story)
+            return
+        if mode == "footnote" and story != "body":
+            mode = "superscript"  # Word has no footnotes in headers, footers or notes
+        text = block.text
+        crlf = "\r\n" in text  # one line break, even when a citation sits between \r and \n
+
+        def position(offset: int) -> int:
+            return offset - text.count("\r\n", 0, offset) if crlf else offset
+
+        groups: list[tuple[int, list[int]]] = []
+        for c in block.citations:
+            offset = position(min(max(c.offset, 0), len(text)))
+            if groups and groups[-1][0] == offset:
+                groups[-1][1].append(c.ref)
+            else:
+                groups.append((offset, [c.ref]))
+        groups.sort(key=lambda g: g[0])
+        if crlf:
+            text = text.replace("\r\n", "\n")
+        last = 0
+        for offset, refs in groups:
+            if offset > last:
+                self._text(text[last:offset], out, story)
+                last = offset
+            marker = "".join(f"[{r}]" for r in refs)
+            if mode == "footnote":
+                out.append(self._footnote(block, marker))
+            else:
+                style = self.style("Citation Mark", "character")
+                out.append(f'<w:r><w:rPr><w:rStyle w:val="{style}"/></w:rPr><w:t>{marker}</w:t></w:r>')
+        if last < len(text):
+            self._text(text[last:], out, story)
+
+    def _footnote(self, block: Block, marker: str) -> str:
+        report, section = self.owners.get(id(block), (None, None))
+        values = {
+            "refs": marker,
+            "title": report.title if report else "",
+            "institution": report.institution if report else "",
+            "time": report.timestamp if report else "",
+            "section": section.heading if section else "",
+        }
+        text = _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.footnote_pattern)
+        note_id = len(self.pkg.footnotes) + 1
+        ref_style = self.style("Footnote Reference", "character")
+        text_style = self.style("Footnote Text")
+        self.pkg.footnotes.append(
+            f'<w:footnote w:id="{note_id}"><w:p><w:pPr><w:pStyle w:val="{text_style}"/></w:pPr>'
+            f'<w:r><w:rPr><w:rStyle w:val="{ref_style}"/></w:rPr><w:footnoteRef/></w:r>'
+            f"<w:r>{_t(' ' + text)}</w:r></w:p></w:footnote>"
+        )
+        return f'<w:r><w:rPr><w:rStyle w:val="{ref_style}"/></w:rPr><w:footnoteReference w:id="{note_id}"/></w:r>'
+
+    # -- block structure ------------------------------------------------------------
+
+    def paragraph(self, style_name: str, content: Iterable[Any], extra_ppr: str = "", inner_prefix: str = "") -> str:
+        sid = self.style(style_name)
+        return f'<w:p><w:pPr><w:pStyle w:val="{sid}"/>{extra_ppr}</w:pPr>{inner_prefix}{self.runs(content)}</w:p>'
+
+    def _close_list(self) -> None:
+        lst = self._list
+        if lst is None:
+            return
+        self._list = None
+        abstract = self._abstract(lst.kind)
+        overrides = "".join(
+            f'<w:lvlOverride w:ilvl="{lvl}"><w:startOverride w:val="1"/></w:lvlOverride>' for lvl in sorted(lst.levels)
+        )
+        self.pkg.nums.append(f'<w:num w:numId="{lst.num_id}"><w:abstractNumId w:val="{abstract}"/>{overrides}</w:num>')
+
+    def _abstract(self, kind: str) -> int:
+        found = self.ref.list_abstract.get(kind)
+        if found is not None:
+            return found
+        if kind not in self._fallback_abstract:
+            abstract_id = self.ref.max_abstract_id + 1 + len(self._fallback_abstract)
+            self._fallback_abstract[kind] = abstract_id
+            levels = []
+            for ilvl in range(9):
+                fmt, text = ("bullet", "●○■"[ilvl % 3]) if kind == "bullet" else ("decimal", f"%{ilvl + 1}.")
+                levels.append(
+                    f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+                    f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
+                    f'<w:pPr><w:ind w:left="{420 * (ilvl + 1)}" w:hanging="420"/></w:pPr></w:lvl>'
+                )
+            self.pkg.abstract_nums.append(
+                f'<w:abstractNum w:abstractNumId="{abstract_id}"><w:multiLevelType w:val="hybridMultilevel"/>'
+                f"{''.join(levels)}</w:abstractNum>"
+            )
+            name = "List Bullet" if kind == "bullet" else "List Number"
+            self.warn(f"the reference document's {name!r} style has no list numbering; using a built-in one")
+        return self._fallback_abstract[kind]
+
+    def list_item(self, kind: str, level: int, content: list[Any]) -> None:
+        level = min(max(level, 1), 9)
+        if self._list is None or self._list.kind != kind:
+            self._close_list()
+            self._list = _List(kind, self._next_num, set())
+            self._next_num += 1
+        self._list.levels.add(level - 1)
+        base = "List Bullet" if kind == "bullet" else "List Number"
+        name = base if level == 1 else f"{base} {min(level, 3)}"
+        numpr = f'<w:numPr><w:ilvl w:val="{level - 1}"/><w:numId w:val="{self._list.num_id}"/></w:numPr>'
+        self.body.append(self.paragraph(name, content, numpr))
+
+    def heading(self, level: int, content: list[Any]) -> None:
+        level = min(max(level, 1), 9)
+        n = len(self._headings)
+        mark = f"_Toc{n + 1:08d}"
+        self._headings.append((level, mark, "".join(_plain(p) for p in content)))
+        self.body.append(
+            self.paragraph(
+                f"Heading {level}",
+                content,
+                inner_prefix=f'<w:bookmarkStart w:id="{n}" w:name="{mark}"/><w:bookmarkEnd w:id="{n}"/>',
+            )
+        )
+
+    def _flush_table(self) -> None:
+        table = self._table
+        if table is None:
+            return
+        self._table = None
+        columns = len(table.widths) or (len(table.rows[0][1]) if table.rows else 1)
+        weights = table.widths or [1.0] * columns
+        total = sum(weights) or 1.0
+        grid = [max(int(self.ref.text_width * w / total), 200) for w in weights]
+        has_header = any(header for header, _ in table.rows)
+        xml = [
+            f'<w:tbl><w:tblPr><w:tblStyle w:val="{table.style}"/><w:tblW w:w="5000" w:type="pct"/>'
+            f'<w:tblLook w:val="04A0" w:firstRow="{int(has_header)}" w:lastRow="0" w:firstColumn="0" '
+            'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>'
+        ]
+        xml.extend(f'<w:gridCol w:w="{w}"/>' for w in grid)
+        xml.append("</w:tblGrid>")
+        head_style, text_style = self.style("Table Heading"), self.style("Table Text")
+        for header, cells in table.rows:
+            if len(cells) > columns:
+                raise table.directive.error(f"a row has {len(cells)} cells, the table has {columns} columns")
+            cells = cells + [[] for _ in range(columns - len(cells))]
+            xml.append("<w:tr><w:trPr><w:tblHeader/></w:trPr>" if header else "<w:tr>")
+            sid = head_style if header else text_style
+            for width, cell in zip(grid, cells, strict=True):
+                xml.append(
+                    f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
+                    f'<w:p><w:pPr><w:pStyle w:val="{sid}"/></w:pPr>{self.runs(cell)}</w:p></w:tc>'
+                )
+            xml.append("</w:tr>")
+        xml.append("</w:tbl>")
+        self.body.append("".join(xml))
+
+    def toc(self, depth: int, title: list[Any]) -> None:
+        if title:
+            self.body.append(self.paragraph("TOC Heading", title))
+        self._toc = (len(self.body), min(max(depth, 1), 9))
+        self.body.append("")  # filled in by finish(), when every heading is known
+        self.pkg.update_fields = True
+
+    def _toc_xml(self, depth: int) -> str:
+        instr = f' TOC \\o "1-{depth}" \\h \\z \\u '
+        parts = [
+            '<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/><w:docPartUnique/>'
+            "</w:docPartObj></w:sdtPr><w:sdtContent>"
+        ]
+        begin = (
+            '<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+            f'<w:r><w:instrText xml:space="preserve">{instr}</w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        )
+        end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        entries = [(lvl, mark, text) for lvl, mark, text in self._headings if lvl <= depth]
+        if not entries:
+            parts.append(f"<w:p>{begin}{end}</w:p>")
+        for i, (lvl, mark, text) in enumerate(entries):
+            sid = self.style(f"toc {lvl}")
+            parts.append(
+                f'<w:p><w:pPr><w:pStyle w:val="{sid}"/></w:pPr>{begin if i == 0 else ""}'
+                f'<w:hyperlink w:anchor="{mark}" w:history="1"><w:r>{_t(text)}</w:r></w:hyperlink>'
+                f"{end if i == len(entries) - 1 else ''}</w:p>"
+            )
+        parts.append("</w:sdtContent></w:sdt>")
+        return "".join(parts)
+
+    # -- directives -----------------------------------------------------------------
+
+    def feed(self, directives: Iterable[Directive]) -> None:
+        for d in directives:
+            try:
+                self._dispatch(d)
+            except OutlineError:
+                raise
+            except (ValueError, TypeError, IndexError) as exc:
+                raise d.error(str(exc)) from None
+
+    def _dispatch(self, d: Directive) -> None:
+        name, args, content = d.name, d.args, d.content or []
+        if name in ("row", "header") and self._table is not None:
+            self._table.rows.append((name == "header", _split_cells(content)))
+            return
+        if name in ("property", "page-header", "page-footer"):
+            self._story(d)
+            return
+        self._flush_table()
+        if name not in ("bullet", "number"):
+            self._close_list()
+        if name == "title":
+            self.body.append(self.paragraph("Title", content))
+        elif name == "subtitle":
+            self.body.append(self.paragraph("Subtitle", content))
+        elif name == "heading":
+            self.heading(_int_arg(d, 0, 1), content)
+        elif name in ("p", "para", "paragraph"):
+            self.body.append(self.paragraph(str(args[0]) if args else "Body Text", content))
+        elif name in ("bullet", "number"):
+            self.list_item(name, _int_arg(d, 0, 1), content)
+        elif name == "table":
+            style, widths = "Briefing Table", []
+            for arg in args:
+                text = str(arg)
+                if text.startswith("widths="):
+                    widths = [float(w) for w in text[7:].split(",") if w.strip()]
+                    if any(w <= 0 for w in widths):
+                        raise d.error("widths must be positive numbers")
+                else:
+                    style = text
+            self._table = _Table(self.style(style, "table"), widths, [], d)
+        elif name == "end":
+            pass  # closes a table or a list (both done above)
+        elif name == "toc":
+            self.toc(_int_arg(d, 0, 3), content)
+        elif name == "pagebreak":
+            self.body.append('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
+        elif name in ("row", "header"):
+            hint = " (the page header is 'page-header')" if name == "header" else ""
+            raise d.error(f"{name!r} outside a table (start one with 'table'){hint}")
+        else:
+            raise d.error(f"unknown directive {name!r}")
+
+    def _story(self, d: Directive) -> None:
+        content = d.content or []
+        if d.name == "property":
+            if not d.args:
+                raise d.error("'property' needs a name: title, subject, author, company, keywords, …")
+            key = str(d.args[0]).lower()
+            fields = ("title", "subject", "author", "company", "keywords", "description", "category")
+            if key not in fields:
+                raise d.error(f"unknown property {key!r} (known: {', '.join(fields)})")
+            setattr(self.pkg.properties, key, xml_safe("".join(_plain(p) for p in content))[0])
+            return
+        story = d.name.removeprefix("page-")
+        style = "Header" if story == "header" else "Footer"
+        xml = f'<w:p><w:pPr><w:pStyle w:val="{self.style(style)}"/></w:pPr>{self.runs(content, story=story)}</w:p>'
+        if story == "header":
+            self.pkg.header = (self.pkg.header or "") + xml
+        else:
+            self.pkg.footer = (self.pkg.footer or "") + xml
+
+    def finish(self) -> Package:
+        self._flush_table()
+        self._close_list()
+        if self._toc is not None:
+            index, depth = self._toc
+            self.body[index] = self._toc_xml(depth)
+        if not self.body or self.body[-1].startswith("<w:tbl>"):
+            self.body.append(f'<w:p><w:pPr><w:pStyle w:val="{self.style("Body Text")}"/></w:pPr></w:p>')
+        return self.pkg
+
+
+def _int_arg(d: Directive, index: int, default: int) -> int:
+    if len(d.args) <= index:
+        return default
+    value = d.args[index]
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise d.error(f"expected a number, not {_plain(value)!r}") from None
+
+
+# --- the writer ---------------------------------------------------------------------
+
+
+def _scan(digest: Digest, ctx: RenderContext) -> dict[int, tuple[Report, Section]]:
+    """Owners of every block (for footnote text); warnings for text Word cannot hold."""
+    owners: dict[int, tuple[Report, Section]] = {}
+    source = digest.source
+
+    def check(text: str, what: str, line: int, column: int) -> None:
+        n = xml_safe(text)[1]
+        if n:
+            ctx.diagnostics.warning(
+                f"docx: {what} has {n} character{'s' * (n != 1)} Word cannot store "
+                "(control characters, unpaired surrogates); replaced by U+FFFD",
+                source,
+                line,
+                column,
+            )
+
+    for report in digest.reports:
+        check(report.title, "report title", report.pos.line, report.pos.column)
+        check(report.institution, "institution", report.pos.line + 1, 1)
+        for section in report.walk():
+            check(section.heading, "heading", section.pos.line, section.pos.column)
+            for block in section.blocks:
+                owners[id(block)] = (report, section)
+                check(block.text, block.kind, block.pos.line, block.pos.column)
+    return owners
+
+
+def _template_line(exc: BaseException) -> str:
+    """``FILE:LINE:1: `` of the template line a render error happened on (Jinja maps it)."""
+    found = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".j2", ".jinja", ".jinja2")):
+            found = f"{filename}:{tb.tb_lineno}:1: "
+        tb = tb.tb_next
+    return found
+
+
+def _east_asian_lang(language: str) -> str:
+    language = language.lower()
+    if language.startswith(("zh-tw", "zh-hk", "zh-hant")):
+        return "zh-TW"
+    if language.startswith("ja"):
+        return "ja-JP"
+    if language.startswith("ko"):
+        return "ko-KR"
+    return "zh-CN"
+
+
+class DocxWriter(Writer):
+    """``--format docx``: a Word briefing per digest, styled by a reference document."""
+
+    name = "docx"
+    extension = ".docx"
+    description = "Word briefing (template-driven, styles from a reference document)"
+    unit = "digest"
+
+    def __init__(self) -> None:
+        self._env_cache: tuple[jinja2.Environment, jinja2.Environment] | None = None
+
+    # -- configuration -----------------------------------------------------------------
+
+    def reference(self, audience: Audience) -> Reference:
+        """The reference document: ``docx.reference``, else ``reference.docx`` on the audience path."""
+        wanted = str(audience.get("docx.reference", "") or "")
+        path: Path | None
+        if wanted:
+            path = Path(wanted).expanduser()
+            if not path.is_file():
+                path = audience.find_file(wanted)
+            if path is None:
+                raise AudienceError(f"docx.reference: {wanted}: no such file")
+        else:
+            path = audience.find_file("reference.docx")
+            if path is None:
+                raise AudienceError(f"audience {audience.name!r} has no reference.docx (set docx.reference)")
+        try:
+            return load_reference(path, _east_asian_lang(audience.language))
+        except ReferenceError as exc:
+            raise AudienceError(f"docx.reference: {exc}") from None
+
+    def _env(self, audience: Audience) -> jinja2.Environment:
+        base = audience.env  # a new object whenever the profile changes (-D)
+        if self._env_cache is None or self._env_cache[0] is not base:
+            self._env_cache = (base, outline_environment(base, **HELPERS))
+        return self._env_cache[1]
+
+    def _outline(self, audience: Audience, name: str, variables: dict[str, Any]) -> list[Directive]:
+        env = self._env(audience)
+        try:
+            template = env.get_template(name)
+        except jinja2.TemplateNotFound:
+            where = ", ".join(str(p) for p in audience.search_path)
+            raise AudienceError(f"audience {audience.name!r} has no template {name!r} (searched {where})") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise AudienceError(f"{exc.filename or name}:{exc.lineno}:1: template error: {exc.message}") from None
+        try:
+            text, values = render_outline(template, variables)
+            return parse_outline(text, values)
+        except jinja2.TemplateError as exc:
+            where = _template_line(exc)
+            raise AudienceError(f"{where}template {name!r} of audience {audience.name!r}: {exc}") from None
+        except OutlineError as exc:
+            raise AudienceError(f"template {name!r} of audience {audience.name!r}: {exc}") from None
+
+    # -- writing -----------------------------------------------------------------------
+
+    def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
+        audience = ctx.audience
+        ref = self.reference(audience)
+        owners = _scan(digest, ctx)
+        warned: set[str] = set()
+        outputs = [
+            Output(
+                f"{digest.name}{self.extension}",
+                self.document(digest, digest.reports, None, ctx, ref, owners, warned),
+            )
+        ]
+        if audience.get("docx.per_report", False):
+            for report in digest.reports:
+                try:
+                    data = self.document(digest, [report], report, ctx, ref, owners, warned)
+                except AudienceError:
+                    raise
+                except Exception as exc:  # one report the writer fails on must not stop the others
+                    ctx.diagnostics.error(
+                        f"docx: report {report.title[:40]!r} not written: {type(exc).__name__}: {exc}",
+                        digest.source,
+                        report.pos.line,
+                        report.pos.column,
+                    )
+                    continue
+                outputs.append(Output(f"{digest.name}/{report.slug}{self.extension}", data))
+        return outputs
+
+    def document(
+        self,
+        digest: Digest,
+        reports: list[Report],
+        report: Report | None,
+        ctx: RenderContext,
+        ref: Reference | None = None,
+        owners: dict[int, tuple[Report, Section]] | None = None,
+        warned: set[str] | None = None,
+    ) -> bytes:
+        """One ``.docx``: the whole digest, or one report of it when ``report`` is given."""
+        audience = ctx.audience
+        ref = ref or self.reference(audience)
+        owners = owners if owners is not None else _scan(digest, ctx)
+        content = dict(audience.get("content", {}) or {})
+        options = dict(audience.get("docx", {}) or {})
+        citations = str(content.get("citations", "superscript"))
+        if citations not in CITATION_MODES:
+            raise AudienceError(f"content.citations: {citations!r} is not one of {', '.join(CITATION_MODES)}")
+        build_time = ctx.build_time
+        times = [r.published_at for r in reports]
+        date_range = f"{min(times):%Y-%m-%d %H:%M} – {max(times):%Y-%m-%d %H:%M}" if times else ""
+        variables = {
+            "digest": digest,
+            "reports": reports,
+            "report": report,
+            "build_time": build_time,
+            "generated": (
+                build_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+                if build_time.tzinfo
+                else build_time.strftime("%Y-%m-%d %H:%M")
+            ),
+            "date_range": date_range,
+            "content": content,
+            "docx": options,
+        }
+        name = str(options.get("report_template" if report else "template", ""))
+        name = name or ("report.docx.j2" if report else "briefing.docx.j2")
+        directives = self._outline(audience, name, variables)
+
+        metadata = audience.get("metadata", {}) or {}
+        keywords = metadata.get("keywords", [])
+        properties = Properties(
+            title=(report.title if report else digest.title) or digest.name,
+            subject=audience.description,
+            author=str(metadata.get("author", "")),
+            company=str(metadata.get("company", "")),
+            keywords=", ".join(map(str, keywords)) if isinstance(keywords, list) else str(keywords),
+            description=f"{len(reports)} report{'s' * (len(reports) != 1)}, {date_range}" if date_range else "",
+            language=_east_asian_lang(audience.language) if audience.language.startswith("zh") else audience.language,
+            created=build_time,
+        )
+        for field_name in ("title", "subject", "author", "company", "keywords", "description"):
+            setattr(properties, field_name, xml_safe(getattr(properties, field_name))[0])
+        warned = warned if warned is not None else set()
+
+        def warn(message: str) -> None:
+            if message not in warned:
+                warned.add(message)
+                ctx.diagnostics.warning(f"docx: {message}", ref.path)
+
+        builder = BodyBuilder(
+            ref,
+            citations=citations,
+            footnote_pattern=str(options.get("footnote", DEFAULT_FOOTNOTE)),
+            owners=owners,
+            warn=warn,
+            properties=properties,
+            theme_font_lang=_east_asian_lang(audience.language),
+        )
+        try:
+            builder.feed(directives)
+        except OutlineError as exc:
+            raise AudienceError(f"template {name!r} of audience {audience.name!r}: {exc}") from None
+        return assemble(ref, builder.finish())
