@@ -84,7 +84,7 @@ def _seconds(text: str) -> float:
 
 
 def test_long_lines_parse_in_linear_time():
-    """Doubling a 1 MB line must not much more than double the time (no regex blow-up)."""
+    """Four times the text takes about four times as long, not sixteen (no regex blow-up)."""
     shapes = {
         "spaces": " ",
         "dashes": " - ",
@@ -97,12 +97,12 @@ def test_long_lines_parse_in_linear_time():
         "heading-like": "市场回顾 指数 ",
     }
     for name, unit in shapes.items():
-        small = HEADER + "报告核心观点 - " + unit * (500_000 // len(unit))
+        small = HEADER + "报告核心观点 - " + unit * (250_000 // len(unit))
         large = HEADER + "报告核心观点 - " + unit * (1_000_000 // len(unit))
-        t_small = min(_seconds(small) for _ in range(2))
-        t_large = min(_seconds(large) for _ in range(2))
+        t_small = min(_seconds(small) for _ in range(3))
+        t_large = min(_seconds(large) for _ in range(3))
         assert t_large < 10.0, (name, t_large)  # a hang guard, not a speed goal
-        assert t_large < 4 * t_small + 0.05, (name, t_small, t_large)
+        assert t_large < 8 * t_small + 0.05, (name, t_small, t_large)
 
 
 def test_a_hundred_thousand_bullets():

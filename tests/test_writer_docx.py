@@ -636,7 +636,8 @@ def test_one_document_per_report_when_asked(sample_digest):
 def test_cli_executive_default_format_and_formats_listing(tmp_path, cli, sample_path):
     result = cli("build", str(sample_path), "-a", "executive", "-o", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert [p.name for p in (tmp_path / "executive").iterdir()] == ["research-digest-2025-02-16.docx"]
+    outputs = [p.name for p in (tmp_path / "executive").iterdir() if not p.name.startswith(".")]
+    assert outputs == ["research-digest-2025-02-16.docx"]
     listing = cli("formats")
     assert re.search(r"^docx\s+\.docx\s+Word briefing", listing.stdout, re.M)
     analyst = AudienceCatalog().load("analyst")
