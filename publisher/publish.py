@@ -50,7 +50,7 @@ def cmd_publish_wiki(session: Session, out: TextIO) -> int:
             file=sys.stderr,
         )
         return EXIT_INPUT
-    errors = bool(session.diagnostics.errors)
+    errors = bool(session.diagnostics.errors or (args.strict and session.diagnostics.warnings))
     author = args.author or str(audience.get("publish.author", DEFAULT_AUTHOR))
     try:
         parse_author(author)

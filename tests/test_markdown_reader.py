@@ -6,6 +6,8 @@ import textwrap
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from publisher import registry
 from publisher.diagnostics import Diagnostics, InputError
@@ -173,3 +175,22 @@ def test_notes_flow_through_build(cli, tmp_path):
     assert any(p.startswith("reports/2025-02-16/bei-jiao-suo-zhou-guan-cha") for p in pages)
     again = cli("parse", str(next((out / "wiki" / "reports" / "2025-02-16").glob("bei-*.md"))))
     assert again.returncode == 0 and '"title": "北交所周观察：北证 50 涨幅超 18%"' in again.stdout
+
+
+_PIECES = st.sampled_from(
+    ["---\n", "title: x\n", "published: 2025-02-16 10:00\n", "institution: 甲\n", "# T\n", "## H\n", "### H\n",
+     "- b [1]\n", "> q\n", "```\n", "| a | b |\n|---|---|\n", "<div>\n", "key: [\n", "&a\n", "*a\n", ": x\n",
+     "\n", "1. x\n", "roles: [risk]\n", "id: ../../x\n", "date: 2025-02-30\n", "\ufeff", "\t", "[^1]: n\n"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=14).map("".join))
+def test_any_text_is_a_report_or_a_positioned_error(text):
+    try:
+        digest, _ = parse(text)
+    except InputError as exc:
+        assert exc.diagnostic.line >= 1 and exc.diagnostic.file == "note.md"
+    else:
+        (report,) = digest.reports
+        assert report.title and report.id
