@@ -100,6 +100,7 @@ def test_mkdocs_strict_build_passes(site):
     pages = {p.relative_to(tmp / "site").as_posix() for p in (tmp / "site").rglob("*.html")}
     assert {"index.html", "archive.html", "institutions.html", "reports/2025-02-16/index.html"} <= pages
     assert len([p for p in pages if p.startswith("reports/2025-02-1")]) == 11 + 3  # 11 reports, 3 day pages
+    assert not (tmp / "site" / ".nav.yml").exists()  # the navigation file is not published
 
 
 def test_report_page_renders_headings_bullets_and_citations(site, sample_digest):
