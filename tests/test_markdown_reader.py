@@ -194,3 +194,11 @@ def test_any_text_is_a_report_or_a_positioned_error(text):
     else:
         (report,) = digest.reports
         assert report.title and report.id
+
+
+def test_an_id_that_is_not_a_report_id_is_replaced():
+    digest, diagnostics = parse("---\nid: ../../etc\ntitle: x\npublished: 2025-02-16 10:00\n---\n- a\n")
+    (report,) = digest.reports
+    assert len(report.id) == 12 and "/" not in report.slug
+    warnings = [str(d) for d in diagnostics.warnings]
+    assert any(w.startswith("note.md:2:5: warning: front matter: id '../../etc' is not a report id") for w in warnings)

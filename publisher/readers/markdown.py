@@ -66,7 +66,7 @@ from .source import SourceText, read_source
 
 _MARK = re.compile(r"\[(\d{1,6})\]")
 _WS = " \t\u3000"
-_ID = re.compile(r"[A-Za-z0-9]{1,40}(?:-[0-9]{1,6})?")
+_ID = re.compile(r"[0-9a-f]{12}(?:-[0-9]{1,6})?")  # as the model schema has it
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _MAX_FRONT_MATTER = 64 * 1024
 _TIME_KEYS = ("published", "published_at", "date", "time")
