@@ -130,6 +130,20 @@ def _combine(*parts: str) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
+def apply_transforms(digests: list[Digest], audience: Audience, ctx: RenderContext) -> str:
+    """Run the audience's transforms over the digests (in place, in profile order).
+
+    Returns a fingerprint of the transforms' code.
+    """
+    codes = []
+    for name in audience.profile.get("transforms", []):
+        transform = registry.load("transforms", name)
+        codes.append(code_fingerprint(transform))
+        for k, digest in enumerate(digests):
+            digests[k] = transform(digest, ctx)
+    return _combine(*codes)
+
+
 # --- jobs ----------------------------------------------------------------------
 
 
@@ -313,13 +327,7 @@ class Builder:
             gc.unfreeze()
 
     def _apply_transforms(self, digests: list[Digest], audience: Audience, ctx: RenderContext) -> str:
-        codes = []
-        for name in audience.profile.get("transforms", []):
-            transform = registry.load("transforms", name)
-            codes.append(code_fingerprint(transform))
-            for k, digest in enumerate(digests):
-                digests[k] = transform(digest, ctx)
-        return _combine(*codes)
+        return apply_transforms(digests, audience, ctx)
 
     def plan(self, digests: list[Digest], transform_code: dict[str, str]) -> list[Job]:
         jobs: list[Job] = []
@@ -356,7 +364,7 @@ class Builder:
                         fp = _combine(writer_fp, digest_fp(d))
                         jobs.append(Job(prefix, audience.name, fmt, "digest", d, -1, fp, size + 1))
                         continue
-                    meta = _combine(digest.name, digest.title)
+                    meta = _combine(Path(digest.source).name, digest.name, digest.title)
                     for r, report in enumerate(digest.reports):
                         fp = _combine(writer_fp, meta, report_fp(d, r))
                         jobs.append(Job(f"{prefix}/{report.id}", audience.name, fmt, "report", d, r, fp))

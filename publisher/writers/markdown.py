@@ -1,0 +1,858 @@
+"""Markdown writer: one wiki page per report, plus home, archive, institution and navigation pages.
+
+``--format md`` renders each report to its own page (YAML front matter, an
+H1 title, a metadata line, its sections as nested headings, bullets and
+``[n]`` citations) through the audience's Jinja templates
+(``report.md.j2``; ``home.md.j2``, ``archive.md.j2``, ``day.md.j2``,
+``institutions.md.j2`` and ``sidebar.md.j2`` for the index pages), and
+writes an MkDocs navigation file (``.nav.yml``) next to them.
+
+Input text never becomes Markdown markup: every value a template prints is
+escaped by :func:`escape` unless it is already Markdown made by this module
+(:class:`MdSafe`), so a title such as ``[1][2] <script> &copy; **x**``
+shows exactly as written in CommonMark renderers (GitLab, Gitea, Azure
+DevOps, Wiki.js) and in Python-Markdown (MkDocs).
+
+Pages are pure functions of their input: a report's page depends only on
+that report, its source file name and the audience (profile and templates);
+the index pages depend only on the list of reports.  Nothing else (no clock,
+no global state) goes into them, so the same input always gives the same
+bytes and a build manifest can skip pages whose inputs did not change.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+
+from ..audiences import Audience, AudienceError
+from ..model import BULLET, RAW, ROLE_BODY, Block, Digest, Report, Section, safe_stem
+from ..readers.digest import lead_role
+from ..textutil import first_sentence
+from .base import Output, RenderContext, Writer
+
+# --- escaping ------------------------------------------------------------------
+
+
+class MdSafe(str):
+    """A string that already is Markdown (made by this module); printed as is."""
+
+    __slots__ = ()
+
+
+_NO_URL = MdSafe("")
+
+
+# Characters escaped wherever they occur.  Backslash escapes are used only for
+# the characters both CommonMark and Python-Markdown (MkDocs) unescape; the
+# others become character references, which every renderer decodes.
+_ANYWHERE = {c: "\\" + c for c in "\\`*_[]#{}"}
+_ANYWHERE.update(
+    {
+        "<": "&lt;",  # raw HTML, autolinks
+        "&": "&amp;",  # entities: &copy; stays "&copy;"
+        "|": "&#124;",  # table cells (GFM, Python-Markdown tables)
+        "~": "&#126;",  # strikethrough (GFM), ~~~ fences
+        "$": "&#36;",  # math ($…$ in GitLab, Gitea, dollarmath)
+        "\t": "&#9;",  # Python-Markdown expands tabs
+        "\n": "&#10;",  # a line break would end a heading or a table row
+        "\r": "&#13;",
+    }
+)
+_SPECIAL = re.compile(
+    "[" + re.escape("".join(_ANYWHERE)) + "]"
+    # ':name:' is an emoji short code in GitLab, Gitea and pymdownx
+    r"|:(?=[A-Za-z0-9_+\-]+:)"
+)
+_ANYWHERE[":"] = "&#58;"
+_ORDERED = re.compile(r"[0-9]{1,9}(?=[.)])")
+#: Code points Markdown cannot carry: C0/C1 controls (but tab, LF, CR),
+#: lone surrogates, U+FFFE/U+FFFF.  CommonMark itself turns NUL into U+FFFD.
+_UNREPRESENTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+# Text that needs no escaping at all: no special character anywhere, nothing that matters at
+# the start (whitespace, block markers, digits of "1."), no whitespace or "!" at the end.
+_INERT = "\\\\`*_\\[\\]#{}<&|~$:\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+_PLAIN = re.compile(f"[^\\s\ufeff{_INERT}\\-+>!(=?0-9](?:[^{_INERT}]*[^\\s\ufeff{_INERT}!])?")
+
+
+def _strippable(ch: str) -> bool:
+    """Whitespace a Markdown parser trims from the ends of a paragraph, heading or cell."""
+    return ch.isspace() or ch == "\ufeff"
+
+
+def _refs(text: str) -> str:
+    return "".join(f"&#{ord(c)};" for c in text)
+
+
+def _sub(m: re.Match[str]) -> str:
+    return _ANYWHERE[m.group()]
+
+
+def sanitize(text: str) -> tuple[str, int]:
+    """``text`` with code points Markdown cannot carry replaced by U+FFFD, and how many."""
+    return _UNREPRESENTABLE.subn("\ufffd", text)
+
+
+def escape(text: str, *, start: bool = True, end: bool = True) -> MdSafe:
+    """Markdown that displays ``text`` literally, wherever it is placed inline.
+
+    The result is safe at the start of a line, inside a paragraph, a list
+    item, a heading, a table cell or a link text: no emphasis, link, image,
+    raw HTML, entity, code span, heading, list, block quote, thematic break,
+    setext underline, table, fence, math or emoji can come out of it, and
+    leading or trailing whitespace is kept (as character references).
+
+    ``start=False`` / ``end=False`` say the text is known to follow / to be
+    followed by other non-blank Markdown on the same line (used between
+    citation markers), which spares a few escapes.
+    """
+    if not text:
+        return MdSafe("")
+    if _PLAIN.fullmatch(text):
+        return MdSafe(text)
+    if _UNREPRESENTABLE.search(text):
+        text = sanitize(text)[0]
+    n = len(text)
+    i = 0
+    if start:
+        while i < n and _strippable(text[i]):
+            i += 1
+        if i == n:
+            return MdSafe(_refs(text))
+    j = n
+    if end:
+        while j > i and _strippable(text[j - 1]):
+            j -= 1
+    body = text[i:j]
+    if not body:
+        return MdSafe(_refs(text[:i]) + _refs(text[j:]))
+    out = _SPECIAL.sub(_sub, body)
+    first = body[0]
+    if start:
+        if first in "-+>!(":  # list items, block quotes, admonitions, images, link destinations
+            out = "\\" + out
+        elif first in "=?" or (first == ":" and out[0] == ":"):  # setext underlines, definition lists, ::: fences
+            out = _refs(first) + out[1:]
+        else:
+            m = _ORDERED.match(body)  # "1." / "1)" ordered list items
+            if m:
+                out = out[: m.end()] + "\\" + out[m.end() :]
+    elif first == "(":  # "[1](…)" would be a link
+        out = "\\" + out
+    elif first == ":" and out[0] == ":":  # "[1]: …" a link reference definition
+        out = "&#58;" + out[1:]
+    if end and len(body) > 1 and body[-1] == "!":  # "!" before a following "[" makes an image
+        out = out[:-1] + "\\!"
+    if i or j < n:
+        out = _refs(text[:i]) + out + _refs(text[j:])
+    return MdSafe(out)
+
+
+def md_filter(value: Any) -> MdSafe:
+    """The ``md`` template filter: escape a value (Markdown made here stays as is)."""
+    if isinstance(value, MdSafe):
+        return value
+    return escape("" if value is None else str(value))
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ … }}`` in a Markdown template is escaped unless it is :class:`MdSafe`."""
+    return md_filter(value)
+
+
+_YAML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_YAML_SPECIAL = re.compile('[\\\\"\n\r\t\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]')
+
+
+_META_PLAIN = re.compile(r"[^&<>\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]*")
+
+
+def meta_text(text: str) -> str:
+    """A front-matter or navigation string: MkDocs and its themes print these as HTML, so
+    ``&``, ``<`` and ``>`` are escaped (the Markdown reader unescapes them)."""
+    if _META_PLAIN.fullmatch(text):
+        return text
+    return html.escape(sanitize(text)[0], quote=False)
+
+
+def yaml_quote(text: str) -> str:
+    """``text`` as a YAML double-quoted scalar that every YAML parser reads back exactly."""
+
+    def sub(m: re.Match[str]) -> str:
+        ch = m.group()
+        return _YAML_ESCAPES.get(ch) or f"\\u{ord(ch):04X}"
+
+    if not _YAML_SPECIAL.search(text):
+        return f'"{text}"'
+    return '"' + _YAML_SPECIAL.sub(sub, text) + '"'
+
+
+# --- page views ------------------------------------------------------------------
+
+
+def format_time(when: datetime) -> str:
+    """``2025-02-16 16:06`` (seconds only when there are some)."""
+    return when.replace(tzinfo=None).isoformat(" ", "seconds" if when.second else "minutes")
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9._/#-]*")
+
+
+def url(path: str) -> MdSafe:
+    """A link destination for a relative ``/``-separated path."""
+    return MdSafe(path if _URL_SAFE.fullmatch(path) else quote(path, safe="/#"))
+
+
+def relative(target: str, from_page: str) -> MdSafe:
+    """The relative link from the page at ``from_page`` to ``target`` (both from the root)."""
+    base = from_page.split("/")[:-1]
+    parts = target.split("/")
+    if any(p in ("", ".", "..") for p in base + parts):
+        return url(posixpath.relpath(target, posixpath.dirname(from_page) or "."))
+    k = 0
+    while k < len(base) and k < len(parts) - 1 and base[k] == parts[k]:
+        k += 1
+    return url("/".join([".."] * (len(base) - k) + parts[k:]))
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def fill(pattern: str, values: dict[str, Callable[[], str]], setting: str) -> str:
+    """Expand ``{name}`` placeholders of a path setting (only the known names, computed when used)."""
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in values:
+            known = ", ".join("{" + k + "}" for k in values)
+            raise AudienceError(f"md.{setting} = {pattern!r}: unknown placeholder {{{name}}} (known: {known})")
+        return values[name]()
+
+    return _PLACEHOLDER.sub(sub, pattern)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where pages go; read from the audience's ``[md]`` table."""
+
+    page: str = "reports/{date}/{slug}.md"
+    day: str = "reports/{date}/index.md"
+    home: str = "index.md"
+    archive: str = "archive.md"
+    institutions: str = "institutions.md"
+    sidebar: str = "_Sidebar.md"
+    nav: str = ".nav.yml"
+
+    @classmethod
+    def from_audience(cls, audience: Audience) -> Layout:
+        settings = {}
+        for name in cls.__dataclass_fields__:
+            value = audience.get(f"md.{name}", getattr(cls, name))
+            if not isinstance(value, str):
+                raise AudienceError(f"md.{name} must be a string path, not {value!r}")
+            settings[name] = value
+        layout = cls(**settings)
+        for name in ("page", "day", "home", "archive", "institutions"):
+            if not getattr(layout, name):
+                raise AudienceError(f"md.{name} must not be empty")
+        return layout
+
+    def report_path(self, report: Report, slug: Callable[[], str] | None = None) -> str:
+        """The page of a report (``slug`` may supply ``report.slug`` from a cache)."""
+        return fill(
+            self.page,
+            {
+                **_dates(report.published_at),
+                "slug": slug or (lambda: report.slug),
+                "id": lambda: report.id,
+                "institution": lambda: safe_stem(report.institution) or "unknown",
+            },
+            "page",
+        )
+
+    def day_path(self, when: datetime) -> str:
+        return fill(self.day, _dates(when), "day")
+
+
+def _dates(when: datetime) -> dict[str, Callable[[], str]]:
+    return {
+        "date": lambda: when.strftime("%Y-%m-%d"),
+        "year": lambda: when.strftime("%Y"),
+        "month": lambda: when.strftime("%m"),
+        "day": lambda: when.strftime("%d"),
+    }
+
+
+@dataclass(slots=True)
+class BlockView:
+    """A block ready for a template: ``markdown`` is the complete Markdown of it."""
+
+    block: Block
+    markdown: MdSafe
+    blank_before: bool
+
+    @property
+    def kind(self) -> str:
+        return self.block.kind
+
+    @property
+    def text(self) -> str:
+        return self.block.text
+
+    @property
+    def refs(self) -> list[int]:
+        return self.block.refs
+
+
+@dataclass(slots=True)
+class SectionView:
+    """A section ready for a template (sections come flat, in document order).
+
+    ``markdown`` is the whole section as the default template prints it: a
+    blank line and the heading line, then the blocks (bullets of one list
+    together, a blank line before anything else).
+    """
+
+    heading: str
+    depth: int
+    level: int
+    role: str
+    hashes: MdSafe
+    heading_line: MdSafe
+    blocks: list[BlockView] = field(default_factory=list)
+    markdown: MdSafe = _NO_URL
+
+
+class _Citations:
+    """How ``[n]`` markers are written (``content.citations``)."""
+
+    def __init__(self, style: str) -> None:
+        if style not in ("inline", "superscript", "footnote", "none"):
+            raise AudienceError(
+                f"content.citations must be inline, superscript, footnote or none, not {style!r} (in md)"
+            )
+        self.style = style
+
+    def marker(self, ref: int) -> str:
+        if self.style == "none":
+            return ""
+        if self.style == "inline":
+            return f"[{ref}]"
+        return f"<sup>[{ref}]</sup>"  # superscript; footnote pages have no notes to point to
+
+
+def block_markdown(block: Block, citations: _Citations) -> str:
+    """The inline Markdown of a block: escaped text with its citation markers."""
+    if not block.citations or citations.style == "none":
+        return escape(block.text)
+    text = block.text
+    end = len(text)
+    if text and all(c.offset == end and (not c.sep or c.sep == " ") for c in block.citations):
+        # the usual shape: the text, then its citation group
+        return escape(text, end=False) + "".join(c.sep + citations.marker(c.ref) for c in block.citations)
+    parts: list[str] = []
+    last = 0
+    for c in block.citations:
+        piece = text[last : c.offset]
+        if piece:
+            parts.append(escape(piece, start=not parts, end=False))
+        if c.sep:
+            if parts and c.sep.strip(" ") == "":
+                parts.append(c.sep)  # plain spaces between text and a marker need no escaping
+            else:
+                parts.append(escape(c.sep, start=not parts, end=False))
+        parts.append(citations.marker(c.ref))
+        last = c.offset
+    tail = text[last:]
+    if tail:
+        parts.append(escape(tail, start=not parts, end=True))
+    return "".join(parts)
+
+
+def _fence(text: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}text\n{text}\n{ticks}"
+
+
+@dataclass(slots=True)
+class Selection:
+    """What of a report an audience gets (``content.roles``, ``content.max_bullets``)."""
+
+    roles: tuple[str, ...]
+    max_bullets: int
+
+    @classmethod
+    def from_audience(cls, audience: Audience) -> Selection:
+        roles = audience.get("content.roles", ["summary", "rating", "risk", "body"])
+        max_bullets = audience.get("content.max_bullets", 0)
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise AudienceError("content.roles must be a list of role names")
+        if not isinstance(max_bullets, int) or isinstance(max_bullets, bool) or max_bullets < 0:
+            raise AudienceError("content.max_bullets must be a whole number (0 = all)")
+        return cls(tuple(roles), max_bullets)
+
+    def sections(self, report: Report) -> Iterator[tuple[Section, int, list[Block]]]:
+        """Sections of the wanted roles with their depth and the blocks kept."""
+        bullets = 0
+
+        def visit(section: Section, depth: int) -> Iterator[tuple[Section, int, list[Block]]]:
+            nonlocal bullets
+            kept: list[Block] = []
+            for block in section.blocks:
+                if block.kind == BULLET and self.max_bullets:
+                    if bullets >= self.max_bullets:
+                        continue
+                    bullets += 1
+                kept.append(block)
+            yield section, depth, kept
+            for child in section.children:
+                yield from visit(child, depth + 1)
+
+        for section in report.sections:
+            if section.role in self.roles:
+                yield from visit(section, 1)
+
+
+def _block(block: Block, citations: _Citations) -> MdSafe:
+    """The complete Markdown of one block (a list item, a paragraph or a fenced raw block)."""
+    kind = block.kind
+    if kind == BULLET:
+        inline = block_markdown(block, citations)
+        return MdSafe("- " + inline if inline else "-")
+    if kind == RAW:
+        fmt = "" if citations.style == "none" else "{sep}[{ref}]"
+        return MdSafe(_fence(sanitize(block.marked_text(fmt))[0]))
+    return MdSafe(block_markdown(block, citations))
+
+
+def _render_sections(
+    chosen: list[tuple[Section, int, list[Block]]], citations: _Citations, views: list[SectionView] | None = None
+) -> MdSafe:
+    """All sections as Markdown; with ``views``, also the section views for templates."""
+    out: list[str] = []
+    first = True
+    for section, depth, blocks in chosen:
+        hashes = "#" * min(6, depth + 1)
+        if section.heading:
+            heading_line = f"{hashes} {escape(section.heading)}"
+        elif first and blocks and not section.children:
+            heading_line = ""  # blocks before any heading: no heading line at all
+        else:
+            heading_line = hashes  # an empty heading keeps the untitled section apart
+        first = False
+        mark = len(out)
+        if heading_line:
+            out.append(f"\n{heading_line}\n")
+        previous = ""
+        block_views: list[BlockView] = []
+        for block in blocks:
+            markdown = _block(block, citations)
+            blank = not (previous == BULLET and block.kind == BULLET)
+            out.append(f"\n{markdown}\n" if blank else f"{markdown}\n")
+            previous = block.kind
+            if views is not None:
+                block_views.append(BlockView(block, markdown, blank))
+        if views is not None:
+            views.append(
+                SectionView(
+                    section.heading,
+                    depth,
+                    section.level,
+                    section.role,
+                    MdSafe(hashes),
+                    MdSafe(heading_line),
+                    block_views,
+                    MdSafe("".join(out[mark:])),
+                )
+            )
+    return MdSafe("".join(out))
+
+
+class Sections:
+    """The section views of a page, made only when a template loops over them."""
+
+    def __init__(self, chosen: list[tuple[Section, int, list[Block]]], citations: _Citations) -> None:
+        self._chosen, self._citations = chosen, citations
+        self._views: list[SectionView] | None = None
+
+    def _list(self) -> list[SectionView]:
+        if self._views is None:
+            self._views = []
+            _render_sections(self._chosen, self._citations, self._views)
+        return self._views
+
+    def __iter__(self) -> Iterator[SectionView]:
+        return iter(self._list())
+
+    def __len__(self) -> int:
+        return len(self._chosen)
+
+    def __getitem__(self, index: int) -> SectionView:
+        return self._list()[index]
+
+
+# --- rendering -------------------------------------------------------------------
+
+
+def source_name(digest: Digest) -> str:
+    """The file name of a digest's source, without its folder (pages never show local paths)."""
+    return re.split(r"[\\/]", digest.source)[-1] if digest.source else ""
+
+
+@dataclass(slots=True)
+class Entry:
+    """A report as the index pages list it; ``url`` is relative to the page being rendered."""
+
+    id: str
+    title: str
+    institution: str
+    published_at: datetime
+    published: str
+    date: str
+    time: str
+    path: str
+    takeaway: str
+    url: MdSafe = _NO_URL
+
+    def at(self, page: str) -> Entry:
+        """This entry with its link relative to ``page``."""
+        return Entry(
+            self.id,
+            self.title,
+            self.institution,
+            self.published_at,
+            self.published,
+            self.date,
+            self.time,
+            self.path,
+            self.takeaway,
+            relative(self.path, page),
+        )
+
+
+@dataclass(slots=True)
+class Day:
+    """One day of the archive: its page and its reports (latest first)."""
+
+    date: str
+    month: str
+    path: str
+    entries: list[Entry]
+    url: MdSafe = _NO_URL
+
+
+class PageRenderer:
+    """Renders pages for one audience; holds nothing but the audience's settings and templates."""
+
+    def __init__(
+        self, audience: Audience, diagnostics: Any | None = None, slugs: dict[tuple[str, str], str] | None = None
+    ) -> None:
+        self.audience = audience
+        self.slugs = {} if slugs is None else slugs  # report.slug (pinyin) is the costly part of a path
+        self._roles: dict[str, str] = {}
+        self.diagnostics = diagnostics
+        self.layout = Layout.from_audience(audience)
+        self.selection = Selection.from_audience(audience)
+        self.citations = _Citations(str(audience.get("content.citations", "inline")))
+        tags = audience.get("md.tags", audience.get("metadata.keywords", []))
+        if not isinstance(tags, list):
+            raise AudienceError("md.tags must be a list of strings")
+        self.tags = [str(t) for t in tags]
+        self.home_latest = self._count("md.home_latest", 50)
+        self.sidebar_days = self._count("md.sidebar_days", 14)
+        env = audience.env.overlay(finalize=_finalize, cache_size=64)
+        env.filters = dict(env.filters)
+        env.filters.update(md=md_filter, yaml=lambda v: MdSafe(yaml_quote(str(v))), md_raw=lambda v: MdSafe(str(v)))
+        self.env = env
+
+    def _count(self, key: str, default: int) -> int:
+        value = self.audience.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise AudienceError(f"{key} must be a whole number (0 = all)")
+        return value
+
+    def render(self, name: str, **context: Any) -> str:
+        try:
+            template = self.env.get_template(name)
+        except jinja2.TemplateNotFound:
+            where = ", ".join(str(p) for p in self.audience.search_path)
+            raise AudienceError(
+                f"audience {self.audience.name!r} has no template {name!r} (searched {where})"
+            ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise AudienceError(f"{exc.filename or name}:{exc.lineno}:1: template error: {exc.message}") from None
+        try:
+            return template.render(**context)
+        except jinja2.TemplateError as exc:
+            raise AudienceError(f"template {name!r} of audience {self.audience.name!r}: {exc}") from exc
+
+    # per-report pages: a function of the report, its source name and the audience only
+
+    def front_matter(self, report: Report, source: str) -> MdSafe:
+        tags = list(dict.fromkeys([report.institution, *self.tags]))
+        lines = [
+            "---",
+            f"id: {yaml_quote(report.id)}",
+            f"title: {yaml_quote(meta_text(report.title))}",
+            f"institution: {yaml_quote(meta_text(report.institution))}",
+            f"published: {yaml_quote(format_time(report.published_at))}",
+            f"language: {yaml_quote(report.language)}",
+            "tags: [" + ", ".join(yaml_quote(meta_text(t)) for t in tags if t) + "]",
+        ]
+        if source:  # a list, as MkDocs' themes expect of `source`
+            lines.append(f"source: [{yaml_quote(meta_text(source))}]")
+        sections = list(report.walk())
+        if any(s.role != self.implied_role(s.heading) for s in sections):
+            lines.append("roles: [" + ", ".join(yaml_quote(s.role) for s in sections) + "]")
+        lines.append("---")
+        return MdSafe("\n".join(lines))
+
+    def implied_role(self, heading: str) -> str:
+        """The role a heading gives its section when read back (as the readers infer it)."""
+        role = self._roles.get(heading)
+        if role is None:
+            role = self._roles[heading] = lead_role(heading) or ROLE_BODY
+        return role
+
+    def path_of(self, report: Report) -> str:
+        """The page of ``report``."""
+
+        def slug() -> str:
+            key = (report.title, report.id)
+            found = self.slugs.get(key)
+            if found is None:
+                found = self.slugs[key] = report.slug
+            return found
+
+        return self.layout.report_path(report, slug)
+
+    def report_page(self, report: Report, source: str = "") -> Output:
+        path = self.path_of(report)
+        chosen = list(self.selection.sections(report))
+        self._check(report, source, chosen)
+        body = _render_sections(chosen, self.citations)
+        stamp = format_time(report.published_at)
+        page = {
+            "path": path,
+            "front_matter": self.front_matter(report, source),
+            "published": stamp,
+            "date": stamp[:10],
+            "time": stamp[11:16],
+            "day_url": relative(self.layout.day_path(report.published_at), path),
+            "home_url": relative(self.layout.home, path),
+            "source": source,
+            "sections": Sections(chosen, self.citations),
+            "body": body,
+        }
+        # the default template prints only top-level names: no attribute look-ups in the sandbox
+        text = self.render(
+            "report.md.j2",
+            report=report,
+            page=page,
+            front_matter=page["front_matter"],
+            title=escape(report.title),
+            institution=escape(report.institution),
+            published=stamp,
+            day_url=page["day_url"],
+            body=body,
+        )
+        return Output(path, text.encode("utf-8"))
+
+    def _check(self, report: Report, source: str, chosen: list[tuple[Section, int, list[Block]]]) -> None:
+        if self.diagnostics is None:
+            return
+        texts = [report.title, report.institution]
+        texts.extend(s.heading for s, _, _ in chosen)
+        texts.extend(b.text for _, _, blocks in chosen for b in blocks)
+        joined = "\n".join(texts)
+        replaced = sanitize(joined)[1] if _UNREPRESENTABLE.search(joined) else 0
+        if replaced:
+            self.diagnostics.warning(
+                f"md: {replaced} control character{'s' * (replaced != 1)} Markdown cannot carry replaced by U+FFFD",
+                source,
+                report.pos.line,
+                report.pos.column,
+            )
+        if any(depth > 5 for _, depth, _ in chosen):
+            self.diagnostics.warning(
+                "md: sections nested deeper than 5 levels are written as level-6 headings",
+                source,
+                report.pos.line,
+                report.pos.column,
+            )
+
+    # index pages: a function of the list of reports only
+
+    def entry(self, report: Report) -> Entry:
+        takeaway = report.key_takeaway()
+        stamp = format_time(report.published_at)
+        return Entry(
+            report.id,
+            report.title,
+            report.institution,
+            report.published_at,
+            stamp,
+            stamp[:10],
+            stamp[11:16],
+            self.path_of(report),
+            first_sentence(takeaway.text) if takeaway else "",
+        )
+
+    def entries(self, reports: Iterable[Report]) -> list[Entry]:
+        """Index entries, latest first, one per page path (the first report wins)."""
+        seen: dict[str, Entry] = {}
+        for report in reports:
+            e = self.entry(report)
+            other = seen.get(e.path)
+            if other is None:
+                seen[e.path] = e
+            elif other.id != e.id and self.diagnostics is not None:
+                self.diagnostics.warning(f"md: reports {other.id} and {e.id} both map to {e.path}; kept the first", "")
+        ordered = sorted(seen.values(), key=lambda e: (e.institution, e.title, e.id))
+        ordered.sort(key=lambda e: e.published_at, reverse=True)  # stable: ties keep the order above
+        return ordered
+
+    def index_pages(self, reports: Iterable[Report]) -> list[Output]:
+        entries = self.entries(reports)
+        layout = self.layout
+        days: dict[str, Day] = {}
+        for e in entries:
+            day = days.get(e.date)
+            if day is None:
+                path = layout.day_path(e.published_at)
+                day = days[e.date] = Day(e.date, e.date[:7], path, [])
+            day.entries.append(e)
+        months: dict[str, list[Day]] = {}
+        for day in days.values():
+            months.setdefault(day.month, []).append(day)
+        by_institution: dict[str, list[Entry]] = {}
+        for e in entries:
+            by_institution.setdefault(e.institution, []).append(e)
+        institutions = sorted(by_institution, key=lambda name: (safe_stem(name), name))
+
+        def days_at(page: str, some: Iterable[Day]) -> list[Day]:
+            return [Day(d.date, d.month, d.path, d.entries, relative(d.path, page)) for d in some]
+
+        def links(page: str) -> dict[str, MdSafe]:
+            return {
+                "home": relative(layout.home, page),
+                "archive": relative(layout.archive, page),
+                "institutions": relative(layout.institutions, page),
+            }
+
+        common = {"total": len(entries), "latest": entries[0] if entries else None}
+        outputs: list[Output] = []
+
+        def emit(path: str, template: str, **context: Any) -> None:
+            text = self.render(template, links=links(path), **common, **context)
+            outputs.append(Output(path, text.encode("utf-8")))
+
+        latest = entries[: self.home_latest] if self.home_latest else entries
+        emit(
+            layout.home,
+            "home.md.j2",
+            reports=[e.at(layout.home) for e in latest],
+            days=days_at(layout.home, days.values()),
+        )
+        emit(
+            layout.archive,
+            "archive.md.j2",
+            months=[(month, days_at(layout.archive, ds)) for month, ds in months.items()],
+        )
+        emit(
+            layout.institutions,
+            "institutions.md.j2",
+            institutions=[(name, [e.at(layout.institutions) for e in by_institution[name]]) for name in institutions],
+        )
+        for day in days.values():
+            emit(day.path, "day.md.j2", day=day, reports=[e.at(day.path) for e in day.entries])
+        if layout.sidebar:
+            recent = list(days.values())[: self.sidebar_days] if self.sidebar_days else list(days.values())
+            emit(layout.sidebar, "sidebar.md.j2", days=days_at(layout.sidebar, recent))
+        if layout.nav:
+            outputs.append(Output(layout.nav, self.mkdocs_nav(days.values()).encode("utf-8")))
+        return outputs
+
+    def mkdocs_nav(self, days: Iterable[Day]) -> str:
+        """``nav:`` for MkDocs (``INHERIT: <docs>/.nav.yml`` in mkdocs.yml): indexes, then days, latest first."""
+        labels = self.audience.get("md.nav_labels", {})
+        if not isinstance(labels, dict):
+            raise AudienceError("md.nav_labels must be a table")
+
+        def label(key: str, default: str) -> str:
+            return yaml_quote(meta_text(str(labels.get(key, default))))
+
+        layout = self.layout
+        lines = [
+            "# Generated by publisher: the MkDocs navigation of these pages (use with INHERIT).",
+            "nav:",
+            f"  - {label('home', '首页')}: {yaml_quote(layout.home)}",
+            f"  - {label('archive', '按日期')}: {yaml_quote(layout.archive)}",
+            f"  - {label('institutions', '按机构')}: {yaml_quote(layout.institutions)}",
+        ]
+        days = list(days)
+        if days:
+            lines.append(f"  - {label('reports', '报告')}:")
+            for day in days:
+                lines.append(f"      - {yaml_quote(day.date)}:")
+                lines.append(f"          - {yaml_quote(day.path)}")
+                for e in day.entries:
+                    lines.append(f"          - {yaml_quote(meta_text(e.title))}: {yaml_quote(e.path)}")
+        return "\n".join(lines) + "\n"
+
+
+class MarkdownWriter(Writer):
+    """``--format md``: wiki pages in Markdown."""
+
+    name = "md"
+    extension = ".md"
+    description = "Wiki pages in Markdown: one per report, with home, archive, institution and navigation pages"
+    unit = "report"
+
+    def __init__(self) -> None:
+        self.slugs: dict[tuple[str, str], str] = {}  # shared by write() and write_collection() of a build
+        self._renderers: dict[int, PageRenderer] = {}
+
+    def renderer(self, ctx: RenderContext) -> PageRenderer:
+        """The page renderer of ``ctx``'s audience, made once per audience."""
+        renderer = self._renderers.get(id(ctx.audience))
+        if renderer is None or renderer.audience is not ctx.audience:
+            renderer = self._renderers[id(ctx.audience)] = PageRenderer(ctx.audience, ctx.diagnostics, self.slugs)
+        renderer.diagnostics = ctx.diagnostics
+        return renderer
+
+    def write_report(self, report: Report, digest: Digest, ctx: RenderContext) -> list[Output]:
+        """The page of one report (the build engine renders and skips reports one by one)."""
+        return [self.renderer(ctx).report_page(report, source_name(digest))]
+
+    def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
+        renderer = self.renderer(ctx)
+        source = source_name(digest)
+        outputs: list[Output] = []
+        for report in digest.reports:
+            try:
+                outputs.append(renderer.report_page(report, source))
+            except AudienceError:
+                raise
+            except Exception as exc:  # one report the writer fails on must not take the others down
+                ctx.diagnostics.error(
+                    f"md writer failed on this report: {type(exc).__name__}: {exc}",
+                    digest.source,
+                    report.pos.line,
+                    report.pos.column,
+                )
+        return outputs
+
+    def write_collection(self, digests: list[Digest], ctx: RenderContext) -> list[Output]:
+        return self.renderer(ctx).index_pages(r for d in digests for r in d.reports)
