@@ -173,3 +173,14 @@ def test_invalid_json_model(tmp_path, cli):
     result = cli("check", str(path))
     assert result.returncode == 1
     assert f"{path}:2:14: error: invalid JSON" in result.stdout
+
+
+def test_json_model_with_a_path_as_id(tmp_path, cli, sample_path):
+    model = json.loads(cli("parse", str(sample_path)).stdout)
+    model["reports"][0]["id"] = "../../etc"
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model, ensure_ascii=False), encoding="utf-8")
+    result = cli("parse", str(path))
+    assert result.returncode == 0
+    assert "warning: report id '../../etc' is not of the form" in result.stderr
+    assert json.loads(result.stdout)["reports"][0]["id"] == "f3c4e1630bf2"

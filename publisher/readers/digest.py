@@ -381,7 +381,8 @@ class _Body:
         self.add_block(self.block(RAW, i, end, sep), i)
 
 
-def _language(text: str) -> str:
+def guess_language(text: str) -> str:
+    """``zh`` when Chinese characters make up a fair share of the letters, else ``en``."""
     cjk = len(_CJK.findall(text))
     latin = len(_LATIN.findall(text))
     return "zh" if cjk and cjk * 4 >= latin else "en"
@@ -526,7 +527,7 @@ def _read_text(source: SourceText, diagnostics: Diagnostics | None) -> Digest:
                 institution=anchor.institution,
                 published_at=anchor.published_at,
                 sections=sections,
-                language=_language(lines[title_line] + body_text[:600]),
+                language=guess_language(lines[title_line] + body_text[:600]),
                 pos=Pos(title_line + 1, 1),
                 meta_sep=anchor.sep,
                 timestamp_text=anchor.timestamp,
@@ -546,7 +547,7 @@ def _read_text(source: SourceText, diagnostics: Diagnostics | None) -> Digest:
         cursor = region_end
     assign_ids(digest)
     if digest.reports:
-        digest.title = _digest_title(digest)
+        digest.title = digest_title(digest)
     return digest
 
 
@@ -557,7 +558,8 @@ def _has_date(line: str) -> bool:
     return len(line) < 200 and bool(_DATE_LINE.search(line))
 
 
-def _digest_title(digest: Digest) -> str:
+def digest_title(digest: Digest) -> str:
+    """A title for a digest from the dates of its reports."""
     rng = digest.date_range
     assert rng is not None
     first, last = rng[0].date(), rng[1].date()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 
 from ..diagnostics import ERROR, Diagnostic, Diagnostics, InputError
-from ..model import Digest
+from ..model import Digest, assign_ids
 from .source import read_source
 
 
@@ -33,4 +34,24 @@ class JsonReader:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
             raise InputError(Diagnostic(ERROR, f"not a publisher model: {detail}", path, 1, 1)) from None
+        _check_ids(digest, path, diagnostics)
         return digest
+
+
+_ID = re.compile(r"[0-9a-f]{12}(-[0-9]+)?")
+
+
+def _check_ids(digest: Digest, path: str, diagnostics: Diagnostics | None) -> None:
+    """Ids become file names: one not of the schema's form is replaced (with a warning)."""
+    bad = [r for r in digest.reports if not _ID.fullmatch(r.id)]
+    if not bad:
+        return
+    for report in bad:
+        if diagnostics is not None:
+            diagnostics.warning(
+                f"report id {report.id!r} is not of the form of the model schema; a new one is computed",
+                path,
+                report.pos.line or 1,
+                report.pos.column or 1,
+            )
+    assign_ids(digest)

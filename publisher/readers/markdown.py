@@ -61,7 +61,7 @@ from ..model import (
     parse_timestamp,
     report_id,
 )
-from .digest import _digest_title, _language, lead_role
+from .digest import digest_title, guess_language, lead_role
 from .source import SourceText, read_source
 
 _MARK = re.compile(r"\[(\d{1,6})\]")
@@ -458,7 +458,7 @@ def read_text(source: SourceText, diagnostics: Diagnostics | None = None) -> Dig
     sections = page.sections
     _apply_roles(sections, meta.get("roles"), path, diags)
     body_text = " ".join(b.text for s in sections for sec in s.walk() for b in sec.blocks)[:600]
-    language = text_field("language") or _language(title + body_text)
+    language = text_field("language") or guess_language(title + body_text)
     report = Report(
         title=title,
         institution=institution,
@@ -482,7 +482,7 @@ def read_text(source: SourceText, diagnostics: Diagnostics | None = None) -> Dig
         bom=source.bom,
         encoding=source.encoding,
     )
-    digest.title = _digest_title(digest)
+    digest.title = digest_title(digest)
     return digest
 
 
