@@ -84,9 +84,13 @@ class SegmentTable:
         return segment in self.occurrences
 
 
-def translatable(text: str, language: str = "zh") -> bool:
-    """Does this text need translating into English (Chinese source with Han characters)?"""
-    return bool(text) and language.lower().startswith("zh") and has_cjk(text)
+def translatable(text: str) -> bool:
+    """Does this text need translating into English, that is, does it hold Chinese?
+
+    Decided per text, not per report: a report the reader found to be mostly
+    English may still name a Chinese institution.
+    """
+    return has_cjk(text)
 
 
 def included_sections(report: Report, roles: Iterable[str] | None = None) -> Iterator[Section]:
@@ -98,35 +102,33 @@ def included_sections(report: Report, roles: Iterable[str] | None = None) -> Ite
 
 
 def report_segments(
-    report: Report, file: str, roles: Iterable[str] | None = None
-) -> Iterator[tuple[Segment, Occurrence]]:
-    """Every translatable segment of one report with where it stands."""
-    lang = report.language
-    label = f"{report.institution} {report.timestamp} {report.title}"
+    report: Report, file: str, roles: Iterable[str] | None = None, where: bool = True
+) -> Iterator[tuple[Segment, Occurrence | None]]:
+    """Every translatable segment of one report with where it stands (``where=False``: no occurrences)."""
+    label = f"{report.institution} {report.timestamp} {report.title}" if where else ""
     line = report.pos.line
-    if translatable(report.title, lang):
-        yield Segment(TITLE, report.title), Occurrence(file, line, label)
-    if translatable(report.institution, lang):
-        yield Segment(INSTITUTION, report.institution), Occurrence(file, line + 1, label)
+    if translatable(report.title):
+        yield Segment(TITLE, report.title), Occurrence(file, line, label) if where else None
+    if translatable(report.institution):
+        yield Segment(INSTITUTION, report.institution), Occurrence(file, line + 1, label) if where else None
     for top in included_sections(report, roles):
         for section in top.walk():
-            path = " › ".join(report.section_path(section))
-            where = f"{label} › {path}"
-            if translatable(section.heading, lang):
-                yield Segment(HEADING, section.heading), Occurrence(file, section.pos.line, where)
+            place = f"{label} › {' › '.join(report.section_path(section))}" if where else ""
+            if translatable(section.heading):
+                yield Segment(HEADING, section.heading), Occurrence(file, section.pos.line, place) if where else None
             for block in section.blocks:
-                if translatable(block.text, lang):
-                    yield Segment(TEXT, block.text), Occurrence(file, block.pos.line, where)
+                if translatable(block.text):
+                    yield Segment(TEXT, block.text), Occurrence(file, block.pos.line, place) if where else None
 
 
 def digest_segments(
-    digest: Digest, roles: Iterable[str] | None = None, table: SegmentTable | None = None
+    digest: Digest, roles: Iterable[str] | None = None, table: SegmentTable | None = None, where: bool = True
 ) -> SegmentTable:
-    """All segments of a digest (added to ``table`` when given)."""
+    """All segments of a digest (added to ``table`` when given); ``where=False`` skips occurrences."""
     table = table if table is not None else SegmentTable()
     file = digest.source.replace("\\", "/").rsplit("/", 1)[-1] if digest.source else digest.name
     for report in digest.reports:
-        for segment, occurrence in report_segments(report, file, roles):
+        for segment, occurrence in report_segments(report, file, roles, where):
             table.add(segment, occurrence)
     return table
 

@@ -18,9 +18,12 @@ Settings (``[html]``): ``template``, ``stylesheet``, ``show`` (``both`` |
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
@@ -50,50 +53,21 @@ VERBATIM = "verbatim"
 SHOW_MODES = ("both", "zh", "en")
 
 
-@dataclass(slots=True)
-class Text:
-    """One text of the page in both languages.
-
-    ``state`` is ``reviewed``, ``glossary``, ``machine``, ``fuzzy``,
-    ``missing`` (``en`` is empty) or ``verbatim`` (no Chinese in it: shown
-    once, as it is, in ``lang`` ``en``).
-    """
-
-    zh: str
-    en: str
-    state: str
-
-
-@dataclass(slots=True)
-class BlockView:
-    kind: str
-    text: Text
-    #: The Chinese as ``(text, hint, citation)`` pieces: ``hint`` is the English of a glossary
-    #: term (``text`` is that term), ``citation`` a marker like ``[1]`` after ``text``.
-    parts: list[tuple[str, str, str]]
-    #: Citation markers after the English (``[1][12]``), or "".
-    cite: str
-
-
-@dataclass(slots=True)
-class SectionView:
-    heading: Text
-    level: int
-    role: str
-    tag: str
-    #: Consecutive blocks grouped: ``("list", bullets)`` or ``("para", [paragraph or raw block])``.
-    groups: list[tuple[str, list[BlockView]]] = field(default_factory=list)
-    children: list[SectionView] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class ReportView:
-    slug: str
-    title: Text
-    institution: Text
-    time_iso: str
-    time_text: str
-    sections: list[SectionView]
+#: The view the template gets (plain tuples and dicts: the sandbox checks every attribute
+#: access, so the hot paths of the page use tuple unpacking and ``["key"]`` lookups):
+#:
+#: * a text: ``{"zh": original, "en": English or "", "state": state}``; ``state`` is
+#:   ``reviewed``, ``glossary``, ``machine``, ``fuzzy``, ``missing`` (no English) or
+#:   ``verbatim`` (no Chinese in it: shown once, as it is);
+#: * a report: ``(slug, title, institution, time_iso, time_text, sections)``;
+#: * a section: ``(tag, role, level, heading, groups, children)``, ``groups`` being
+#:   ``(kind, blocks)`` with ``kind`` ``list`` (bullets) or ``para`` (a paragraph or raw text);
+#: * a block: ``(kind, state, parts, en, cite)``: ``parts`` the Chinese as ``(text, hint,
+#:   citation)`` pieces (``hint`` the English of a glossary term, ``citation`` a marker like
+#:   ``[1]`` after ``text``), ``en`` the English, ``cite`` the markers to put after it.
+TextView = dict[str, str]
+Part = tuple[str, str, str]
+BlockView = tuple[str, str, list[Part], str, str]
 
 
 @dataclass(slots=True)
@@ -104,27 +78,29 @@ class SkippedView:
 
 
 class _Texts:
-    """Turns source texts into :class:`Text` using the translations of one digest."""
+    """Turns source texts into text views using the translations of one digest."""
 
     def __init__(self, found: dict[tuple[str, str], Translation]) -> None:
         self.found = found
         self.states: Counter[str] = Counter()
-        self.seen: set[tuple[str, str]] = set()
+        self.cache: dict[tuple[str, str], TextView] = {}
 
-    def __call__(self, context: str, text: str, language: str = "zh") -> Text:
-        text = clean(text)
-        if not translatable(text, language):
-            return Text(text, text, VERBATIM)
+    def __call__(self, context: str, text: str) -> TextView:
         key = (context, text)
-        translation = self.found.get(key)
-        if translation is None:
-            result = Text(text, "", MISSING)
-        else:
-            result = Text(text, clean(translation.text), translation.state)
-        if key not in self.seen:
-            self.seen.add(key)
-            self.states[result.state] += 1
-        return result
+        view = self.cache.get(key)
+        if view is None:
+            shown = clean(text)
+            if not translatable(shown):
+                view = {"zh": shown, "en": shown, "state": VERBATIM}
+            else:
+                translation = self.found.get(key)
+                if translation is None:
+                    view = {"zh": shown, "en": "", "state": MISSING}
+                else:
+                    view = {"zh": shown, "en": clean(translation.text), "state": translation.state}
+                self.states[view["state"]] += 1
+            self.cache[key] = view
+        return view
 
 
 def clean(text: str) -> str:
@@ -157,21 +133,26 @@ class HtmlWriter(Writer):
         return self._resources[1], self._resources[2]
 
     def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
+        with _gc_paused():
+            return self._write(digest, ctx)
+
+    def _write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
         audience = ctx.audience
         settings, resources = self._setup(ctx)
         options = _options(audience)
         roles = audience.get("content.roles")
         roles = list(roles) if isinstance(roles, list) else None
 
-        table = digest_segments(digest, roles)
+        table = digest_segments(digest, roles, where=False)
         labels = {key: Segment(LABEL, text) for key, text in settings.labels.items()}
         for segment in labels.values():
             table.add(segment)
         found = self._translate(digest, table, settings, resources)
         texts = _Texts(found)
-        glossary = resources.glossary if options["term_hints"] else None
-
-        reports = [self._report(report, texts, glossary, roles, audience, ctx) for report in digest.reports]
+        hints = _Hints(resources.glossary if options["term_hints"] else None)
+        style = str(audience.get("content.citations", "superscript"))
+        limit = int(audience.get("content.max_bullets", 0) or 0)
+        reports = [self._report(report, texts, hints, roles, style, limit) for report in digest.reports]
         label_texts = {key: texts(LABEL, text) for key, text in settings.labels.items()}
         stats = {state: texts.states[state] for state in ("reviewed", "glossary", "machine", "fuzzy", MISSING)}
         rng = digest.date_range
@@ -213,74 +194,105 @@ class HtmlWriter(Writer):
         self,
         report: Report,
         texts: _Texts,
-        glossary: Glossary | None,
+        hints: _Hints,
         roles: list[str] | None,
-        audience: Audience,
-        ctx: RenderContext,
-    ) -> ReportView:
-        lang = report.language
-        style = str(audience.get("content.citations", "superscript"))
-        limit = int(audience.get("content.max_bullets", 0) or 0)
-        budget = [limit if limit > 0 else -1]
+        style: str,
+        limit: int,
+    ) -> tuple:
+        budget = limit if limit > 0 else -1
 
-        def block(b: Block) -> BlockView | None:
-            if budget[0] == 0:
-                return None
-            budget[0] -= 1
-            text = texts(TEXT, b.text, lang)
-            hints = glossary if text.state != VERBATIM else None
-            return BlockView(b.kind, text, _parts(b, style, hints), _cite(b.refs, style))
-
-        def section(s: Section) -> SectionView:
-            view = SectionView(texts(HEADING, s.heading, lang), s.level, s.role, f"h{min(s.level + 2, 6)}")
-            for v in map(block, s.blocks):
-                if v is None:
+        def section(s: Section) -> tuple:
+            nonlocal budget
+            groups: list[tuple[str, list[BlockView]]] = []
+            for b in s.blocks:
+                if budget == 0:
                     break
-                kind = "list" if v.kind == BULLET else "para"
-                if kind == "list" and view.groups and view.groups[-1][0] == "list":
-                    view.groups[-1][1].append(v)
+                budget -= 1
+                text = texts(TEXT, b.text)
+                state = text["state"]
+                parts = _parts(text["zh"], b, style, hints if state != VERBATIM else None)
+                view = (b.kind, state, parts, text["en"], _cite(b.refs, style))
+                kind = "list" if b.kind == BULLET else "para"
+                if kind == "list" and groups and groups[-1][0] == "list":
+                    groups[-1][1].append(view)
                 else:
-                    view.groups.append((kind, [v]))
-            view.children = [section(c) for c in s.children]
-            return view
+                    groups.append((kind, [view]))
+            children = [section(c) for c in s.children]
+            return (f"h{min(s.level + 2, 6)}", s.role, s.level, texts(HEADING, s.heading), groups, children)
 
-        return ReportView(
-            slug=report.slug,
-            title=texts(TITLE, report.title, lang),
-            institution=texts(INSTITUTION, report.institution, lang),
-            time_iso=report.published_at.strftime("%Y-%m-%dT%H:%M"),
-            time_text=report.published_at.strftime("%Y-%m-%d %H:%M"),
-            sections=[section(s) for s in included_sections(report, roles)],
+        return (
+            report.slug,
+            texts(TITLE, report.title),
+            texts(INSTITUTION, report.institution),
+            report.published_at.strftime("%Y-%m-%dT%H:%M"),
+            report.published_at.strftime("%Y-%m-%d %H:%M"),
+            [section(s) for s in included_sections(report, roles)],
         )
 
 
-def _parts(block: Block, style: str, glossary: Glossary | None) -> list[tuple[str, str, str]]:
+class _Hints:
+    """Glossary term hints per text, computed once per distinct text."""
+
+    def __init__(self, glossary: Glossary | None) -> None:
+        self.glossary = glossary
+        self.cache: dict[str, list[tuple[int, int, str]]] = {}
+
+    def __call__(self, text: str) -> list[tuple[int, int, str]]:
+        if self.glossary is None:
+            return []
+        found = self.cache.get(text)
+        if found is None:
+            found = self.cache[text] = [(a, b, term.target) for a, b, term in self.glossary.hints(text)]
+        return found
+
+
+def _parts(text: str, block: Block, style: str, hints: _Hints | None) -> list[Part]:
     """The Chinese of a block in pieces: plain text, glossary terms (with English) and citations."""
-    text = clean(block.text)
     cuts: dict[int, list[int]] = {}
     if style != "none":
         for c in block.citations:
             cuts.setdefault(min(max(c.offset, 0), len(text)), []).append(c.ref)
-    hints = glossary.hints(text) if glossary is not None else []
-    if not cuts and not hints:
-        return [(text, "", "")]
+    terms = hints(text) if hints is not None else []
+    if not terms:
+        if not cuts:
+            return [(text, "", "")]
+        if len(cuts) == 1 and len(text) in cuts:
+            return [(text, "", _cite(cuts[len(text)], style))]
     offsets = sorted(cuts)
-    parts: list[tuple[str, str, str]] = []
+    parts: list[Part] = []
     pos, i = 0, 0
-    for start, end, term in hints:
+    for start, end, target in terms:
         if any(start < o < end for o in offsets):
             continue  # a citation inside a term: leave the term as plain text
         while i < len(offsets) and offsets[i] <= start:
             parts.append((text[pos : offsets[i]], "", _cite(cuts[offsets[i]], style)))
             pos, i = offsets[i], i + 1
         parts.append((text[pos:start], "", ""))
-        parts.append((text[start:end], term.target, ""))
+        parts.append((text[start:end], target, ""))
         pos = end
     while i < len(offsets):
         parts.append((text[pos : offsets[i]], "", _cite(cuts[offsets[i]], style)))
         pos, i = offsets[i], i + 1
     parts.append((text[pos:], "", ""))
     return [p for p in parts if p[0] or p[2]]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a page is built.
+
+    A large digest makes millions of small, acyclic objects (views, template
+    output pieces); the collector would walk them again and again for nothing
+    (rendering 10,000 reports took twice as long with it).  Reference counting
+    still frees everything; the collector runs again afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _options(audience: Audience) -> dict[str, Any]:
