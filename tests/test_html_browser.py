@@ -47,7 +47,8 @@ def _png_size(data: bytes) -> tuple[int, int]:
 def _boxes(page, selector: str) -> list[dict]:
     return page.evaluate(
         f"""[...document.querySelector({selector!r}).children].map((e) => {{
-            const r = e.getBoundingClientRect(); return {{cls: e.className, x: r.x, y: r.y, w: r.width, h: r.height}}; }})"""
+            const r = e.getBoundingClientRect();
+            return {{cls: e.className, x: r.x, y: r.y, w: r.width, h: r.height}}; }})"""
     )
 
 
@@ -94,7 +95,7 @@ def test_the_control_switches_between_chinese_english_and_both(browser, page_pat
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(tmp_path / "zh.png")
     # one column when only one language shows
-    zh, en = _boxes(page, "article.report .section li .seg")
+    (zh, _) = _boxes(page, "article.report .section li .seg")
     assert zh["w"] > 900
 
     page.click('label[for="show-en"]')

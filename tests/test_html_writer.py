@@ -81,7 +81,7 @@ def test_self_contained_no_external_requests_no_script(built):
 class _Langs(HTMLParser):
     """Every piece of text with the ``lang`` in force and the classes around it."""
 
-    VOID = {"meta", "input", "br", "img", "link", "hr"}
+    VOID = frozenset({"meta", "input", "br", "img", "link", "hr"})
 
     def __init__(self) -> None:
         super().__init__()

@@ -111,6 +111,7 @@ def test_changed_digest_keeps_translations_marks_changes_fuzzy_and_counts(cli, w
     row = next(line for line in status.stdout.splitlines() if line.startswith("research-digest"))
     _, total, reviewed, glossary, machine, fuzzy, missing, share = row.split()
     assert (int(fuzzy), int(missing), int(machine)) == (2, 2, 0)
+    assert int(total) == int(reviewed) + int(glossary) + 4
     assert float(share.rstrip("%")) < 100
     failing = cli("i18n", "status", str(digest), "--fail-under", "100")
     assert failing.returncode == 1 and "--fail-under" in failing.stdout
@@ -168,7 +169,7 @@ def test_a_broken_catalog_is_reported_with_its_line_and_left_alone(cli, workspac
 
 
 def test_extract_refuses_to_write_when_an_input_is_unreadable(cli, workspace, tmp_path):
-    digest, catalog = workspace
+    digest, _ = workspace
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\xff\xfe\x00\x00")
     target = tmp_path / "new.po"

@@ -253,7 +253,7 @@ def merge(
     for segment in table:
         occurrences = table.occurrences[segment]
         entry = polib.POEntry(msgctxt=segment.context, msgid=segment.text, msgstr="")
-        entry.occurrences = [(o.file, str(o.line)) for o in occurrences[:MAX_OCCURRENCES]]
+        entry.occurrences = [(o.file, str(o.line) if o.line else "") for o in occurrences[:MAX_OCCURRENCES]]
         comments = []
         if occurrences:
             more = len(occurrences) - 1

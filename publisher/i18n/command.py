@@ -108,10 +108,10 @@ def cmd_extract(session: Session, out: TextIO) -> int:
     for digest in digests:
         digest_segments(digest, _roles(audience), table)
     if not args.no_labels:
-        where = str(audience.profile_path or audience.name)
         for key, text in sorted(settings.labels.items()):
             for segment in label_segments({key: text}):
-                table.add(segment, Occurrence(Path(where).name, 0, f"label {key!r} of audience {audience.name!r}"))
+                where = f"label {key!r} of audience {audience.name!r}"
+                table.add(segment, Occurrence(f"{audience.name}/profile.toml", 0, where))
     resources = Resources(settings, session.diagnostics)
     glossary = resources.glossary
     hints = {s: term.target for s in table if (term := glossary.lookup(s.text)) is not None}
