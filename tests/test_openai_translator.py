@@ -269,3 +269,10 @@ def test_translate_needs_a_machine_translator(cli, tmp_path, sample_path):
     ):
         result = cli("i18n", "translate", str(catalog), *args)
         assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_wrong_options_are_a_usage_error(cli, sample_path, tmp_path):
+    args = ["-D", 'i18n.translators=["openai"]', "-D", 'i18n.openai.batch_size="many"', "-o", str(tmp_path)]
+    result = cli("build", str(sample_path), "-a", "global", *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "i18n.openai.batch_size must be a number of at least 1, not 'many'" in result.stderr

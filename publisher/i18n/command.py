@@ -201,7 +201,8 @@ def _catalog_status(session: Session, settings: Settings, out: TextIO) -> int:
     if not paths:
         raise UsageError("give FILE arguments or --catalog CATALOG")
     states = (REVIEWED, MACHINE, FUZZY, MISSING)
-    print(f"{'catalog':<40}{'entries':>10}" + "".join(f"{c:>10}" for c in states) + f"{'obsolete':>10}", file=out)
+    width = max(40, *(len(str(p)) + 2 for p in paths))
+    print(f"{'catalog':<{width}}{'entries':>10}" + "".join(f"{c:>10}" for c in states) + f"{'obsolete':>10}", file=out)
     for path in paths:
         try:
             po = read_po(path)
@@ -211,7 +212,7 @@ def _catalog_status(session: Session, settings: Settings, out: TextIO) -> int:
         active = [e for e in po if not e.obsolete]
         counts = {s: sum(1 for e in active if entry_state(e) == s) for s in states}
         cells = "".join(f"{counts[s]:>10}" for s in states)
-        print(f"{path!s:<40}{len(active):>10}{cells}{len(po) - len(active):>10}", file=out)
+        print(f"{path!s:<{width}}{len(active):>10}{cells}{len(po) - len(active):>10}", file=out)
     session.report()
     return session.status()
 

@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from ...audiences import AudienceError
 from ..segments import Segment
 from ..translate import MachineTranslator
 
@@ -83,13 +84,13 @@ class OpenAITranslator(MachineTranslator):
         self.model = str(opts.get("model") or os.environ.get("OPENAI_MODEL") or DEFAULT_MODEL)
         self.key_env = str(opts.get("api_key_env", "OPENAI_API_KEY"))
         self.api_key = os.environ.get(self.key_env, "")
-        self.batch_size = max(1, int(opts.get("batch_size", 20)))
-        self.timeout = float(opts.get("timeout", 60))
-        self.retries = max(0, int(opts.get("retries", 3)))
-        self.backoff = float(opts.get("backoff", 1.0))
-        self.max_wait = float(opts.get("max_wait", 60))
-        self.max_failures = max(1, int(opts.get("max_failures", 3)))
-        self.temperature = float(opts.get("temperature", 0))
+        self.batch_size = int(_number(opts, "batch_size", 20, minimum=1))
+        self.timeout = _number(opts, "timeout", 60, minimum=0.001)
+        self.retries = int(_number(opts, "retries", 3, minimum=0))
+        self.backoff = _number(opts, "backoff", 1.0, minimum=0)
+        self.max_wait = _number(opts, "max_wait", 60, minimum=0)
+        self.max_failures = int(_number(opts, "max_failures", 3, minimum=1))
+        self.temperature = _number(opts, "temperature", 0, minimum=0)
         self.disabled: str | None = None
         self.requests = 0
 
@@ -228,6 +229,14 @@ class OpenAITranslator(MachineTranslator):
             if parsed is not None:
                 seconds = parsed
         return max(0.0, min(seconds, self.max_wait))
+
+
+def _number(options: dict[str, Any], key: str, default: float, minimum: float) -> float:
+    """A numeric option; a wrong one is a broken profile (usage error), not a crash."""
+    value = options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise AudienceError(f"i18n.openai.{key} must be a number of at least {minimum:g}, not {value!r}")
+    return float(value)
 
 
 def _retry_after_seconds(value: str) -> float | None:
