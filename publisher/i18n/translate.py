@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import polib
 
     from ..model import Digest
+    from .cache import TranslationCache
 
 DEFAULT_TRANSLATORS = ["glossary", "catalog"]
 DEFAULT_CATALOGS = ["{dir}/{name}.en.po"]
@@ -281,10 +282,17 @@ class MachineTranslator(Translator):
 
     def __init__(self, setup: Setup) -> None:
         super().__init__(setup)
-        from .cache import open_cache
-
         self.options = setup.options(self.name)
-        self.cache = open_cache(self.options.get("cache"))
+        self._cache: TranslationCache | None = None
+
+    @property
+    def cache(self) -> TranslationCache:
+        """The persistent cache, opened on first use (never for a translator that cannot run)."""
+        if self._cache is None:
+            from .cache import open_cache
+
+            self._cache = open_cache(self.options.get("cache"))
+        return self._cache
 
     @property
     def engine(self) -> str:
@@ -331,4 +339,5 @@ class MachineTranslator(Translator):
         return out
 
     def close(self) -> None:
-        self.cache.close()
+        if self._cache is not None:
+            self._cache.close()
