@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 from html_fixtures import HOSTILE_BULLET, HOSTILE_TITLE, write_hostile
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from publisher.textutil import has_cjk
 
@@ -218,3 +220,65 @@ def test_skipped_reports_are_listed(tmp_path):
     html = (tmp_path / "out" / "global" / "d.html").read_text(encoding="utf-8")
     assert '<h2 class="seg glossary" id="skipped-title">' in html and "Reports that could not be read" in html
     assert "坏标题" in html and html.count('<article class="report"') == 1
+
+
+class _Texts(HTMLParser):
+    """The text inside each element of class ``zh``, and every tag used."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.depth = 0
+        self.current: list[str] | None = None
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        if self.current is not None:
+            self.depth += 1
+        elif ("class", "zh") in attrs and tag in ("span", "p"):
+            self.current, self.depth = [], 0
+
+    def handle_endtag(self, tag):
+        if self.current is None:
+            return
+        if self.depth == 0:
+            self.found.append("".join(self.current))
+            self.current = None
+        else:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.current is not None:
+            self.current.append(data)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=60))
+def test_any_input_text_comes_back_as_text(text):
+    from datetime import datetime
+
+    from publisher.audiences import AudienceCatalog
+    from publisher.model import Block, Digest, Report, Section, assign_ids
+    from publisher.writers.base import RenderContext
+    from publisher.writers.html import HtmlWriter, clean
+
+    title, bullet = "标题" + text, "文本" + text
+    report = Report(title, "海通国际", datetime(2025, 2, 16, 16, 6))
+    report.sections = [Section("报告核心观点", role="summary", blocks=[Block("bullet", bullet)])]
+    digest = Digest("x.txt", [report], title="Research digest 2025-02-16")
+    assign_ids(digest)
+    audience = AudienceCatalog().load("global")
+    audience.override("i18n.catalogs", [])
+    audience.override("html.term_hints", False)
+    (output,) = HtmlWriter().write(digest, RenderContext(audience))
+    parser = _Texts()
+    parser.feed(output.data.decode("utf-8"))
+    parser.close()
+    assert parser.found.count(clean(title)) == 2  # contents and article
+    assert parser.found.count(clean(bullet)) == 1
+    assert "海通国际" in parser.found and "报告核心观点" in parser.found
+    assert parser.tags <= {
+        "html", "head", "meta", "title", "style", "body", "input", "header", "h1", "h2", "h3", "p", "time",
+        "div", "span", "label", "nav", "ol", "li", "a", "main", "article", "section", "ul", "footer",
+    }  # fmt: skip
