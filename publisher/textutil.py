@@ -8,6 +8,8 @@ import unicodedata
 # Code points XML 1.0 forbids (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SENTENCE_END = re.compile(r"[。！？!?;；]|\.(?=\s|$)")
+# Han ideographs: CJK Unified Ideographs and Extension A, compatibility ideographs, supplementary planes.
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
 def xml_safe(text: str, replacement: str = "\ufffd") -> tuple[str, int]:
@@ -24,3 +26,8 @@ def first_sentence(text: str) -> str:
     """The first sentence of ``text`` (up to and including its end mark)."""
     m = _SENTENCE_END.search(text)
     return text[: m.end()].strip() if m else text.strip()
+
+
+def has_cjk(text: str) -> bool:
+    """Does ``text`` contain a Chinese (Han) character?"""
+    return _HAN.search(text) is not None

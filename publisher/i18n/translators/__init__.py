@@ -1,0 +1,1 @@
+"""Built-in translators: ``glossary``, ``catalog``, ``openai`` and ``argos`` (one module each)."""
