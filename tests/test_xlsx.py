@@ -172,8 +172,8 @@ def test_summary_formulas_and_charts(workbook, sample):
     ws = workbook["Summary"]
     formulas = [c.value for row in ws.iter_rows() for c in row if c.data_type == "f"]
     institutions = {r.institution for r in sample.reports}
-    assert sum("COUNTIFS(Metrics[[Institution]]" in f for f in formulas) == len(institutions)
-    assert any('COUNTIFS(Reports[[Time]],">="&$A' in f for f in formulas)
+    assert sum("COUNTIFS(Metrics[Institution]," in f for f in formulas) == len(institutions)
+    assert any('COUNTIFS(Reports[Time],">="&$A' in f for f in formulas)
     assert all(re.fullmatch(r"=(COUNTIFS\(.*\)|SUM\([A-G]\d+:[A-G]\d+\)|0)", f) for f in formulas), formulas
     charts = ws._charts
     assert len(charts) == 2 and {c.tagname for c in charts} == {"barChart"}
@@ -260,7 +260,7 @@ def test_no_input_text_ever_becomes_a_formula(texts, institution):
         for c in row:
             if c.data_type == "f":
                 assert re.fullmatch(
-                    r"=(COUNTIFS\((Reports|Metrics|Bullets)\[\[(Institution|Time)\]\].*\)|SUM\(.*\)|0)", c.value
+                    r"=(COUNTIFS\((Reports|Metrics|Bullets)\[(Institution|Time)\].*\)|SUM\(.*\)|0)", c.value
                 )
 
 
@@ -275,6 +275,28 @@ def test_illegal_characters_and_long_cells_are_reported():
     texts = [c.value for c in column(wb["Bullets"], "Text")]
     assert texts[0] == "badtext"
     assert len(texts[1]) == EXCEL_CELL_LIMIT and texts[1].endswith("…")
+
+
+def test_an_empty_digest_gives_a_valid_workbook():
+    data, _ = build(metrics(Digest(source="empty.txt")))
+    wb = load(data)
+    for name in ("Metrics", "Reports", "Bullets"):
+        (table,) = wb[name].tables.values()
+        assert table.ref.endswith("2")  # header and one empty row: Excel needs a data row
+    assert wb["Summary"]._charts == []
+
+
+def test_numbers_excel_cannot_hold_are_left_empty(sample):
+    report = sample.reports[0]
+    digest = Digest(source="big.json", reports=[report])
+    metric = report.title_metrics[:1] or [m for _, _, m in report.metrics()][:1]
+    original = metric[0].value
+    metric[0].value = "9" * 400
+    try:
+        wb = load(build(digest)[0])
+    finally:
+        metric[0].value = original
+    assert column(wb["Metrics"], "Value")[0].value is None
 
 
 # --- the profile decides --------------------------------------------------------------------------------
@@ -309,7 +331,7 @@ published_at = "时间"
     assert ws.tables["报告"].tableStyleInfo.name == "TableStyleLight9"
     assert column(ws, "Metrics")[0].hyperlink is None  # no Metrics sheet to link to
     formulas = [c.value for row in wb["Summary"].iter_rows() for c in row if c.data_type == "f"]
-    assert any("COUNTIFS(报告[[机构]]" in f for f in formulas)
+    assert any("COUNTIFS(报告[机构]," in f for f in formulas)
     assert all(c.tagname == "barChart" and c.type == "col" for c in wb["Summary"]._charts)
 
 
@@ -415,6 +437,27 @@ def test_summary_follows_the_analysts_edits(tmp_path, workbook_bytes):
     original = {"粤开证券": 13, moved: 11}
     assert after["粤开证券"][1] == original["粤开证券"] + 2
     assert after[moved][1] == original[moved] - 1
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed")
+def test_headers_that_need_escaping_still_count(tmp_path, sample):
+    """Structured references escape what Excel's grammar needs: the counts still come out right."""
+    data, _ = build(
+        sample,
+        xlsx__labels__institution="Inst'n #1 [CN]",
+        xlsx__labels__published_at="发布 时间",
+        xlsx__reports__name="Reports & more's",
+    )
+    wb = load(data)
+    formulas = [c.value for row in wb["Summary"].iter_rows() for c in row if c.data_type == "f"]
+    assert any("Reports[[Inst''n '#1 '[CN']]]" in f for f in formulas), formulas[:3]
+    path = tmp_path / "escaped.xlsx"
+    path.write_bytes(data)
+    by_institution = summary_counts(soffice_csv(path, tmp_path / "lo-profile")["Summary"], "Institution")
+    assert by_institution["Total"][:2] == [len(sample.reports), sum(1 for r in sample.reports for _ in r.metrics())]
+    assert by_institution["海通国际"][0] == 1
+    metric_count = next(c for c in wb["Reports & more's"]["G"][1:] if c.hyperlink is not None)
+    assert metric_count.hyperlink.location == "'Metrics'!A2"
 
 
 def test_build_writes_the_workbook_for_the_analyst(cli, sample_path, tmp_path):

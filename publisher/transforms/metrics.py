@@ -78,13 +78,18 @@ _EN_DATE = (
     rf"|{_D}[12][0-9]{{3}} ?(?:Q[1-4]|H[12])(?![0-9A-Za-z])"
     rf"|{_D}[12][0-9]{{3}}[AEF](?![A-Za-z])"
 )
-_PERIOD = re.compile(
-    rf"(?:截至|截止到|截止)?{_SP}(?:{_CN_DATE}){_CN_SUFFIX}"
-    rf"|(?:(?:as of|as at|since|during|through|in|by|for|on|from) )?(?:{_EN_DATE})"
-    rf"|[\u4e00-\u9fff]{{2,4}}期间"
-    rf"|{_alternation(R.CN_PERIOD_WORDS)}"
-    rf"|(?<![A-Za-z])(?:{_alternation(R.EN_PERIOD_WORDS)})(?![A-Za-z])"
+# Periods, as several patterns that each start with a literal or a digit, so that the regex
+# engine skips most positions at once (one big alternation tried at every character was the
+# transform's largest cost).
+_PERIODS = (
+    re.compile(rf"(?:截至|截止到|截止){_SP}(?:{_CN_DATE}){_CN_SUFFIX}"),
+    re.compile(rf"(?:{_CN_DATE}){_CN_SUFFIX}"),
+    re.compile(rf"(?:(?:as of|as at|since|during|through|in|by|for|on|from) )(?:{_EN_DATE})"),
+    re.compile(_EN_DATE),
+    re.compile(_alternation(R.CN_PERIOD_WORDS)),
+    re.compile(rf"(?<![A-Za-z])(?:{_alternation(R.EN_PERIOD_WORDS)})(?![A-Za-z])"),
 )
+_DURING = re.compile(r"[\u4e00-\u9fff]{1,4}$")  # 春节期间: up to four characters before 期间
 _YEAR_ALONE = re.compile(r"(?<![0-9A-Za-z$.])(?:in |by |since |through |during |from )?(?:19|20)[0-9]{2}(?![0-9%])")
 _PERIOD_JOIN = re.compile(rf"{_SP}(?:到|至|-|~|～|—|–|to){_SP}")
 
@@ -165,6 +170,9 @@ def _suffix_sets(words: Iterable[str]) -> list[tuple[int, frozenset[str]]]:
     return [(n, frozenset(ws)) for n, ws in sorted(by_len.items(), reverse=True)]
 
 
+_CURRENCIES = sorted(R.PREFIX_CURRENCIES, key=len, reverse=True)
+_CURRENCY_HINT = re.compile(r"[$¥￥€£A-Z]")
+_TRAIL_EXCEPT = {n: tuple(x for x in R.CN_TRAILING_EXCEPT if len(x) > n) for n in range(1, 12)}
 _CN_TRAIL = _suffix_sets([*R.CN_TRAILING, *R.DIRECTION_WORDS, *R.RELATION_WORDS, *R.BOUND_BEFORE])
 _CN_LEAD = _suffix_sets(R.CN_LEADING)
 _EN_TRAIL = frozenset(w.lower() for w in R.EN_TRAILING)
@@ -254,9 +262,15 @@ class _Scanner:
 
     def _periods(self) -> list[tuple[int, int]]:
         text = self.text
-        spans = [(m.start(), m.end()) for m in _PERIOD.finditer(text) if m.end() > m.start()]
+        spans = [(m.start(), m.end()) for pattern in _PERIODS for m in pattern.finditer(text) if m.end() > m.start()]
         for m in _YEAR_ALONE.finditer(text):
             spans.append((m.start(), m.end()))
+        at = text.find("期间")
+        while at > 0:
+            m = _DURING.search(text, max(0, at - 4), at)
+            if m and at - m.start() >= 2:
+                spans.append((m.start(), at + 2))
+            at = text.find("期间", at + 2)
         spans.sort()
         merged: list[tuple[int, int]] = []
         for s, e in spans:
@@ -388,7 +402,9 @@ class _Scanner:
         """A currency written before ``s``: (as written, base unit, new start)."""
         text = self.text
         window = text[max(0, s - 5) : s]
-        for written in sorted(R.PREFIX_CURRENCIES, key=len, reverse=True):
+        if not _CURRENCY_HINT.search(window):
+            return "", "", s
+        for written in _CURRENCIES:
             for sep in ("", " "):
                 token = written + sep
                 if window.endswith(token):
@@ -554,7 +570,7 @@ def _strip_trailing(subject: str) -> str:
         subject = _rstrip(subject)
         for n, words in _CN_TRAIL:
             if len(subject) >= n and subject[-n:] in words:
-                if not any(subject.endswith(x) for x in R.CN_TRAILING_EXCEPT if len(x) > n):
+                if not subject.endswith(_TRAIL_EXCEPT.get(n, ())):
                     subject = subject[:-n]
                     break
         lowered = _rstrip(subject).lower()

@@ -114,6 +114,8 @@ def decimal_number(text: str | None, percent: bool = False) -> Number | None:
     decimals = _decimals(text.lstrip("+-"))
     if percent:
         number /= 100
+    if not number.is_finite() or abs(number) >= Decimal("1e300"):
+        return None  # Excel stores doubles: a number this large cannot be a cell value
     value: int | float = int(number) if number == number.to_integral_value() and not percent else float(number)
     return Number(value, _number_format(decimals, percent))
 
@@ -317,7 +319,7 @@ def workbook_spec(ctx: RenderContext) -> WorkbookSpec:
                 if key not in known:
                     raise _fail(f"{kind}.columns", f"unknown column {key!r} (known: {', '.join(known)})")
                 label = (conf.get("labels", {}) or {}).get(key, labels.get(key, known[key].label))
-                if not isinstance(label, str) or not label.strip() or xml_safe(label)[1] or "\n" in label:
+                if not isinstance(label, str) or not label.strip() or label != label.strip() or xml_safe(label)[1]:
                     raise _fail(f"labels.{key}", f"header {label!r} must be a one-line non-empty string")
                 if label.lower() in headers:
                     raise _fail(f"{kind}.columns", f"header {label!r} appears twice (Excel needs unique headers)")
@@ -387,20 +389,23 @@ class CellFactory:
             style = self._styles[key] = cell._style
         return style
 
-    def text(self, ws: WriteOnlyWorksheet, text: str, where: tuple[int, int], what: str, font: str = "") -> Any:
-        """A text cell that stays text whatever it starts with."""
+    def text(self, ws: WriteOnlyWorksheet, text: str, where: Any, what: str, font: str = "") -> Any:
+        """A text cell that stays text whatever it starts with.
+
+        ``where`` is a ``(line, column)`` pair or a row (its position is looked up only for a warning).
+        """
         clean, removed = xml_safe(text, "")
         if removed:
             self.ctx.diagnostics.warning(
                 f"xlsx: removed {removed} character{'s' * (removed != 1)} Excel cannot store from the {what}",
                 self.source,
-                *where,
+                *_position(where),
             )
         if len(clean) > EXCEL_CELL_LIMIT:
             self.ctx.diagnostics.warning(
                 f"xlsx: the {what} has {len(clean):,} characters; Excel cells hold {EXCEL_CELL_LIMIT:,}: truncated",
                 self.source,
-                *where,
+                *_position(where),
             )
             clean = clean[: EXCEL_CELL_LIMIT - 1] + "…"
         quote = clean.startswith(FORMULA_TRIGGERS)
@@ -436,6 +441,15 @@ class CellFactory:
         return cell
 
 
+def _position(row: Any) -> tuple[int, int]:
+    """Where a row's text comes from in the input: the metric, the block, else the report."""
+    if isinstance(row, tuple):
+        return row
+    pos = row.metric.pos if isinstance(row, MetricRow) else row.block.pos if isinstance(row, BulletRow) else None
+    pos = pos if pos is not None and pos.line else row.report.pos
+    return pos.line, pos.column
+
+
 def _display(value: Any) -> int:
     if value is None:
         return 0
@@ -453,7 +467,14 @@ def _quote_sheet(name: str) -> str:
 
 
 def _structured(table: str, column: str) -> str:
-    """``Table[[Column]]`` with Excel's escapes (``'`` before ``[ ] # '``)."""
+    """A structured reference to a table column, written the way Excel writes it.
+
+    ``Metrics[Institution]`` for a plain header; a header with spaces or other special
+    characters takes the bracketed form with Excel's escapes: ``Reports[[Report id]]``,
+    ``T[[Inst'#1]]`` (``'`` before ``[ ] # '``).
+    """
+    if re.fullmatch(r"[^\W_]+", column):
+        return f"{table}[{column}]"
     escaped = re.sub(r"([\[\]#'])", r"'\1", column)
     return f"{table}[[{escaped}]]"
 
@@ -564,12 +585,6 @@ class XlsxWriter(Writer):
                     for block in section.blocks:
                         yield BulletRow(report, section, path, block)
 
-    @staticmethod
-    def _where(row: Any) -> tuple[int, int]:
-        pos = row.metric.pos if isinstance(row, MetricRow) else row.block.pos if isinstance(row, BulletRow) else None
-        pos = pos if pos is not None and pos.line else row.report.pos
-        return pos.line, pos.column
-
     def _cells(
         self,
         ws: WriteOnlyWorksheet,
@@ -577,17 +592,18 @@ class XlsxWriter(Writer):
         row: Any,
         cells: CellFactory,
         metric_spec: SheetSpec | None,
+        whats: list[str],
     ) -> tuple[list[Any], list[Any]]:
         """The row's cells, and the plain values (for column widths)."""
         out: list[Any] = []
         plain: list[Any] = []
-        for column in sheet.columns:
+        for column, what in zip(sheet.columns, whats, strict=True):
             value = column.get(row)
             plain.append(value)
             if value is None or value == "":
                 out.append(None)
             elif isinstance(value, str):
-                out.append(cells.text(ws, value, self._where(row), f"{column.label.lower()} of {sheet.name}"))
+                out.append(cells.text(ws, value, row, what))
             elif isinstance(value, Number):
                 out.append(cells.number(ws, value))
             elif isinstance(value, datetime):
@@ -617,13 +633,14 @@ class XlsxWriter(Writer):
         from openpyxl.utils import get_column_letter
 
         headers = [c.label for c in sheet.columns]
+        whats = [f"{c.label.lower()} of {sheet.name}" for c in sheet.columns]  # for warnings
         widths = [display_width(h) + 3 for h in headers]  # room for the filter button
         buffered: list[list[Any]] = []
         iterator = iter(rows)
         count = 0
         for row in iterator:  # the first rows decide the column widths (streaming: no second pass)
             try:
-                out, plain = self._cells(ws, sheet, row, cells, metric_spec)
+                out, plain = self._cells(ws, sheet, row, cells, metric_spec, whats)
             except Exception as exc:  # one bad report must not take the workbook down
                 self._row_failed(cells, row, exc)
                 continue
@@ -636,13 +653,13 @@ class XlsxWriter(Writer):
             cap = spec.max_width if column.wrap else min(spec.max_width, 40)
             ws.column_dimensions[get_column_letter(i + 1)].width = max(6, min(widths[i], cap))
         ws.freeze_panes = "A2"
-        ws.append(headers)
+        ws.append([cells.text(ws, h, (0, 0), "header") for h in headers])
         for out in buffered:
             ws.append(out)
             count += 1
         for row in iterator:
             try:
-                out, _ = self._cells(ws, sheet, row, cells, metric_spec)
+                out, _ = self._cells(ws, sheet, row, cells, metric_spec, whats)
             except Exception as exc:
                 self._row_failed(cells, row, exc)
                 continue
@@ -654,7 +671,7 @@ class XlsxWriter(Writer):
         return count
 
     def _row_failed(self, cells: CellFactory, row: Any, exc: Exception) -> None:
-        line, column = self._where(row)
+        line, column = _position(row)
         cells.ctx.diagnostics.error(
             f"xlsx: a row of report {row.report.id} could not be written: {type(exc).__name__}: {exc}",
             cells.source,
