@@ -433,10 +433,13 @@ class CellFactory:
         return cell
 
     def link(self, ws: WriteOnlyWorksheet, value: int, location: str) -> Any:
-        from openpyxl.worksheet.hyperlink import Hyperlink
+        """A number that jumps to ``location`` when clicked.
 
-        cell = self.WriteOnlyCell(ws, value=value)
-        cell.hyperlink = Hyperlink(ref="", location=location, tooltip="Go to this report's metrics")
+        A ``HYPERLINK`` formula rather than a cell hyperlink: openpyxl keeps cell hyperlinks
+        in memory until the sheet is closed, a formula streams with its row.
+        """
+        target = ("#" + location).replace('"', '""')
+        cell = self.WriteOnlyCell(ws, value=f'=HYPERLINK("{target}",{int(value)})')
         cell._style = self._style(ws, font="link")
         return cell
 
