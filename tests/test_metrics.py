@@ -8,10 +8,12 @@ from decimal import Decimal
 
 import jsonschema
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_roundtrip import SCHEMA, digest_file
 
 from publisher import registry
+from publisher.diagnostics import Diagnostics
 from publisher.model import Digest, load_schema
 from publisher.readers.digest import read_text
 from publisher.readers.source import SourceText
@@ -298,3 +300,13 @@ def test_json_round_trip_is_exact_and_valid(annotated, sample_path):
 def test_transform_is_idempotent(annotated):
     before = annotated.to_json()
     assert metrics(annotated).to_json() == before
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(digest_file())
+def test_generated_digests_with_metrics_stay_valid_and_lossless(text):
+    digest = metrics(read_text(SourceText("gen.txt", text), Diagnostics()))
+    payload = json.loads(digest.dumps())
+    jsonschema.validate(payload, SCHEMA)
+    assert Digest.from_json(payload).to_json() == payload
+    assert digest_text(digest) == text

@@ -32,9 +32,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..model import Block, Digest, Metric, Pos, Report
 from . import metric_rules as R
@@ -113,6 +113,7 @@ _EN_SCALE_RE = re.compile(rf"(?P<scale>{_alternation(R.EN_SCALES)})(?![A-Za-z])"
 _EN_UNIT_RE = re.compile(rf"(?P<unit>{_alternation(R.EN_UNITS)})(?![A-Za-z])")
 _EN_NOUN_RE = re.compile(r"(?P<noun>[a-z]{2,}s)(?![A-Za-z])")
 _EN_PER_RE = re.compile(rf" ?(?:per|/) ?(?P<per>{_alternation(R.EN_PER)})(?![A-Za-z])")
+_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)(?![A-Za-z])")
 _LIST_JOINT = re.compile(r" ?(?:和|、|或|与|及|/|and|or) ?")
 _RANGE_SEP = re.compile(rf"{_SP}(?:-|~|～|—|–|至|到){_SP}")
 
@@ -208,14 +209,13 @@ class _Figure:
     low: str | None
     high: str | None
     unit: _Unit
-    num_start: int  # where the digits (or the sign) begin, after a currency prefix
+    shares_unit: bool = False  # 8192和32768个令牌: the unit (and subject) of the next figure
     subject: str = ""
     direction: str = ""
     relation: str = ""
     bound: str = ""
     period: str = ""
     sentence: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def _is_cjk(ch: str) -> bool:
@@ -461,7 +461,7 @@ class _Scanner:
             return None
         if text[s - 1 : s] == "[" and text[e : e + 1] == "]":
             return None  # a citation marker left in a title or heading
-        if re.match(r"(?:st|nd|rd|th)(?![A-Za-z])", text[e : e + 3]) and not text[e : e + 3].startswith("th "):
+        if _ORDINAL_SUFFIX.match(text, e):  # 3rd, 21st
             return None
         raw = text[s:e]
         # N + M (“20 + 8”): a name, not two figures
@@ -521,9 +521,7 @@ class _Scanner:
             return None
         if unit.letter_scale and not currency:
             return None
-        figure = _Figure(start, end, value, low, high, unit, s if not currency else start)
-        figure.extras["shares_unit"] = shares_unit
-        return figure
+        return _Figure(start, end, value, low, high, unit, shares_unit=shares_unit)
 
     def _bare_cue(self, s: int) -> bool:
         text = self.text
@@ -756,7 +754,7 @@ class _Context:
             if subject:
                 self._last = self._last_by_family[_base_family(f.unit.base)] = (f.start, subject)
         for k in range(len(self.figures) - 2, -1, -1):  # 8192和32768个令牌: both count 令牌
-            if self.figures[k].extras.get("shares_unit"):
+            if self.figures[k].shares_unit:
                 self.figures[k].subject = self.figures[k + 1].subject
 
     def _sentence_text(self, start: int, end: int, pos: int) -> str:
