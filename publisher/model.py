@@ -82,11 +82,99 @@ class Citation:
         return cls(data["ref"], data["offset"], data.get("sep", ""), Pos.from_json(data.get("pos")))
 
 
+METRIC_ORIGINS = ("title", "heading", "block")
+
+
+@dataclass(slots=True)
+class Metric:
+    """A figure found in a title, heading or block (see ``publisher.transforms.metrics``).
+
+    Numbers are kept as exact decimal strings.  ``value`` is the number as
+    written (sign kept, thousands separators dropped); a range (``1 - 2个季度``)
+    has ``low`` and ``high`` instead.  ``unit`` is the unit as written (scale
+    included: ``亿元``, ``pcts``, ``US$ billion``); ``normalized`` (or
+    ``normalized_low``/``normalized_high``) is the value in ``base_unit``
+    (``0.43%`` → ``0.0043`` ``ratio``; ``17150亿元`` → ``1715000000000``
+    ``CNY``).  ``direction`` is ``up``/``down``/``flat`` when the text says
+    so, ``relation`` the comparison (``yoy``, ``mom``, ``wow``, ``dod``,
+    ``vs``, ``from``, ``to``, ``prior``) and ``bound`` a qualifier
+    (``at_least``, ``more_than``, ``at_most``, ``less_than``, ``about``).
+    ``text`` is the figure exactly as written, ``offset`` where it starts in
+    its node's text and ``pos`` where it is in the input file.
+
+    ``origin`` (``title``/``heading``/``block``) and ``refs`` (the citations
+    of its block) follow from the node that holds the metric; they are not
+    serialised.
+    """
+
+    subject: str
+    value: str | None
+    unit: str
+    text: str = ""
+    low: str | None = None
+    high: str | None = None
+    normalized: str | None = None
+    normalized_low: str | None = None
+    normalized_high: str | None = None
+    base_unit: str = ""
+    direction: str = ""
+    relation: str = ""
+    bound: str = ""
+    period: str = ""
+    sentence: str = ""
+    offset: int = 0
+    pos: Pos = field(default_factory=Pos)
+    origin: str = "block"
+    refs: list[int] = field(default_factory=list)
+
+    @property
+    def is_range(self) -> bool:
+        return self.value is None and self.low is not None and self.high is not None
+
+    _OPTIONAL = (
+        "text",
+        "low",
+        "high",
+        "normalized",
+        "normalized_low",
+        "normalized_high",
+        "base_unit",
+        "direction",
+        "relation",
+        "bound",
+        "period",
+        "sentence",
+    )
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"subject": self.subject, "value": self.value, "unit": self.unit}
+        for name in self._OPTIONAL:
+            value = getattr(self, name)
+            if value:
+                data[name] = value
+        data["offset"] = self.offset
+        data["pos"] = self.pos.to_json()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], origin: str = "block", refs: list[int] | None = None) -> Metric:
+        metric = cls(data["subject"], data.get("value"), data.get("unit", ""))
+        for name in cls._OPTIONAL:
+            if name in data:
+                setattr(metric, name, data[name])
+        metric.offset = data.get("offset", 0)
+        metric.pos = Pos.from_json(data.get("pos"))
+        metric.origin = origin
+        metric.refs = list(refs or ())
+        return metric
+
+
 @dataclass(slots=True)
 class Block:
     """A bullet, a paragraph, or raw text the reader could not classify.
 
     ``text`` holds no citation markers; ``citations`` say where they were.
+    ``metrics`` are the figures found in ``text`` (by the ``metrics`` transform).
     """
 
     kind: str
@@ -94,6 +182,7 @@ class Block:
     citations: list[Citation] = field(default_factory=list)
     sep: str = ""
     pos: Pos = field(default_factory=Pos)
+    metrics: list[Metric] = field(default_factory=list)
 
     @property
     def refs(self) -> list[int]:
@@ -120,17 +209,22 @@ class Block:
         if self.sep:
             data["sep"] = self.sep
         data["pos"] = self.pos.to_json()
+        if self.metrics:
+            data["metrics"] = [m.to_json() for m in self.metrics]
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Block:
-        return cls(
+        block = cls(
             data["kind"],
             data["text"],
             [Citation.from_json(c) for c in data.get("citations", ())],
             data.get("sep", ""),
             Pos.from_json(data.get("pos")),
         )
+        refs = block.refs
+        block.metrics = [Metric.from_json(m, "block", refs) for m in data.get("metrics", ())]
+        return block
 
 
 @dataclass(slots=True)
@@ -139,7 +233,8 @@ class Section:
 
     ``level`` is 1 for top-level sections.  ``role`` says what the section
     is for (``summary``, ``rating``, ``risk`` or ``body``).  ``sep`` is the
-    text written before the heading in the digest body.
+    text written before the heading in the digest body.  ``heading_metrics``
+    are the figures found in the heading.
     """
 
     heading: str
@@ -149,6 +244,7 @@ class Section:
     children: list[Section] = field(default_factory=list)
     sep: str = ""
     pos: Pos = field(default_factory=Pos)
+    heading_metrics: list[Metric] = field(default_factory=list)
 
     def walk(self) -> Iterator[Section]:
         """This section and all its descendants, in document order."""
@@ -165,6 +261,8 @@ class Section:
         if self.sep:
             data["sep"] = self.sep
         data["pos"] = self.pos.to_json()
+        if self.heading_metrics:
+            data["heading_metrics"] = [m.to_json() for m in self.heading_metrics]
         return data
 
     @classmethod
@@ -177,6 +275,7 @@ class Section:
             [Section.from_json(s) for s in data.get("children", ())],
             data.get("sep", ""),
             Pos.from_json(data.get("pos")),
+            [Metric.from_json(m, "heading") for m in data.get("heading_metrics", ())],
         )
 
 
@@ -189,7 +288,7 @@ class Report:
     trip: ``meta_sep`` is the separator between institution and time
     (``"· "``), ``timestamp_text`` the time exactly as written, ``before``
     the blank lines above the title and ``body_trail`` trailing whitespace
-    of the body.
+    of the body.  ``title_metrics`` are the figures found in the title.
     """
 
     title: str
@@ -203,6 +302,7 @@ class Report:
     timestamp_text: str = ""
     before: list[str] = field(default_factory=list)
     body_trail: str = ""
+    title_metrics: list[Metric] = field(default_factory=list)
 
     def walk(self) -> Iterator[Section]:
         """Every section of the report, depth first, in document order."""
@@ -226,6 +326,20 @@ class Report:
     def slug(self) -> str:
         """An ASCII-safe, collision-free file name stem for this report."""
         return make_slug(self.title, self.id)
+
+    def metrics(self) -> Iterator[tuple[Section | None, Block | None, Metric]]:
+        """Every metric of the report in document order, with the section and block holding it.
+
+        Title metrics come with ``(None, None)``, heading metrics with ``(section, None)``.
+        """
+        for metric in self.title_metrics:
+            yield None, None, metric
+        for section in self.walk():
+            for metric in section.heading_metrics:
+                yield section, None, metric
+            for block in section.blocks:
+                for metric in block.metrics:
+                    yield section, block, metric
 
     def section_path(self, target: Section) -> list[str]:
         """Headings from the top-level section down to ``target``."""
@@ -271,6 +385,8 @@ class Report:
             layout["body_trail"] = self.body_trail
         if layout:
             data["layout"] = layout
+        if self.title_metrics:
+            data["title_metrics"] = [m.to_json() for m in self.title_metrics]
         return data
 
     @classmethod
@@ -288,6 +404,7 @@ class Report:
             timestamp_text=layout.get("timestamp_text", ""),
             before=list(layout.get("before", ())),
             body_trail=layout.get("body_trail", ""),
+            title_metrics=[Metric.from_json(m, "title") for m in data.get("title_metrics", ())],
         )
 
 

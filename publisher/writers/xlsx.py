@@ -1,0 +1,782 @@
+"""Writer of Excel metric workbooks (``--format xlsx``): one workbook per digest.
+
+Sheets (which ones, their order, names and columns come from the audience
+profile's ``[xlsx]`` table):
+
+- ``metrics``: one row per metric found by the ``metrics`` transform, typed
+  cells (numbers, dates, percentages as numbers with a percent format);
+- ``reports``: one row per report with counts and the key takeaway, the
+  metric count linking to the report's first metric;
+- ``bullets``: every block with its section path and citations;
+- ``summary``: counts by institution and by day as live ``COUNTIFS``
+  formulas over the tables, and native Excel charts.
+
+Each data sheet is an Excel table with a style, a frozen header and column
+widths that count CJK characters double.  Input text is always written as
+text, never as a formula; XML-illegal characters are removed and cells over
+Excel's 32,767 characters are truncated, both with a positioned warning.
+
+The workbook is streamed (openpyxl write-only mode: rows go to temporary
+files, memory stays flat) and packed with fixed ZIP times and document
+properties from the build time, so the same input and ``SOURCE_DATE_EPOCH``
+give the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from ..audiences import AudienceError
+from ..model import Block, Digest, Metric, Report, Section
+from ..textutil import display_width, xml_safe
+from .base import Output, RenderContext, Writer
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+EXCEL_CELL_LIMIT = 32_767
+SHEET_KINDS = ("metrics", "reports", "bullets", "summary")
+SECTION_SEPARATOR = " › "
+#: Characters that make a spreadsheet treat typed-in text as a formula (also after a tab or CR).
+FORMULA_TRIGGERS = tuple("=+-@\t\r＝＋－＠")
+_WIDTH_SAMPLE_ROWS = 500
+_DATE_FORMAT = "yyyy-mm-dd hh:mm"
+_DAY_FORMAT = "yyyy-mm-dd"
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_TABLE_NAME = re.compile(r"^[^\W\d][\w.]*$")
+_CELL_REFERENCE = re.compile(r"^(?:[A-Za-z]{1,3}[0-9]+|[Rr][0-9]*[Cc][0-9]*)$")
+_TABLE_STYLE = re.compile(
+    r"^TableStyle(?:Light(?:[1-9]|1[0-9]|2[01])|Medium(?:[1-9]|1[0-9]|2[0-8])|Dark(?:[1-9]|1[01]))$"
+)
+
+# --- rows ------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class MetricRow:
+    report: Report
+    section: str
+    block: Block | None
+    metric: Metric
+
+
+@dataclass(slots=True)
+class ReportRow:
+    report: Report
+    sections: int
+    bullets: int
+    metrics: int
+    citations: int
+    first_metric_row: int | None
+
+
+@dataclass(slots=True)
+class BulletRow:
+    report: Report
+    section: Section
+    path: str
+    block: Block
+
+
+@dataclass(slots=True)
+class Number:
+    """A number cell: the value and the number format that shows it as written."""
+
+    value: int | float
+    number_format: str
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def _number_format(decimals: int, percent: bool = False) -> str:
+    body = "0" if percent else "#,##0"
+    if decimals:
+        body += "." + "0" * min(decimals, 12)
+    return body + ("%" if percent else "")
+
+
+def decimal_number(text: str | None, percent: bool = False) -> Number | None:
+    """``"0.43"`` → 0.43; with ``percent`` → 0.0043 shown as ``0.43%``."""
+    if text is None or text == "":
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    decimals = _decimals(text.lstrip("+-"))
+    if percent:
+        number /= 100
+    if not number.is_finite() or abs(number) >= Decimal("1e300"):
+        return None  # Excel stores doubles: a number this large cannot be a cell value
+    value: int | float = int(number) if number == number.to_integral_value() and not percent else float(number)
+    return Number(value, _number_format(decimals, percent))
+
+
+def _is_percent(metric: Metric) -> bool:
+    return metric.unit in ("%", "％")
+
+
+def _citations(refs: Iterable[int]) -> str:
+    return ", ".join(str(r) for r in refs)
+
+
+def _local(when: datetime) -> datetime:
+    return when.replace(tzinfo=None)
+
+
+# --- columns ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column a profile can ask for: default header and how to get the cell value."""
+
+    key: str
+    label: str
+    get: Callable[[Any], Any]
+    wrap: bool = False  # long text: capped width
+
+
+def _c(key: str, label: str, get: Callable[[Any], Any], wrap: bool = False) -> Column:
+    return Column(key, label, get, wrap)
+
+
+def _report_columns() -> list[Column]:
+    return [
+        _c("report_id", "Report id", lambda r: r.report.id),
+        _c("published_at", "Time", lambda r: _local(r.report.published_at)),
+        _c("date", "Date", lambda r: _local(r.report.published_at).replace(hour=0, minute=0, second=0)),
+        _c("institution", "Institution", lambda r: r.report.institution),
+        _c("title", "Title", lambda r: r.report.title, wrap=True),
+        _c("language", "Language", lambda r: r.report.language),
+        _c("slug", "Slug", lambda r: r.report.slug),
+    ]
+
+
+METRIC_COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in [
+        *_report_columns(),
+        _c("section", "Section", lambda r: r.section, wrap=True),
+        _c("found_in", "Found in", lambda r: r.metric.origin),
+        _c("subject", "Subject", lambda r: r.metric.subject),
+        _c("value", "Value", lambda r: decimal_number(r.metric.value, _is_percent(r.metric))),
+        _c("low", "Low", lambda r: decimal_number(r.metric.low, _is_percent(r.metric))),
+        _c("high", "High", lambda r: decimal_number(r.metric.high, _is_percent(r.metric))),
+        _c("unit", "Unit", lambda r: r.metric.unit),
+        _c("normalized", "Normalised", lambda r: decimal_number(r.metric.normalized)),
+        _c("normalized_low", "Normalised low", lambda r: decimal_number(r.metric.normalized_low)),
+        _c("normalized_high", "Normalised high", lambda r: decimal_number(r.metric.normalized_high)),
+        _c("base_unit", "Base unit", lambda r: r.metric.base_unit),
+        _c("direction", "Direction", lambda r: r.metric.direction),
+        _c("relation", "Relation", lambda r: r.metric.relation),
+        _c("bound", "Bound", lambda r: r.metric.bound),
+        _c("period", "Period", lambda r: r.metric.period),
+        _c("as_written", "As written", lambda r: r.metric.text),
+        _c("sentence", "Sentence", lambda r: r.metric.sentence, wrap=True),
+        _c("citations", "Citations", lambda r: _citations(r.metric.refs)),
+        _c("line", "Line", lambda r: r.metric.pos.line or None),
+        _c("column", "Column", lambda r: r.metric.pos.column or None),
+    ]
+}
+
+REPORT_COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in [
+        *_report_columns(),
+        _c("sections", "Sections", lambda r: r.sections),
+        _c("bullets", "Bullets", lambda r: r.bullets),
+        _c("metrics", "Metrics", lambda r: r.metrics),
+        _c("citations", "Citations", lambda r: r.citations),
+        _c("key_takeaway", "Key takeaway", lambda r: _takeaway(r.report), wrap=True),
+        _c("line", "Line", lambda r: r.report.pos.line or None),
+    ]
+}
+
+BULLET_COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in [
+        *_report_columns(),
+        _c("section", "Section", lambda r: r.path, wrap=True),
+        _c("role", "Role", lambda r: r.section.role),
+        _c("kind", "Kind", lambda r: r.block.kind),
+        _c("text", "Text", lambda r: r.block.text, wrap=True),
+        _c("citations", "Citations", lambda r: _citations(r.block.refs)),
+        _c("metrics", "Metrics", lambda r: len(r.block.metrics)),
+        _c("line", "Line", lambda r: r.block.pos.line or None),
+        _c("column", "Column", lambda r: r.block.pos.column or None),
+    ]
+}
+
+COLUMNS = {"metrics": METRIC_COLUMNS, "reports": REPORT_COLUMNS, "bullets": BULLET_COLUMNS}
+DEFAULT_COLUMNS = {
+    "metrics": [
+        "report_id", "published_at", "institution", "title", "section", "subject", "value", "unit", "low", "high",
+        "normalized", "base_unit", "direction", "relation", "bound", "period", "sentence", "citations",
+    ],
+    "reports": ["report_id", "published_at", "institution", "title", "sections", "bullets", "metrics", "key_takeaway"],
+    "bullets": ["report_id", "published_at", "institution", "title", "section", "kind", "text", "citations"],
+}  # fmt: skip
+DEFAULT_NAMES = {"metrics": "Metrics", "reports": "Reports", "bullets": "Bullets", "summary": "Summary"}
+
+
+def _takeaway(report: Report) -> str:
+    block = report.key_takeaway()
+    return block.text if block is not None else ""
+
+
+# --- the profile -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SheetSpec:
+    kind: str
+    name: str
+    table: str
+    columns: list[Column]
+
+    def label(self, key: str) -> str | None:
+        return next((c.label for c in self.columns if c.key == key), None)
+
+
+@dataclass
+class WorkbookSpec:
+    sheets: list[SheetSpec]
+    table_style: str
+    max_width: int
+    chart_type: str
+    properties: dict[str, str]
+
+    def sheet(self, kind: str) -> SheetSpec | None:
+        return next((s for s in self.sheets if s.kind == kind), None)
+
+
+def _fail(key: str, message: str) -> AudienceError:
+    return AudienceError(f"profile key xlsx.{key}: {message}")
+
+
+def check_sheet_name(name: Any, key: str) -> str:
+    """A name Excel accepts for a sheet, or an error naming the profile key."""
+    if not isinstance(name, str) or not name.strip():
+        raise _fail(key, "a sheet name must be a non-empty string")
+    if len(name) > 31:
+        raise _fail(key, f"sheet name {name!r} is longer than Excel's 31 characters")
+    if _BAD_SHEET_CHARS.search(name) or name.startswith("'") or name.endswith("'") or xml_safe(name)[1]:
+        raise _fail(key, f"sheet name {name!r} has a character Excel does not allow ([ ] : * ? / \\ or a leading ')")
+    if name.lower() == "history":
+        raise _fail(key, "Excel reserves the sheet name 'History'")
+    return name
+
+
+def check_table_name(name: Any, key: str) -> str:
+    if not isinstance(name, str) or not _TABLE_NAME.match(name) or len(name) > 255 or _CELL_REFERENCE.match(name):
+        raise _fail(key, f"{name!r} is not a valid Excel table name (a letter or _, then letters, digits, _ or .)")
+    return name
+
+
+def workbook_spec(ctx: RenderContext) -> WorkbookSpec:
+    """Sheets, columns and settings from the audience profile, validated."""
+    audience = ctx.audience
+    table = audience.get("xlsx", {}) or {}
+    if not isinstance(table, dict):
+        raise _fail("", "must be a table")
+    kinds = table.get("sheets", list(SHEET_KINDS))
+    if not isinstance(kinds, list) or not kinds:
+        raise _fail("sheets", f"must be a non-empty list of {', '.join(SHEET_KINDS)}")
+    labels = table.get("labels", {}) or {}
+    sheets: list[SheetSpec] = []
+    seen_names: set[str] = set()
+    seen_tables: set[str] = set()
+    for kind in kinds:
+        if kind not in SHEET_KINDS:
+            raise _fail("sheets", f"unknown sheet {kind!r} (known: {', '.join(SHEET_KINDS)})")
+        conf = table.get(kind, {}) or {}
+        name = check_sheet_name(conf.get("name", DEFAULT_NAMES[kind]), f"{kind}.name")
+        if name.lower() in seen_names:
+            raise _fail(f"{kind}.name", f"sheet name {name!r} is used twice")
+        seen_names.add(name.lower())
+        table_name = check_table_name(conf.get("table", DEFAULT_NAMES[kind]), f"{kind}.table")
+        if kind != "summary":
+            if table_name.lower() in seen_tables:
+                raise _fail(f"{kind}.table", f"table name {table_name!r} is used twice")
+            seen_tables.add(table_name.lower())
+        columns: list[Column] = []
+        if kind in COLUMNS:
+            keys = conf.get("columns", DEFAULT_COLUMNS[kind])
+            if not isinstance(keys, list) or not keys:
+                raise _fail(f"{kind}.columns", "must be a non-empty list of column names")
+            known = COLUMNS[kind]
+            headers: set[str] = set()
+            for key in keys:
+                if key not in known:
+                    raise _fail(f"{kind}.columns", f"unknown column {key!r} (known: {', '.join(known)})")
+                label = (conf.get("labels", {}) or {}).get(key, labels.get(key, known[key].label))
+                if not isinstance(label, str) or not label.strip() or label != label.strip() or xml_safe(label)[1]:
+                    raise _fail(f"labels.{key}", f"header {label!r} must be a one-line non-empty string")
+                if label.lower() in headers:
+                    raise _fail(f"{kind}.columns", f"header {label!r} appears twice (Excel needs unique headers)")
+                headers.add(label.lower())
+                base = known[key]
+                columns.append(Column(key, label, base.get, base.wrap))
+        sheets.append(SheetSpec(kind, name, table_name, columns))
+    style = table.get("table_style", "TableStyleMedium2")
+    if not isinstance(style, str) or not _TABLE_STYLE.match(style):
+        raise _fail(
+            "table_style", f"{style!r} is not a built-in table style (TableStyleLight1-21, Medium1-28, Dark1-11)"
+        )
+    max_width = table.get("max_width", 60)
+    if not isinstance(max_width, int) or not 10 <= max_width <= 255:
+        raise _fail("max_width", "must be a whole number of characters between 10 and 255")
+    chart = table.get("chart", "bar")
+    if chart not in ("bar", "column", "none"):
+        raise _fail("chart", "must be 'bar', 'column' or 'none'")
+    metadata = audience.get("metadata", {}) or {}
+    keywords = metadata.get("keywords", [])
+    properties = {
+        "creator": str(metadata.get("author", "")),
+        "company": str(metadata.get("company", "")),
+        "keywords": ", ".join(keywords) if isinstance(keywords, list) else str(keywords),
+        "title": str(table.get("title", "")),
+        "subject": str(audience.description),
+        "category": str(table.get("category", "Research metrics")),
+        "language": audience.language,
+    }
+    return WorkbookSpec(sheets, style, max_width, chart, properties)
+
+
+# --- cells -----------------------------------------------------------------------------------------
+
+
+class CellFactory:
+    """Typed, safe cells for one workbook, with shared styles (write-only mode needs cells for styles)."""
+
+    def __init__(self, workbook: Any, ctx: RenderContext, source: str) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        self.WriteOnlyCell = WriteOnlyCell
+        self.workbook = workbook
+        self.ctx = ctx
+        self.source = source
+        self._styles: dict[tuple[str, bool, str], Any] = {}
+
+    def _style(
+        self, ws: WriteOnlyWorksheet, number_format: str = "General", quote: bool = False, font: str = ""
+    ) -> Any:
+        """A shared style array (building one per cell would dominate the write time)."""
+        key = (number_format, quote, font)
+        style = self._styles.get(key)
+        if style is None:
+            from openpyxl.styles import Font
+
+            cell = self.WriteOnlyCell(ws)
+            cell.number_format = number_format
+            if quote:
+                cell.quotePrefix = True
+            if font == "link":
+                cell.font = Font(color="0563C1", underline="single")
+            elif font == "bold":
+                cell.font = Font(bold=True)
+            elif font == "title":
+                cell.font = Font(bold=True, size=14)
+            style = self._styles[key] = cell._style
+        return style
+
+    def text(self, ws: WriteOnlyWorksheet, text: str, where: Any, what: str, font: str = "") -> Any:
+        """A text cell that stays text whatever it starts with.
+
+        ``where`` is a ``(line, column)`` pair or a row (its position is looked up only for a warning).
+        """
+        clean, removed = xml_safe(text, "")
+        if removed:
+            self.ctx.diagnostics.warning(
+                f"xlsx: removed {removed} character{'s' * (removed != 1)} Excel cannot store from the {what}",
+                self.source,
+                *_position(where),
+            )
+        if len(clean) > EXCEL_CELL_LIMIT:
+            self.ctx.diagnostics.warning(
+                f"xlsx: the {what} has {len(clean):,} characters; Excel cells hold {EXCEL_CELL_LIMIT:,}: truncated",
+                self.source,
+                *_position(where),
+            )
+            clean = clean[: EXCEL_CELL_LIMIT - 1] + "…"
+        quote = clean.startswith(FORMULA_TRIGGERS)
+        if not quote and not font:
+            return clean  # openpyxl writes any other str as an inline string
+        cell = self.WriteOnlyCell(ws, value=clean)
+        cell.data_type = "s"  # never a formula, even for "=…"
+        cell._style = self._style(ws, quote=quote, font=font)  # quotePrefix: stays text when the user edits it
+        return cell
+
+    def number(self, ws: WriteOnlyWorksheet, number: Number) -> Any:
+        cell = self.WriteOnlyCell(ws, value=number.value)
+        cell._style = self._style(ws, number.number_format)
+        return cell
+
+    def when(self, ws: WriteOnlyWorksheet, value: datetime, number_format: str) -> Any:
+        cell = self.WriteOnlyCell(ws, value=value)
+        cell._style = self._style(ws, number_format)
+        return cell
+
+    def formula(self, ws: WriteOnlyWorksheet, formula: str, number_format: str = "General") -> Any:
+        cell = self.WriteOnlyCell(ws, value=formula)
+        assert cell.data_type == "f"
+        cell._style = self._style(ws, number_format)
+        return cell
+
+    def link(self, ws: WriteOnlyWorksheet, value: int, location: str) -> Any:
+        """A number that jumps to ``location`` when clicked.
+
+        A ``HYPERLINK`` formula rather than a cell hyperlink: openpyxl keeps cell hyperlinks
+        in memory until the sheet is closed, a formula streams with its row.
+        """
+        target = ("#" + location).replace('"', '""')
+        cell = self.WriteOnlyCell(ws, value=f'=HYPERLINK("{target}",{int(value)})')
+        cell._style = self._style(ws, font="link")
+        return cell
+
+
+def _position(row: Any) -> tuple[int, int]:
+    """Where a row's text comes from in the input: the metric, the block, else the report."""
+    if isinstance(row, tuple):
+        return row
+    pos = row.metric.pos if isinstance(row, MetricRow) else row.block.pos if isinstance(row, BulletRow) else None
+    pos = pos if pos is not None and pos.line else row.report.pos
+    return pos.line, pos.column
+
+
+def _display(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        return display_width(value)
+    if isinstance(value, Number):
+        return len(f"{value.value:,}") + 2
+    if isinstance(value, datetime):
+        return 16
+    return len(str(value))
+
+
+def _quote_sheet(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _structured(table: str, column: str) -> str:
+    """A structured reference to a table column, written the way Excel writes it.
+
+    ``Metrics[Institution]`` for a plain header; a header with spaces or other special
+    characters takes the bracketed form with Excel's escapes: ``Reports[[Report id]]``,
+    ``T[[Inst'#1]]`` (``'`` before ``[ ] # '``).
+    """
+    if re.fullmatch(r"[^\W_]+", column):
+        return f"{table}[{column}]"
+    escaped = re.sub(r"([\[\]#'])", r"'\1", column)
+    return f"{table}[[{escaped}]]"
+
+
+# --- the writer ----------------------------------------------------------------------------------------
+
+
+class XlsxWriter(Writer):
+    """``--format xlsx``: an Excel metric workbook per digest."""
+
+    name = "xlsx"
+    extension = ".xlsx"
+    description = "Excel metric workbook: metrics, reports, bullets and a summary with charts"
+
+    def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
+        spec = workbook_spec(ctx)  # profile errors surface before anything is written
+        if spec.sheet("metrics") is not None and not any(True for r in digest.reports for _ in r.metrics()):
+            if "metrics" not in ctx.audience.profile.get("transforms", []):
+                ctx.diagnostics.warning(
+                    'xlsx: no metrics in the model; add "metrics" to the audience\'s transforms',
+                    digest.source,
+                )
+        return [Output(f"{digest.name}{self.extension}", stream=lambda handle: self.save(digest, ctx, spec, handle))]
+
+    # --- building -------------------------------------------------------------------------------
+
+    def save(self, digest: Digest, ctx: RenderContext, spec: WorkbookSpec, handle: BinaryIO) -> None:
+        from openpyxl import Workbook
+        from openpyxl.packaging.extended import ExtendedProperties
+        from openpyxl.writer.excel import ExcelWriter
+        from openpyxl.xml.functions import tostring
+
+        from ..reproducible import ReproducibleZipFile
+
+        workbook = Workbook(write_only=True)
+        cells = CellFactory(workbook, ctx, digest.source)
+        sheets = {s.kind: workbook.create_sheet(s.name) for s in spec.sheets}
+        first_rows: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        metric_spec = spec.sheet("metrics")
+        if metric_spec is not None:
+            counts["metrics"] = self._fill(
+                sheets["metrics"], metric_spec, self._metric_rows(digest, first_rows), cells, spec
+            )
+        if (report_spec := spec.sheet("reports")) is not None:
+            counts["reports"] = self._fill(
+                sheets["reports"], report_spec, self._report_rows(digest, first_rows), cells, spec, metric_spec
+            )
+        if (bullet_spec := spec.sheet("bullets")) is not None:
+            counts["bullets"] = self._fill(sheets["bullets"], bullet_spec, self._bullet_rows(digest), cells, spec)
+        if spec.sheet("summary") is not None:
+            self._summary(sheets["summary"], digest, spec, cells)
+        self._properties(workbook, digest, ctx, spec, counts)
+        app = ExtendedProperties(Company=spec.properties["company"] or None, TitlesOfParts=None)
+        overrides = {"docProps/app.xml": tostring(app.to_tree())}
+        with ReproducibleZipFile(handle, ctx.build_time, overrides=overrides) as archive:
+            ExcelWriter(workbook, archive).write_data()
+
+    def _properties(
+        self, workbook: Any, digest: Digest, ctx: RenderContext, spec: WorkbookSpec, counts: dict[str, int]
+    ) -> None:
+        props = workbook.properties
+        when = ctx.build_time.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+        props.created = props.modified = when
+        props.creator = props.lastModifiedBy = spec.properties["creator"] or None
+        title = spec.properties["title"] or digest.title or f"Research metrics: {digest.name}"
+        props.title = xml_safe(title, "")[0][:255]
+        props.subject = xml_safe(spec.properties["subject"], "")[0][:255] or None
+        props.keywords = spec.properties["keywords"] or None
+        props.category = spec.properties["category"] or None
+        props.language = spec.properties["language"] or None
+        span = digest.date_range
+        period = f", {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}" if span else ""
+        parts = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+        source = xml_safe(re.split(r"[\\/]", digest.source)[-1], "")[0]
+        props.description = f"{len(digest.reports)} reports from {source}{period}: {parts}"[:1000]
+
+    # --- rows -----------------------------------------------------------------------------------
+
+    def _metric_rows(self, digest: Digest, first_rows: dict[str, int]) -> Iterator[MetricRow]:
+        row = 2
+        for report in digest.reports:
+            paths: dict[int, str] = {}
+            for section, block, metric in report.metrics():
+                if section is None:
+                    path = ""
+                else:
+                    path = paths.get(id(section))
+                    if path is None:
+                        path = paths[id(section)] = SECTION_SEPARATOR.join(report.section_path(section))
+                first_rows.setdefault(report.id, row)
+                row += 1
+                yield MetricRow(report, path, block, metric)
+
+    def _report_rows(self, digest: Digest, first_rows: dict[str, int]) -> Iterator[ReportRow]:
+        for report in digest.reports:
+            sections = sum(1 for _ in report.walk())
+            bullets = sum(1 for _ in report.blocks())
+            metrics = sum(1 for _ in report.metrics())
+            refs = {ref for _, block in report.blocks() for ref in block.refs}
+            yield ReportRow(report, sections, bullets, metrics, len(refs), first_rows.get(report.id))
+
+    def _bullet_rows(self, digest: Digest) -> Iterator[BulletRow]:
+        for report in digest.reports:
+            for section in report.walk():
+                if section.blocks:
+                    path = SECTION_SEPARATOR.join(report.section_path(section))
+                    for block in section.blocks:
+                        yield BulletRow(report, section, path, block)
+
+    def _cells(
+        self,
+        ws: WriteOnlyWorksheet,
+        sheet: SheetSpec,
+        row: Any,
+        cells: CellFactory,
+        metric_spec: SheetSpec | None,
+        whats: list[str],
+    ) -> tuple[list[Any], list[Any]]:
+        """The row's cells, and the plain values (for column widths)."""
+        out: list[Any] = []
+        plain: list[Any] = []
+        for column, what in zip(sheet.columns, whats, strict=True):
+            value = column.get(row)
+            plain.append(value)
+            if value is None or value == "":
+                out.append(None)
+            elif isinstance(value, str):
+                out.append(cells.text(ws, value, row, what))
+            elif isinstance(value, Number):
+                out.append(cells.number(ws, value))
+            elif isinstance(value, datetime):
+                fmt = _DAY_FORMAT if column.key == "date" else _DATE_FORMAT
+                out.append(cells.when(ws, value, fmt))
+            elif (
+                column.key == "metrics"
+                and isinstance(row, ReportRow)
+                and row.first_metric_row
+                and metric_spec is not None
+            ):
+                out.append(cells.link(ws, value, f"{_quote_sheet(metric_spec.name)}!A{row.first_metric_row}"))
+            else:
+                out.append(value)
+        return out, plain
+
+    def _fill(
+        self,
+        ws: WriteOnlyWorksheet,
+        sheet: SheetSpec,
+        rows: Iterable[Any],
+        cells: CellFactory,
+        spec: WorkbookSpec,
+        metric_spec: SheetSpec | None = None,
+    ) -> int:
+        """Stream the rows into a table sheet; returns the number of data rows."""
+        from openpyxl.utils import get_column_letter
+
+        headers = [c.label for c in sheet.columns]
+        whats = [f"{c.label.lower()} of {sheet.name}" for c in sheet.columns]  # for warnings
+        widths = [display_width(h) + 3 for h in headers]  # room for the filter button
+        buffered: list[list[Any]] = []
+        iterator = iter(rows)
+        count = 0
+        for row in iterator:  # the first rows decide the column widths (streaming: no second pass)
+            try:
+                out, plain = self._cells(ws, sheet, row, cells, metric_spec, whats)
+            except Exception as exc:  # one bad report must not take the workbook down
+                self._row_failed(cells, row, exc)
+                continue
+            for i, value in enumerate(plain):
+                widths[i] = max(widths[i], _display(value) + 1)
+            buffered.append(out)
+            if len(buffered) >= _WIDTH_SAMPLE_ROWS:
+                break
+        for i, column in enumerate(sheet.columns):
+            cap = spec.max_width if column.wrap else min(spec.max_width, 40)
+            ws.column_dimensions[get_column_letter(i + 1)].width = max(6, min(widths[i], cap))
+        ws.freeze_panes = "A2"
+        ws.append([cells.text(ws, h, (0, 0), "header") for h in headers])
+        for out in buffered:
+            ws.append(out)
+            count += 1
+        for row in iterator:
+            try:
+                out, _ = self._cells(ws, sheet, row, cells, metric_spec, whats)
+            except Exception as exc:
+                self._row_failed(cells, row, exc)
+                continue
+            ws.append(out)
+            count += 1
+        if count == 0:  # a table needs a data row; an empty one keeps the sheet valid and ready for input
+            ws.append([None] * len(headers))
+        self._table(ws, sheet, max(count, 1), spec)
+        return count
+
+    def _row_failed(self, cells: CellFactory, row: Any, exc: Exception) -> None:
+        line, column = _position(row)
+        cells.ctx.diagnostics.error(
+            f"xlsx: a row of report {row.report.id} could not be written: {type(exc).__name__}: {exc}",
+            cells.source,
+            line,
+            column,
+        )
+
+    def _table(self, ws: WriteOnlyWorksheet, sheet: SheetSpec, rows: int, spec: WorkbookSpec) -> None:
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.filters import AutoFilter
+        from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+        ref = f"A1:{get_column_letter(len(sheet.columns))}{rows + 1}"
+        table = Table(displayName=sheet.table, name=sheet.table, ref=ref)
+        table.tableStyleInfo = TableStyleInfo(name=spec.table_style, showRowStripes=True)
+        table.tableColumns = [TableColumn(id=i + 1, name=c.label) for i, c in enumerate(sheet.columns)]
+        table.autoFilter = AutoFilter(ref=ref)
+        with warnings.catch_warnings():  # openpyxl warns that write-only tables need their columns: they have them
+            warnings.simplefilter("ignore", UserWarning)
+            ws.add_table(table)
+
+    # --- summary --------------------------------------------------------------------------------
+
+    def _summary(self, ws: WriteOnlyWorksheet, digest: Digest, spec: WorkbookSpec, cells: CellFactory) -> None:
+        """Counts by institution and by day as COUNTIFS over the tables, with charts."""
+        tables = []  # (header, table, institution column, time column)
+        for kind, label in (("reports", "Reports"), ("metrics", "Metrics"), ("bullets", "Bullets")):
+            sheet = spec.sheet(kind)
+            if sheet is not None:
+                tables.append((label, sheet.table, sheet.label("institution"), sheet.label("published_at")))
+        institutions = sorted({r.institution for r in digest.reports})
+        days = sorted({r.published_at.date() for r in digest.reports})
+        ws.column_dimensions["A"].width = min(40, max([14, *(display_width(i) + 2 for i in institutions)]))
+        for letter in "BCDE":
+            ws.column_dimensions[letter].width = 12
+        title = digest.title or digest.name
+        ws.append([cells.text(ws, f"Summary: {title}", (0, 0), "digest title", font="title")])
+        ws.append(["Counts are formulas over the tables: they follow the analyst's edits, filters aside."])
+        ws.append([])
+        row = 4
+        charts: list[tuple[str, int, int, int]] = []  # (title, header row, first row, last row)
+
+        def block(heading: str, keys: list[Any], kind: str) -> None:
+            nonlocal row
+            head = [heading, *(label for label, *_ in tables)]
+            ws.append([cells.text(ws, h, (0, 0), "heading", font="bold") for h in head])
+            header_row = row
+            row += 1
+            first = row
+            for key in keys:
+                line: list[Any] = []
+                if kind == "institution":
+                    line.append(cells.text(ws, key, (0, 0), "institution"))
+                else:
+                    line.append(cells.when(ws, datetime(key.year, key.month, key.day), _DAY_FORMAT))
+                for _label, table, inst_col, time_col in tables:
+                    if kind == "institution" and inst_col:
+                        line.append(cells.formula(ws, f"=COUNTIFS({_structured(table, inst_col)},$A{row})"))
+                    elif kind == "day" and time_col:
+                        ref = _structured(table, time_col)
+                        line.append(cells.formula(ws, f'=COUNTIFS({ref},">="&$A{row},{ref},"<"&($A{row}+1))'))
+                    else:
+                        line.append(None)
+                ws.append(line)
+                row += 1
+            total = [cells.text(ws, "Total", (0, 0), "heading", font="bold")]
+            for i in range(len(tables)):
+                letter = "BCDEFG"[i]
+                total.append(cells.formula(ws, f"=SUM({letter}{first}:{letter}{row - 1})" if keys else "=0"))
+            ws.append(total)
+            charts.append((heading, header_row, first, row - 1))
+            row += 1
+            ws.append([])
+            row += 1
+
+        if tables:
+            block("Institution", institutions, "institution")
+            block("Day", days, "day")
+        self._charts(ws, spec, tables, charts)
+
+    def _charts(
+        self, ws: WriteOnlyWorksheet, spec: WorkbookSpec, tables: list[Any], blocks: list[tuple[str, int, int, int]]
+    ) -> None:
+        if spec.chart_type == "none" or not tables:
+            return
+        from openpyxl.chart import BarChart, Reference
+
+        anchor_row = 4
+        for heading, header_row, first, last in blocks:
+            if last < first:
+                continue
+            chart = BarChart()
+            chart.type = "bar" if (spec.chart_type == "bar" and heading == "Institution") else "col"
+            chart.title = f"Counts by {heading.lower()}"
+            chart.y_axis.title = "count"
+            chart.x_axis.title = heading.lower()
+            chart.height = max(7.5, 0.6 * (last - first + 1) + 3)
+            chart.width = 18
+            chart.legend.position = "b"
+            data = Reference(ws, min_col=2, max_col=1 + len(tables), min_row=header_row, max_row=last)
+            categories = Reference(ws, min_col=1, min_row=first, max_row=last)
+            chart.add_data(data, titles_from_data=True)
+            chart.set_categories(categories)
+            ws.add_chart(chart, f"G{anchor_row}")
+            anchor_row += int(chart.height * 2) + 2

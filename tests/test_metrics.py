@@ -1,0 +1,312 @@
+"""The metrics transform: what it finds, what it leaves alone, and how it lands in the model."""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+
+import jsonschema
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_roundtrip import SCHEMA, digest_file
+
+from publisher import registry
+from publisher.diagnostics import Diagnostics
+from publisher.model import Digest, load_schema
+from publisher.readers.digest import read_text
+from publisher.readers.source import SourceText
+from publisher.transforms.metrics import extract, metrics
+from publisher.writers.digest import digest_text
+
+
+def one(text: str):
+    found = extract(text)
+    assert len(found) == 1, [(m.text, m.unit) for m in found]
+    return found[0]
+
+
+def figures(text: str) -> list[tuple[str | None, str]]:
+    return [(m.value if m.value is not None else f"{m.low}~{m.high}", m.unit) for m in extract(text)]
+
+
+# --- the issue's examples -----------------------------------------------------------------------
+
+
+def test_index_move_and_close():
+    up, close = extract("沪指涨0.43%,收报3346.72点")
+    assert (up.subject, up.value, up.unit, up.normalized, up.base_unit, up.direction) == (
+        "沪指",
+        "0.43",
+        "%",
+        "0.0043",
+        "ratio",
+        "up",
+    )
+    assert (close.subject, close.value, close.unit, close.base_unit) == ("沪指", "3346.72", "点", "points")
+
+
+def test_turnover_in_yi_yuan_is_normalised_to_yuan():
+    total, change = extract("成交额合计17150亿元,较上个交易日缩量1047.9亿元")
+    assert (total.value, total.unit, total.normalized, total.base_unit) == ("17150", "亿元", "1715000000000", "CNY")
+    assert (change.subject, change.direction, change.relation) == ("成交额", "down", "dod")
+    assert change.normalized == "104790000000"
+
+
+def test_from_to_multiples():
+    start, end = extract("北证 A 股 PE 由 37.47X 回升到 39.07X")
+    assert (start.subject, start.value, start.unit, start.relation, start.direction) == (
+        "北证 A 股 PE",
+        "37.47",
+        "X",
+        "from",
+        "up",
+    )
+    assert (end.subject, end.value, end.relation, end.direction, end.base_unit) == (
+        "北证 A 股 PE",
+        "39.07",
+        "to",
+        "up",
+        "multiple",
+    )
+
+
+def test_counts_periods_and_bounds():
+    now, target, later = extract("截至2024财年末自有钻机142台,目标2026财年达148台及以上,2028财年达151台及以上")
+    assert (now.subject, now.value, now.unit, now.base_unit, now.period) == (
+        "自有钻机",
+        "142",
+        "台",
+        "count",
+        "截至2024财年末",
+    )
+    assert (target.subject, target.value, target.bound, target.period) == ("自有钻机", "148", "at_least", "2026财年")
+    assert (later.value, later.bound, later.period) == ("151", "at_least", "2028财年")
+
+
+def test_signs_and_percentage_points():
+    assert one("沪深 300 指数收益率为 -2.99%").value == "-2.99"
+    pp = one("换手率较上周升 +1.2 pcts")
+    assert (pp.value, pp.unit, pp.normalized, pp.relation, pp.direction) == ("+1.2", "pcts", "0.012", "wow", "up")
+    assert one("居民中长贷TTM同比增速报 - 28.36%").value == "-28.36"
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "base", "normalized"),
+    [
+        ("占比10%", "%", "ratio", "0.1"),
+        ("提升8.2个百分点", "个百分点", "ratio", "0.082"),
+        ("下行5bp", "bp", "ratio", "0.0005"),
+        ("上行3个基点", "个基点", "ratio", "0.0003"),
+        ("收报3346.72点", "点", "points", "3346.72"),
+        ("市盈率达 39 倍", "倍", "multiple", "39"),
+        ("PE 55X", "X", "multiple", "55"),
+        ("募集资金 3.01 亿元", "亿元", "CNY", "301000000"),
+        ("增量为7.06万亿元", "万亿元", "CNY", "7060000000000"),
+        ("规模超40亿元", "亿元", "CNY", "4000000000"),
+        ("交易总价值超2504.27亿", "亿", "", "250427000000"),
+        ("销量179.4万辆", "万辆", "count", "1794000"),
+        ("价格回落至7.6万元/吨", "万元/吨", "CNY/t", "76000"),
+        ("已完成906单", "单", "count", "906"),
+        ("近600家次", "家次", "count", "600"),
+        ("完成144口气井", "口", "count", "144"),
+        ("新增装机277.17GW", "GW", "W", "277170000000"),
+        ("revenue of US$4.06 billion", "US$ billion", "USD", "4060000000"),
+        ("loans rose to 5.13 trillion yuan", "trillion yuan", "CNY", "5130000000000"),
+        ("fell 0.3 percentage points", "percentage points", "ratio", "0.003"),
+        ("to $74 per barrel", "$ per barrel", "USD/barrel", "74"),
+        ("trades at 12.4x forward earnings", "x", "multiple", "12.4"),
+        ("the fleet reached 142 rigs", "rigs", "count", "142"),
+    ],
+)
+def test_units(text, unit, base, normalized):
+    m = one(text)
+    assert (m.unit, m.base_unit, m.normalized) == (unit, base, normalized)
+    assert Decimal(m.normalized) == Decimal(m.value) * (Decimal(m.normalized) / Decimal(m.value))
+
+
+def test_ranges_are_one_metric():
+    quarters = one("市场底通常领先业绩拐点1 - 2个季度出现")
+    assert (quarters.value, quarters.low, quarters.high, quarters.unit) == (None, "1", "2", "个季度")
+    assert (quarters.normalized_low, quarters.normalized_high, quarters.base_unit) == ("3", "6", "month")
+    years = one("公司此前提出未来五年(24 - 28财年)每股股息")
+    assert (years.low, years.high, years.unit, years.normalized_low, years.normalized_high) == (
+        "24",
+        "28",
+        "财年",
+        "2024",
+        "2028",
+    )
+    assert years.subject == "未来五年"
+    assert figures("预计行业销量同比增长3%-5%") == [("3~5", "%")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025 年以来北证市场活跃",  # a year
+        "北证 50 指数样本股将在 3 月 17 日进行 2025 年第 1 次调整",  # date, year, ordinal
+        "北交所周观察第十三期",  # Chinese ordinal
+        "科创 50 和创业板 50 本周也上涨",  # index names
+        "沪深 300 和 CSI 300 trades higher",
+        "M2领先M1,DR007价格低于2022、2023年",  # names, years
+        "GPT - 4 Turbo 与 LLama 3.1 和 Qwen 2.5 发布",  # model names
+        "深圳围绕“20 + 8”产业布局",  # a name made of numbers
+        "高于7天逆回购利率,10年期国债",  # tenors
+        "贵州茅台(600519.SH)发布公告",  # a stock code
+        "2024/9/27降准降息落地,2025-02-16 发布",  # dates
+        "2026/2027财年有钻机投入使用",  # fiscal years
+        "从0 - 1阶段过渡至1 - 2阶段",  # stages are names
+        "The 10-year average and the 7-day repo",
+        "Q3 results, FY2024 and 2H25 guidance",  # periods
+        "类似17 - 18年新能源车",  # a range of years
+    ],
+)
+def test_not_metrics(text):
+    assert extract(text) == [], [(m.text, m.unit) for m in extract(text)]
+
+
+def test_periods():
+    assert one("1月制造业PMI回落至49.1%").period == "1月"
+    assert one("截至 2 月 14 日涨幅达 18.6%").period == "截至 2 月 14 日"
+    assert one("Utilisation stayed above 95% in Q4 2024").period == "in Q4 2024"
+    assert one("2024年前三季度交易规模达4038亿元").period == "2024年前三季度"
+
+
+def test_relations_and_bounds():
+    assert one("居民新增贷款1月同比减5363亿元").relation == "yoy"
+    assert one("新增人民币贷款环比增3%").relation == "seq"
+    at_least = one("每股股息每年至少增10%")
+    assert (at_least.subject, at_least.bound, at_least.direction) == ("每股股息", "at_least", "up")
+    assert one("北证 50 指数涨幅超 18.6%").bound == "more_than"
+    assert one("GDP增速有望达5%左右").bound == "about"
+    assert one("300多家公司").bound == "more_than"
+    prior = extract("1月制造业PMI回落至49.1%,前值50.1%")[1]
+    assert (prior.subject, prior.relation) == ("制造业PMI", "prior")
+    english = extract("M1 growth slowed to 0.4% year on year from 1.2% in December")
+    assert [(m.relation, m.direction) for m in english] == [("yoy", "down"), ("from", "")]
+
+
+def test_subjects_of_lists():
+    a, b = extract("当前上证综指与创业板指数平均市盈率分别为14.15倍、38.02倍")
+    assert (a.subject, b.subject) == ("上证综指平均市盈率", "创业板指数平均市盈率")
+    a, b, c = extract("全市场2398只个股上涨,2798只个股下跌,196只个股收平")
+    assert (a.subject, a.direction) == ("全市场个股", "up")
+    assert (b.direction, c.direction) == ("down", "flat")
+
+
+def test_sentence_and_offset():
+    text = "全天个股涨跌参半。沪指涨0.43%,收报3346.72点;深证成指涨1.16%"
+    found = extract(text)
+    for m in found:
+        assert text[m.offset : m.offset + len(m.text)] == m.text
+    assert found[0].sentence == "沪指涨0.43%,收报3346.72点;"
+
+
+# --- robustness ----------------------------------------------------------------------------------
+
+#: Text shapes that would make a backtracking or quadratic rule blow up: name → text of about n characters.
+ADVERSARIAL = {
+    "digits": lambda n: "1" * n,
+    "digits and spaces": lambda n: "1 " * (n // 2),
+    "dashes": lambda n: "1 - " * (n // 4),
+    "percents": lambda n: "1%," * (n // 3),
+    "sample clauses": lambda n: "沪指涨0.43%,收报3346.72点;" * (n // 19),
+    "dates": lambda n: "2025 年 1 月" * (n // 10),
+    "ordinals": lambda n: "第1次" * (n // 3),
+    "spaces": lambda n: " " * (n - 2) + "1%",
+    "parentheses": lambda n: "(" * (n - 2) + "1%",
+    "list marks": lambda n: "、1" * (n // 2),
+    "english": lambda n: "the index rose 1.3% to 3,346.72 points, " * (n // 40),
+    "no punctuation": lambda n: "成交额12亿元增长" * (n // 10),
+}
+
+
+def _seconds(text: str) -> float:
+    start = time.perf_counter()
+    extract(text)
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("shape", sorted(ADVERSARIAL))
+def test_extraction_is_linear_on_long_lines(shape):
+    """Ten times the text costs about ten times the time (a quadratic rule would cost a hundred)."""
+    make = ADVERSARIAL[shape]
+    small, big = _seconds(make(50_000)), _seconds(make(500_000))
+    assert big / max(small, 1e-3) < 30, f"{shape}: 500 kB took {big / small:.0f}× the time of 50 kB"
+
+
+def test_a_one_megabyte_line():
+    line = "沪指涨0.43%,收报3346.72点;" * 55_000
+    assert len(line) > 1_000_000
+    found = extract(line)
+    assert len(found) == 110_000
+    assert found[-1].subject == "沪指" and len(found[-1].sentence) < 50
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("0123456789.,%-+ 亿万元点倍X个家年月日第至到涨跌超约同比A M$(、)")), max_size=60
+    )
+)
+def test_any_text_gives_consistent_metrics(text):
+    for m in extract(text):
+        assert text[m.offset : m.offset + len(m.text)] == m.text
+        for number in (m.value, m.low, m.high, m.normalized, m.normalized_low, m.normalized_high):
+            if number is not None:
+                Decimal(number)
+        assert (m.value is None) == (m.low is not None)
+
+
+# --- the model ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def annotated(sample_path):
+    return metrics(read_text(SourceText(str(sample_path), sample_path.read_text(encoding="utf-8"))))
+
+
+def test_registered_as_a_transform():
+    assert registry.load("transforms", "metrics") is metrics
+
+
+def test_metrics_are_attached_where_they_were_found(annotated, sample_path):
+    lines = sample_path.read_text(encoding="utf-8").split("\n")
+    report = next(r for r in annotated.reports if r.institution == "华源证券")
+    assert [m.text for m in report.title_metrics] == ["18%"]
+    origins = {m.origin for _, _, m in report.metrics()}
+    assert origins == {"title", "heading", "block"}
+    for report in annotated.reports:
+        for _, block, m in report.metrics():
+            line = lines[m.pos.line - 1]
+            assert line[m.pos.column - 1 :].startswith(m.text), (m.text, m.pos)
+            if block is not None:
+                assert m.refs == block.refs and m.origin == "block"
+
+
+def test_json_round_trip_is_exact_and_valid(annotated, sample_path):
+    payload = json.loads(annotated.dumps())
+    jsonschema.validate(payload, load_schema())
+    again = Digest.from_json(payload)
+    assert again.to_json() == annotated.to_json()
+    assert digest_text(again) == sample_path.read_text(encoding="utf-8")
+    first = [m for r in annotated.reports for _, _, m in r.metrics()]
+    second = [m for r in again.reports for _, _, m in r.metrics()]
+    assert first == second
+
+
+def test_transform_is_idempotent(annotated):
+    before = annotated.to_json()
+    assert metrics(annotated).to_json() == before
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(digest_file())
+def test_generated_digests_with_metrics_stay_valid_and_lossless(text):
+    digest = metrics(read_text(SourceText("gen.txt", text), Diagnostics()))
+    payload = json.loads(digest.dumps())
+    jsonschema.validate(payload, SCHEMA)
+    assert Digest.from_json(payload).to_json() == payload
+    assert digest_text(digest) == text

@@ -1,0 +1,153 @@
+"""Quality of the metric extractor, measured against hand-labelled gold figures.
+
+``tests/gold/*.tsv`` list every figure of some reports (value, unit, subject), labelled by hand
+(rules in ``tests/gold/README.md``).  Extracted and gold figures are paired per report by
+(value, unit) in document order; precision and recall count the pairs, subject accuracy is the
+share of pairs whose subject is one of the gold alternatives (spaces ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from publisher.readers.digest import read
+from publisher.transforms.metrics import metrics
+
+GOLD = Path(__file__).parent / "gold"
+ROOT = Path(__file__).parent.parent
+
+#: (gold file, digest it labels)
+SETS = {
+    "sample": (GOLD / "metrics-sample.tsv", ROOT / "examples" / "research-digest-2025-02-16.txt"),
+    "heldout": (GOLD / "metrics-heldout.tsv", GOLD / "heldout-digest.txt"),
+    "fresh": (GOLD / "metrics-fresh.tsv", GOLD / "fresh-digest.txt"),
+}
+
+
+@dataclass
+class GoldFigure:
+    value: str
+    unit: str
+    subjects: list[str]
+    context: str
+
+
+def load_gold(path: Path) -> dict[str, list[GoldFigure]]:
+    reports: dict[str, list[GoldFigure]] = {}
+    current: list[GoldFigure] | None = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            current = reports.setdefault(line[3:].strip(), [])
+        elif line.strip() and not line.startswith("#"):
+            value, unit, subjects, context = (line.split("\t") + [""] * 4)[:4]
+            assert current is not None, f"{path}: figure before any report: {line!r}"
+            current.append(GoldFigure(value, unit, subjects.split("|"), context))
+    return reports
+
+
+def _key_value(text: str) -> tuple[Decimal, ...]:
+    return tuple(Decimal(part) for part in text.split("~"))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@dataclass
+class Score:
+    gold: int = 0
+    found: int = 0
+    matched: int = 0
+    subjects: int = 0
+    misses: list[str] | None = None
+    extras: list[str] | None = None
+    wrong_subjects: list[str] | None = None
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.found if self.found else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.gold if self.gold else 1.0
+
+    @property
+    def subject_accuracy(self) -> float:
+        return self.subjects / self.matched if self.matched else 1.0
+
+    def __str__(self) -> str:
+        return (
+            f"precision {self.precision:.3f} ({self.matched}/{self.found}), recall {self.recall:.3f} "
+            f"({self.matched}/{self.gold}), subject {self.subject_accuracy:.3f} ({self.subjects}/{self.matched})"
+        )
+
+
+def score(name: str) -> Score:
+    gold_path, digest_path = SETS[name]
+    gold = load_gold(gold_path)
+    digest = metrics(read(str(digest_path)))
+    by_title = {r.title: r for r in digest.reports}
+    result = Score(misses=[], extras=[], wrong_subjects=[])
+    for title, figures in gold.items():
+        assert title in by_title, f"{gold_path.name}: no report titled {title!r}"
+        report = by_title[title]
+        found = [m for _, _, m in report.metrics()]
+        want: dict[tuple, list[GoldFigure]] = defaultdict(list)
+        for g in figures:
+            want[(_key_value(g.value), g.unit)].append(g)
+        got: dict[tuple, list] = defaultdict(list)
+        for m in found:
+            value = m.value if m.value is not None else f"{m.low}~{m.high}"
+            got[(_key_value(value), m.unit)].append(m)
+        result.gold += len(figures)
+        result.found += len(found)
+        for key in want.keys() | got.keys():
+            pairs = list(zip(want.get(key, []), got.get(key, []), strict=False))
+            result.matched += len(pairs)
+            for g, m in pairs:
+                if _squash(m.subject) in {_squash(s) for s in g.subjects}:
+                    result.subjects += 1
+                else:
+                    result.wrong_subjects.append(f"{g.value}{g.unit}: {m.subject!r} (want {'|'.join(g.subjects)})")
+            for g in want.get(key, [])[len(pairs) :]:
+                result.misses.append(f"{title[:12]}: {g.value} {g.unit} ({g.context})")
+            for m in got.get(key, [])[len(pairs) :]:
+                result.extras.append(f"{title[:12]}: {m.text!r} → {m.value} {m.unit!r} [{m.subject}]")
+    return result
+
+
+# Lower bounds: the goal the project set (precision ≥ 0.95, recall ≥ 0.90, subject ≥ 0.80).
+BOUNDS = {"sample": (0.95, 0.90, 0.80), "heldout": (0.95, 0.90, 0.80), "fresh": (0.95, 0.90, 0.80)}
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_quality_on_gold(name):
+    result = score(name)
+    precision, recall, subject = BOUNDS[name]
+    detail = f"{name}: {result}\nmissed: {result.misses}\nextra: {result.extras}\nsubjects: {result.wrong_subjects}"
+    assert result.precision >= precision, detail
+    assert result.recall >= recall, detail
+    assert result.subject_accuracy >= subject, detail
+
+
+def test_gold_files_are_well_formed():
+    for gold_path, _ in SETS.values():
+        for figures in load_gold(gold_path).values():
+            for g in figures:
+                _key_value(g.value)
+                assert g.subjects and all(s.strip() for s in g.subjects), g
+
+
+if __name__ == "__main__":  # python tests/test_metrics_gold.py: print the figures and what differs
+    for set_name in sorted(SETS):
+        r = score(set_name)
+        print(f"{set_name}: {r}")
+        for label, items in (("missed", r.misses), ("extra", r.extras), ("subject", r.wrong_subjects)):
+            for item in items or ():
+                print(f"  {label}: {item}")

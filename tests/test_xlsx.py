@@ -1,0 +1,470 @@
+"""The Excel metric workbook: read back with openpyxl, recalculated by LibreOffice, built twice."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from publisher import registry
+from publisher.audiences import AudienceCatalog, AudienceError
+from publisher.diagnostics import Diagnostics
+from publisher.model import Block, Digest, Report, Section
+from publisher.readers.digest import read
+from publisher.textutil import display_width, xml_safe
+from publisher.transforms.metrics import metrics
+from publisher.writers.base import RenderContext
+from publisher.writers.xlsx import EXCEL_CELL_LIMIT, XlsxWriter
+
+BUILD_TIME = datetime(2025, 2, 16, 10, 0, tzinfo=UTC)
+SOFFICE = shutil.which("soffice")
+
+
+def build(digest: Digest, audience: str = "analyst", templates=(), when: datetime = BUILD_TIME, **overrides):
+    catalog = AudienceCatalog(templates)
+    profile = catalog.load(audience)
+    for key, value in overrides.items():
+        profile.override(key.replace("__", "."), value)
+    ctx = RenderContext(profile, Diagnostics(), when)
+    (output,) = XlsxWriter().write(digest, ctx)
+    return output.content(), ctx.diagnostics
+
+
+def load(data: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+@pytest.fixture(scope="module")
+def sample(sample_path) -> Digest:
+    return metrics(read(str(sample_path)))
+
+
+@pytest.fixture(scope="module")
+def workbook_bytes(sample) -> bytes:
+    data, diagnostics = build(sample)
+    assert not diagnostics.items, [str(d) for d in diagnostics]
+    return data
+
+
+@pytest.fixture(scope="module")
+def workbook(workbook_bytes) -> openpyxl.Workbook:
+    return load(workbook_bytes)
+
+
+def header(ws) -> list[str]:
+    return [c.value for c in next(ws.iter_rows(min_row=1, max_row=1))]
+
+
+def column(ws, name: str) -> list:
+    index = header(ws).index(name)
+    return [row[index] for row in ws.iter_rows(min_row=2)]
+
+
+# --- structure ---------------------------------------------------------------------------------------
+
+
+def test_registered_and_in_the_analyst_profile():
+    assert registry.create("writers", "xlsx").extension == ".xlsx"
+    analyst = AudienceCatalog().load("analyst")
+    assert "xlsx" in analyst.formats and "metrics" in analyst.profile["transforms"]
+
+
+def test_sheets_tables_and_frozen_headers(workbook, sample):
+    assert workbook.sheetnames == ["Metrics", "Reports", "Bullets", "Summary"]
+    expected_rows = {
+        "Metrics": sum(1 for r in sample.reports for _ in r.metrics()),
+        "Reports": len(sample.reports),
+        "Bullets": sum(1 for r in sample.reports for _ in r.blocks()),
+    }
+    for name, rows in expected_rows.items():
+        ws = workbook[name]
+        (table,) = ws.tables.values()
+        assert table.name == name and table.tableStyleInfo.name == "TableStyleMedium2"
+        last = openpyxl.utils.get_column_letter(len(header(ws)))
+        assert table.ref == f"A1:{last}{rows + 1}" == table.autoFilter.ref
+        assert [c.name for c in table.tableColumns] == header(ws)  # a mismatch makes Excel repair the file
+        assert ws.freeze_panes == "A2"
+        assert ws.max_row == rows + 1
+
+
+def test_metric_cells_are_typed(workbook):
+    ws = workbook["Metrics"]
+    h = header(ws)
+    rows: dict[tuple, tuple] = {}
+    for r in ws.iter_rows(min_row=2):  # the first metric of each (subject, unit)
+        rows.setdefault((r[h.index("Subject")].value, r[h.index("Unit")].value), r)
+
+    def cell(subject, unit, name):
+        return rows[(subject, unit)][h.index(name)]
+
+    pct = cell("上证综指", "%", "Value")
+    assert pct.data_type == "n" and pct.value == pytest.approx(0.0043) and pct.number_format == "0.00%"
+    assert cell("创业板指", "%", "Value").number_format == "0.00%"  # 1.80% keeps its written decimals
+    turnover = cell("沪深两市成交额", "亿元", "Value")
+    assert turnover.value == 17150 and turnover.number_format == "#,##0"
+    assert cell("沪深两市成交额", "亿元", "Normalised").value == 1_715_000_000_000
+    assert cell("沪深两市成交额", "亿元", "Base unit").value == "CNY"
+    close = cell("沪指", "点", "Value")
+    assert close.value == pytest.approx(3346.72) and close.number_format == "#,##0.00"
+    pp = cell("日均换手率", "pcts", "Normalised")
+    assert pp.value == pytest.approx(0.0271)
+    years = cell("未来五年", "财年", "Low")
+    assert (years.value, cell("未来五年", "财年", "High").value, cell("未来五年", "财年", "Value").value) == (
+        24,
+        28,
+        None,
+    )
+    time = rows[("上证综指", "%")][h.index("Time")]
+    assert time.is_date and time.value == datetime(2025, 2, 16, 12, 18) and time.number_format == "yyyy-mm-dd hh:mm"
+    assert rows[("上证综指", "%")][h.index("Direction")].value == "up"
+    assert rows[("北证 A 股 PE", "X")][h.index("Section")].value == "市场表现:北证 A 股整体 PE 回升到 39X"
+
+
+def test_column_widths_count_cjk_double(workbook, sample):
+    ws = workbook["Metrics"]
+    widest = max(display_width(r.institution) for r in sample.reports)
+    assert widest == 12  # 肯特州立大学
+    letter = openpyxl.utils.get_column_letter(header(ws).index("Institution") + 1)
+    assert ws.column_dimensions[letter].width >= widest + 1
+    sentence = openpyxl.utils.get_column_letter(header(ws).index("Sentence") + 1)
+    assert ws.column_dimensions[sentence].width == 60  # long text is capped
+
+
+def test_reports_link_to_their_metrics(workbook, sample):
+    reports, metrics_ws = workbook["Reports"], workbook["Metrics"]
+    h = header(reports)
+    ids = column(metrics_ws, "Report id")
+    for row in reports.iter_rows(min_row=2):
+        report_id, count = row[h.index("Report id")].value, row[h.index("Metrics")]
+        expected = sum(1 for c in ids if c.value == report_id)
+        if not expected:
+            assert count.value == 0
+            continue
+        match = re.fullmatch(r'=HYPERLINK\("#\'Metrics\'!A(\d+)",(\d+)\)', count.value)
+        assert match and int(match[2]) == expected, count.value
+        if match:
+            assert metrics_ws.cell(int(match[1]), 1).value == report_id
+            assert metrics_ws.cell(int(match[1]) - 1, 1).value != report_id
+    assert_only_our_formulas(workbook)
+    takeaway = reports.cell(2, h.index("Key takeaway") + 1).value
+    assert takeaway == sample.reports[0].key_takeaway().text
+
+
+def test_bullets_carry_section_paths_and_citations(workbook):
+    ws = workbook["Bullets"]
+    h = header(ws)
+    row = next(r for r in ws.iter_rows(min_row=2) if str(r[h.index("Text")].value).startswith("截至2024财年末自有钻机"))
+    assert row[h.index("Section")].value == "各部分总结 › 新增钻机情况"
+    assert row[h.index("Citations")].value == "3"
+    assert row[h.index("Kind")].value == "bullet"
+
+
+def test_summary_formulas_and_charts(workbook, sample):
+    ws = workbook["Summary"]
+    formulas = [c.value for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    institutions = {r.institution for r in sample.reports}
+    assert sum("COUNTIFS(Metrics[Institution]," in f for f in formulas) == len(institutions)
+    assert any('COUNTIFS(Reports[Time],">="&$A' in f for f in formulas)
+    assert all(re.fullmatch(r"=(COUNTIFS\(.*\)|SUM\([A-G]\d+:[A-G]\d+\)|0)", f) for f in formulas), formulas
+    charts = ws._charts
+    assert len(charts) == 2 and {c.tagname for c in charts} == {"barChart"}
+    assert len(charts[0].series) == 3  # reports, metrics, bullets per institution
+
+
+def test_document_properties(workbook, sample):
+    props = workbook.properties
+    assert props.creator == "Research Desk"
+    assert props.created == props.modified == datetime(2025, 2, 16, 10, 0)
+    assert props.title == sample.title
+    assert props.keywords == "research, digest"
+    assert "10 reports" in props.description and "metrics" in props.description
+
+
+def test_reproducible_bytes(sample):
+    first, _ = build(sample)
+    second, _ = build(sample)
+    assert first == second
+    later, _ = build(sample, when=datetime(2025, 3, 1, tzinfo=UTC))
+    assert later != first
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(2025, 2, 16, 10, 0, 0)}
+
+
+def test_reproducible_through_the_cli(cli, sample_path, tmp_path):
+    env = {"SOURCE_DATE_EPOCH": "1739700000"}
+    outputs = []
+    for name in ("one", "two"):
+        result = cli("build", str(sample_path), "-f", "xlsx", "-o", str(tmp_path / name), env=env)
+        assert result.returncode == 0, result.stderr
+        outputs.append((tmp_path / name / "analyst" / "research-digest-2025-02-16.xlsx").read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+# --- safety ----------------------------------------------------------------------------------------------
+
+DANGEROUS = ["=1+1", "+SUM(A1:A9)", "-2+3", "@SUM(A1)", "\t=cmd|' /C calc'!A0", '\r=HYPERLINK("x")', "=A1"]
+
+
+def digest_of(texts: list[str], institution: str = "海通国际") -> Digest:
+    sections = [Section(heading=t or "h", blocks=[Block("bullet", t or "b")]) for t in texts]
+    report = Report(title=texts[0] or "t", institution=institution, published_at=datetime(2025, 2, 16, 9, 30))
+    report.sections = sections
+    report.id = "0123456789ab"
+    return metrics(Digest(source="gen.txt", reports=[report], title=texts[-1]))
+
+
+OUR_FORMULAS = {
+    "Metrics": None,
+    "Bullets": None,
+    "Reports": re.compile(r'=HYPERLINK\("#\'Metrics\'!A\d+",\d+\)'),
+    "Summary": re.compile(
+        r"=(COUNTIFS\((Reports|Metrics|Bullets)\[(Institution|Time)\][^;]*\)|SUM\([B-D]\d+:[B-D]\d+\)|0)"
+    ),
+}
+
+
+def assert_only_our_formulas(wb: openpyxl.Workbook) -> None:
+    """Every formula in the workbook is one the writer made; none comes from input text."""
+    for name, allowed in OUR_FORMULAS.items():
+        for row in wb[name].iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    assert allowed is not None and allowed.fullmatch(c.value), (name, c.coordinate, c.value)
+
+
+def test_text_that_looks_like_a_formula_stays_text():
+    data, _ = build(digest_of(DANGEROUS, institution='=HYPERLINK("http://x")'))
+    wb = load(data)
+    assert_only_our_formulas(wb)
+    ws = wb["Bullets"]
+    texts = column(ws, "Text")
+    assert [c.value for c in texts] == DANGEROUS
+    assert all(c.data_type == "s" and c.quotePrefix for c in texts)
+    assert column(ws, "Institution")[0].value == '=HYPERLINK("http://x")'
+    summary_text = [c for row in wb["Summary"].iter_rows() for c in row if c.value == '=HYPERLINK("http://x")']
+    assert summary_text and all(c.data_type == "s" for c in summary_text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=4), st.text(min_size=1, max_size=20))
+def test_no_input_text_ever_becomes_a_formula(texts, institution):
+    data, _ = build(digest_of(texts, institution))
+    wb = load(data)
+    assert_only_our_formulas(wb)
+    got = [c.value for c in column(wb["Bullets"], "Text")]
+    assert got == [xml_safe(t or "b", "")[0] or None for t in texts]
+
+
+def test_illegal_characters_and_long_cells_are_reported():
+    long_text = "长" * (EXCEL_CELL_LIMIT + 10)
+    digest = digest_of(["bad\x01\x02text", long_text])
+    data, diagnostics = build(digest)
+    messages = [str(d) for d in diagnostics]
+    assert any("removed 2 characters" in m for m in messages), messages
+    assert any("truncated" in m and "32,767" in m for m in messages), messages
+    wb = load(data)
+    texts = [c.value for c in column(wb["Bullets"], "Text")]
+    assert texts[0] == "badtext"
+    assert len(texts[1]) == EXCEL_CELL_LIMIT and texts[1].endswith("…")
+
+
+def test_an_empty_digest_gives_a_valid_workbook():
+    data, _ = build(metrics(Digest(source="empty.txt")))
+    wb = load(data)
+    for name in ("Metrics", "Reports", "Bullets"):
+        (table,) = wb[name].tables.values()
+        assert table.ref.endswith("2")  # header and one empty row: Excel needs a data row
+    assert wb["Summary"]._charts == []
+
+
+def test_numbers_excel_cannot_hold_are_left_empty(sample):
+    report = sample.reports[0]
+    digest = Digest(source="big.json", reports=[report])
+    metric = report.title_metrics[:1] or [m for _, _, m in report.metrics()][:1]
+    original = metric[0].value
+    metric[0].value = "9" * 400
+    try:
+        wb = load(build(digest)[0])
+    finally:
+        metric[0].value = original
+    assert column(wb["Metrics"], "Value")[0].value is None
+
+
+# --- the profile decides --------------------------------------------------------------------------------
+
+
+def test_another_audience_asks_for_another_workbook(tmp_path, sample):
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    (folder / "profile.toml").write_text(
+        """
+base = "analyst"
+formats = ["xlsx"]
+[xlsx]
+sheets = ["summary", "reports"]
+table_style = "TableStyleLight9"
+chart = "column"
+[xlsx.reports]
+name = "报告 列表"
+table = "报告"
+columns = ["institution", "published_at", "title", "metrics"]
+[xlsx.labels]
+institution = "机构"
+published_at = "时间"
+""",
+        encoding="utf-8",
+    )
+    data, _ = build(sample, "desk", templates=[tmp_path])
+    wb = load(data)
+    assert wb.sheetnames == ["Summary", "报告 列表"]
+    ws = wb["报告 列表"]
+    assert header(ws) == ["机构", "时间", "Title", "Metrics"]
+    assert ws.tables["报告"].tableStyleInfo.name == "TableStyleLight9"
+    assert column(ws, "Metrics")[0].data_type == "n"  # no Metrics sheet to link to
+    formulas = [c.value for row in wb["Summary"].iter_rows() for c in row if c.data_type == "f"]
+    assert any("COUNTIFS(报告[机构]," in f for f in formulas)
+    assert all(c.tagname == "barChart" and c.type == "col" for c in wb["Summary"]._charts)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("xlsx.reports.name", "a/b", "xlsx.reports.name"),
+        ("xlsx.reports.name", "x" * 32, "31 characters"),
+        ("xlsx.metrics.columns", ["subject", "colour"], "unknown column 'colour'"),
+        ("xlsx.sheets", ["metrics", "pivot"], "unknown sheet 'pivot'"),
+        ("xlsx.bullets.table", "A1", "not a valid Excel table name"),
+        ("xlsx.table_style", "Fancy", "not a built-in table style"),
+        ("xlsx.labels.subject", "Unit", "appears twice"),
+    ],
+)
+def test_bad_profile_values_are_named(sample, key, value, message):
+    with pytest.raises(AudienceError, match=re.escape(message)):
+        build(sample, **{key.replace(".", "__"): value})
+
+
+def test_bad_profile_value_on_the_command_line(cli, sample_path, tmp_path):
+    result = cli("build", str(sample_path), "-f", "xlsx", "-o", str(tmp_path), "-D", "xlsx.reports.name=a:b")
+    assert result.returncode == 2
+    assert "xlsx.reports.name" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "analyst" / "research-digest-2025-02-16.xlsx").exists()
+
+
+# --- LibreOffice recalculates -----------------------------------------------------------------------------
+
+
+def soffice_csv(path: Path, profile: Path) -> dict[str, list[list[str]]]:
+    """Every sheet of ``path`` as CSV rows, after LibreOffice loaded and recalculated it."""
+    out = path.parent / f"{path.stem}-csv"
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    sheets = {}
+    for file in out.glob("*.csv"):
+        sheets[file.stem.rsplit("-", 1)[1]] = list(csv.reader(file.read_text(encoding="utf-8").splitlines()))
+    return sheets
+
+
+def summary_counts(rows: list[list[str]], heading: str) -> dict[str, list[int]]:
+    start = next(i for i, r in enumerate(rows) if r and r[0] == heading)
+    found = {}
+    for r in rows[start + 1 :]:
+        if not r or not r[0]:
+            break
+        found[r[0]] = [int(Decimal(x)) for x in r[1:4]]
+    return found
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed")
+def test_libreoffice_recalculates_the_summary(tmp_path, workbook_bytes, sample):
+    path = tmp_path / "digest.xlsx"
+    path.write_bytes(workbook_bytes)
+    sheets = soffice_csv(path, tmp_path / "lo-profile")
+    by_institution = summary_counts(sheets["Summary"], "Institution")
+    for institution in {r.institution for r in sample.reports}:
+        reports = [r for r in sample.reports if r.institution == institution]
+        expected = [
+            len(reports),
+            sum(1 for r in reports for _ in r.metrics()),
+            sum(1 for r in reports for _ in r.blocks()),
+        ]
+        assert by_institution[institution] == expected, institution
+    total_metrics = sum(1 for r in sample.reports for _ in r.metrics())
+    assert by_institution["Total"] == [len(sample.reports), total_metrics, 138]
+    by_day = summary_counts(sheets["Summary"], "Day")
+    assert by_day["2025-02-14"][0] == 3 and by_day["2025-02-16"][0] == 7
+    assert by_day["Total"][1] == total_metrics
+    assert len(sheets["Metrics"]) == total_metrics + 1
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed")
+def test_summary_follows_the_analysts_edits(tmp_path, workbook_bytes):
+    """Re-label one metric's institution and add a row to the table: the counts follow."""
+    wb = load(workbook_bytes)
+    ws = wb["Metrics"]
+    h = header(ws)
+    inst = h.index("Institution") + 1
+    moved = ws.cell(2, inst).value
+    ws.cell(2, inst).value = "粤开证券"
+    ws.append(["extra", datetime(2025, 2, 14, 9, 0), "粤开证券"])
+    table = ws.tables["Metrics"]
+    last = openpyxl.utils.get_column_letter(len(h))
+    table.ref = table.autoFilter.ref = f"A1:{last}{ws.max_row}"
+    path = tmp_path / "edited.xlsx"
+    wb.save(path)
+    after = summary_counts(soffice_csv(path, tmp_path / "lo-profile")["Summary"], "Institution")
+    original = {"粤开证券": 13, moved: 11}
+    assert after["粤开证券"][1] == original["粤开证券"] + 2
+    assert after[moved][1] == original[moved] - 1
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed")
+def test_headers_that_need_escaping_still_count(tmp_path, sample):
+    """Structured references escape what Excel's grammar needs: the counts still come out right."""
+    data, _ = build(
+        sample,
+        xlsx__labels__institution="Inst'n #1 [CN]",
+        xlsx__labels__published_at="发布 时间",
+        xlsx__reports__name="Reports & more's",
+    )
+    wb = load(data)
+    formulas = [c.value for row in wb["Summary"].iter_rows() for c in row if c.data_type == "f"]
+    assert any("Reports[[Inst''n '#1 '[CN']]]" in f for f in formulas), formulas[:3]
+    path = tmp_path / "escaped.xlsx"
+    path.write_bytes(data)
+    by_institution = summary_counts(soffice_csv(path, tmp_path / "lo-profile")["Summary"], "Institution")
+    assert by_institution["Total"][:2] == [len(sample.reports), sum(1 for r in sample.reports for _ in r.metrics())]
+    assert by_institution["海通国际"][0] == 1
+    assert wb["Reports & more's"]["G2"].value == "=HYPERLINK(\"#'Metrics'!A2\",11)"
+
+
+def test_build_writes_the_workbook_for_the_analyst(cli, sample_path, tmp_path):
+    result = cli("build", str(sample_path), "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "analyst" / "research-digest-2025-02-16.xlsx"
+    assert zipfile.is_zipfile(path)
+    assert os.path.getsize(path) > 10_000
