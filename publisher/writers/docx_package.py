@@ -8,8 +8,9 @@ file and modification time) and normalises what Chinese typography needs:
 explicit fonts win over theme fonts, East Asian text is ``zh-CN``.
 
 :func:`assemble` writes the package (``.docx`` zip) with a fixed entry
-order, fixed timestamps and sequential ids, so the same input gives the
-same bytes.
+order, every entry stamped with the build time (see
+:mod:`publisher.reproducible`) and sequential ids, so the same input and
+``SOURCE_DATE_EPOCH`` give the same bytes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
+from ..reproducible import ZIP_EPOCH, ReproducibleZipFile
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -33,7 +36,6 @@ W = f"{{{W_NS}}}"
 DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 OFFICE_DOCUMENT = f"{DOC_REL}/officeDocument"
 XML_HEAD = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 # Parts of the reference document that carry its look (by relationship type).
 _KEPT_RELS = ("styles", "numbering", "settings", "webSettings", "fontTable", "theme", "stylesWithEffects")
@@ -569,11 +571,8 @@ def assemble(ref: Reference, pkg: Package, compresslevel: int = 6) -> bytes:
         **parts,
     }
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
+    when = pkg.properties.created or ZIP_EPOCH
+    with ReproducibleZipFile(buffer, when, compresslevel=compresslevel) as z:
         for name in first + sorted(n for n in contents if n not in first):
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            z.writestr(info, contents[name], compresslevel=compresslevel)
+            z.writestr(name, contents[name])
     return buffer.getvalue()
