@@ -314,6 +314,9 @@ class Builder:
         contexts = {
             a.name: RenderContext(a, self.diagnostics, self.build_time, dict(self.options)) for a in self.audiences
         }
+        for audience in self.audiences:  # profile errors stop the build before it does anything
+            for fmt in self.formats[audience.name]:
+                registry.create("writers", fmt).check(audience)
         transform_code: dict[str, str] = {}
         for audience in self.audiences:
             transform_code[audience.name] = self._apply_transforms(digests, audience, contexts[audience.name])

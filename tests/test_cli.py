@@ -164,3 +164,11 @@ def test_define_overrides_a_profile_value(tmp_path, sample_path, cli):
     assert audience.get("content.roles") == ["summary", "rating", "risk", "body"]
     bad = cli("build", str(sample_path), "-D", "novalue", "--out", str(tmp_path / "o"))
     assert bad.returncode == 2 and "KEY=VALUE" in bad.stderr
+
+
+def test_profile_error_stops_the_build_before_any_file(cli, sample_path, tmp_path):
+    out = tmp_path / "out"
+    result = cli("build", str(sample_path), "-o", str(out), "-D", 'xlsx.metrics.columns=["price"]')
+    assert result.returncode == 2
+    assert "xlsx.metrics" in result.stderr and "Traceback" not in result.stderr
+    assert not [p for p in out.rglob("*") if p.is_file()]

@@ -73,6 +73,13 @@ class Writer:
     #: ``"digest"``: one file per input digest; ``"report"``: one per report.
     unit: ClassVar[str] = "digest"
 
+    def check(self, audience: Audience) -> None:
+        """Raise ``AudienceError`` if the audience's settings for this format are wrong.
+
+        Called for every format of a build before anything is rendered, so a
+        bad profile value stops the build before it writes any file.
+        """
+
     def write(self, digest: Digest, ctx: RenderContext) -> Iterable[Output]:
         """Outputs for one digest."""
         if self.unit != "report":

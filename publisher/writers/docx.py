@@ -676,6 +676,12 @@ class DocxWriter(Writer):
 
     # -- writing -----------------------------------------------------------------------
 
+    def check(self, audience: Audience) -> None:
+        self.reference(audience)
+        citations = str(audience.get("content.citations", "superscript"))
+        if citations not in CITATION_MODES:
+            raise AudienceError(f"content.citations: {citations!r} is not one of {', '.join(CITATION_MODES)}")
+
     def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
         audience = ctx.audience
         ref = self.reference(audience)

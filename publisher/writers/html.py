@@ -132,6 +132,9 @@ class HtmlWriter(Writer):
             self._resources = (key, settings, Resources(settings, ctx.diagnostics))
         return self._resources[1], self._resources[2]
 
+    def check(self, audience: Audience) -> None:
+        Settings.from_audience(audience)
+
     def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
         with _gc_paused():
             return self._write(digest, ctx)

@@ -832,6 +832,9 @@ class MarkdownWriter(Writer):
         renderer.diagnostics = ctx.diagnostics
         return renderer
 
+    def check(self, audience: Audience) -> None:
+        PageRenderer(audience)
+
     def write_report(self, report: Report, digest: Digest, ctx: RenderContext) -> list[Output]:
         """The page of one report (the build engine renders and skips reports one by one)."""
         return [self.renderer(ctx).report_page(report, source_name(digest))]

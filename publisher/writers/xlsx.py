@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ..audiences import AudienceError
+from ..audiences import Audience, AudienceError
 from ..model import Block, Digest, Metric, Report, Section
 from ..textutil import display_width, xml_safe
 from .base import Output, RenderContext, Writer
@@ -491,6 +491,9 @@ class XlsxWriter(Writer):
     name = "xlsx"
     extension = ".xlsx"
     description = "Excel metric workbook: metrics, reports, bullets and a summary with charts"
+
+    def check(self, audience: Audience) -> None:
+        workbook_spec(RenderContext(audience))
 
     def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
         spec = workbook_spec(ctx)  # profile errors surface before anything is written
