@@ -130,6 +130,18 @@ def _combine(*parts: str) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
+def transforms_fingerprint(audience: Audience) -> str:
+    """A hash of the code of the audience's transforms (``PluginError`` if one is unknown)."""
+    return _combine(*(code_fingerprint(registry.load("transforms", name)) for name in _transforms(audience)))
+
+
+def _transforms(audience: Audience) -> tuple[str, ...]:
+    names = audience.profile.get("transforms", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise AudienceError(f"audience {audience.name!r}: 'transforms' must be a list of names")
+    return tuple(names)
+
+
 def apply_transforms(digests: list[Digest], audience: Audience, ctx: RenderContext) -> str:
     """Run the audience's transforms over the digests (in place, in profile order).
 
@@ -159,6 +171,8 @@ class Job:
     report: int = -1
     fingerprint: str = ""
     cost: int = 1
+    #: The audience's transforms this job needs applied first (empty: the model as read).
+    transforms: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -186,18 +200,35 @@ class BuildResult:
 
 @dataclass
 class _World:
-    """What worker processes inherit when they are forked."""
+    """What worker processes inherit when they are forked.
+
+    ``digests`` is the model as read.  A job that needs transforms gets a
+    view: a copy of the model with them applied, made once per process and
+    kept for the other jobs that need the same transforms.
+    """
 
     digests: list[Digest]
     contexts: dict[str, RenderContext]
     roots: dict[str, Path]
     debug: bool = False
     writers: dict[str, Writer] = field(default_factory=dict)
+    views: dict[tuple[str, ...], list[Digest]] = field(default_factory=dict)
 
     def writer(self, fmt: str) -> Writer:
         if fmt not in self.writers:
             self.writers[fmt] = registry.create("writers", fmt)
         return self.writers[fmt]
+
+    def view(self, job: Job, ctx: RenderContext) -> list[Digest]:
+        if not job.transforms:
+            return self.digests
+        if job.transforms not in self.views:
+            digests = [d.clone() for d in self.digests]
+            for name in job.transforms:
+                transform = registry.load("transforms", name)
+                digests = [transform(d, ctx) for d in digests]
+            self.views[job.transforms] = digests
+        return self.views[job.transforms]
 
 
 _WORLD: _World | None = None
@@ -211,15 +242,16 @@ def _run_job(world: _World, job: Job) -> JobResult:
     writer = world.writer(job.fmt)
     source = world.digests[job.digest].source if job.digest >= 0 else job.fmt
     try:
+        digests = world.view(job, local)
         if job.kind == "digest":
-            outputs = list(writer.write(world.digests[job.digest], local))
+            outputs = list(writer.write(digests[job.digest], local))
         elif job.kind == "report":
-            digest = world.digests[job.digest]
+            digest = digests[job.digest]
             outputs = list(writer.write_report(digest.reports[job.report], digest, local))
         elif job.kind == "index":
-            outputs = list(writer.write_index(world.digests[job.digest], local))
+            outputs = list(writer.write_index(digests[job.digest], local))
         else:
-            outputs = list(writer.write_collection(world.digests, local))
+            outputs = list(writer.write_collection(digests, local))
         result.written = FolderSink(world.roots[job.audience]).write(outputs)
     except UnsafePathError as exc:
         diagnostics.error(str(exc), source)
@@ -267,7 +299,7 @@ def _load_manifest(root: Path) -> dict[str, Any]:
 
 
 def _save_manifest(root: Path, manifest: dict[str, Any]) -> None:
-    text = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    text = json.dumps(manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
     atomic_write_bytes(root / MANIFEST, text.encode("utf-8"))
 
 
@@ -317,9 +349,7 @@ class Builder:
         for audience in self.audiences:  # profile errors stop the build before it does anything
             for fmt in self.formats[audience.name]:
                 registry.create("writers", fmt).check(audience)
-        transform_code: dict[str, str] = {}
-        for audience in self.audiences:
-            transform_code[audience.name] = self._apply_transforms(digests, audience, contexts[audience.name])
+        transform_code = {a.name: transforms_fingerprint(a) for a in self.audiences}
         # The model is built and will not change: keep the collector from
         # scanning its many objects again and again while writers run.
         gc.collect()
@@ -328,9 +358,6 @@ class Builder:
             return self._run(digests, contexts, transform_code)
         finally:
             gc.unfreeze()
-
-    def _apply_transforms(self, digests: list[Digest], audience: Audience, ctx: RenderContext) -> str:
-        return apply_transforms(digests, audience, ctx)
 
     def plan(self, digests: list[Digest], transform_code: dict[str, str]) -> list[Job]:
         jobs: list[Job] = []
@@ -353,32 +380,37 @@ class Builder:
             return _combine(digest.name, digest.title, *(report_fp(d, r) for r in range(len(digest.reports))))
 
         for audience in self.audiences:
-            base = _combine(audience_fingerprint(audience), transform_code[audience.name])
+            audience_fp = audience_fingerprint(audience)
+            names = _transforms(audience)
             for fmt in self.formats[audience.name]:
                 writer_cls = registry.load("writers", fmt)
-                writer_fp = _combine(base, fmt, code_fingerprint(writer_cls))
+                # Writers that show only what the reader found do not wait for transforms.
+                transforms = names if getattr(writer_cls, "enriched", True) else ()
+                code = transform_code[audience.name] if transforms else ""
+                writer_fp = _combine(audience_fp, code, fmt, code_fingerprint(writer_cls))
                 per_report = getattr(writer_cls, "unit", "digest") == "report"
                 has_index = getattr(writer_cls, "write_index", None) is not Writer.write_index
                 has_collection = getattr(writer_cls, "write_collection", None) is not Writer.write_collection
+
+                def add(key: str, kind: str, d: int, r: int, fp: str, cost: int = 1) -> None:
+                    jobs.append(Job(key, audience.name, fmt, kind, d, r, fp, cost, transforms))  # noqa: B023
+
                 for d, digest in enumerate(digests):
                     prefix = f"{audience.name}/{fmt}/{digest.name}"
                     size = len(digest.reports)
                     if not per_report:
-                        fp = _combine(writer_fp, digest_fp(d))
-                        jobs.append(Job(prefix, audience.name, fmt, "digest", d, -1, fp, size + 1))
+                        add(prefix, "digest", d, -1, _combine(writer_fp, digest_fp(d)), size + 1)
                         continue
                     meta = _combine(Path(digest.source).name, digest.name, digest.title)
                     for r, report in enumerate(digest.reports):
-                        fp = _combine(writer_fp, meta, report_fp(d, r))
-                        jobs.append(Job(f"{prefix}/{report.id}", audience.name, fmt, "report", d, r, fp))
+                        add(f"{prefix}/{report.id}", "report", d, r, _combine(writer_fp, meta, report_fp(d, r)))
                     if has_index:
-                        fp = _combine(writer_fp, content_fp(d))
-                        jobs.append(Job(f"{prefix}/index", audience.name, fmt, "index", d, -1, fp, size // 50 + 1))
+                        add(f"{prefix}/index", "index", d, -1, _combine(writer_fp, content_fp(d)), size // 50 + 1)
                 if has_collection:
                     whole = content_fp if per_report else digest_fp
                     fp = _combine(writer_fp, *(whole(d) for d in range(len(digests))))
                     cost = sum(len(d.reports) for d in digests) // 50 + 1
-                    jobs.append(Job(f"{audience.name}/{fmt}/*", audience.name, fmt, "collection", -1, -1, fp, cost))
+                    add(f"{audience.name}/{fmt}/*", "collection", -1, -1, fp, cost)
         return jobs
 
     def _run(
@@ -481,12 +513,31 @@ def _remove_temporary_files(root: Path) -> None:
 
 
 def _batches(jobs: list[Job]) -> list[list[Job]]:
-    """Big jobs alone, report jobs in batches; the costliest first."""
-    singles = [[job] for job in jobs if job.kind != "report"]
-    reports = [job for job in jobs if job.kind == "report"]
+    """Jobs grouped for the worker processes, the costliest batch first.
+
+    Jobs that need the same transforms go together, so one process applies
+    them once; other big jobs go alone; report jobs go in batches.
+    """
+    by_transforms: dict[tuple[str, ...], list[Job]] = {}
+    singles: list[list[Job]] = []
+    reports: list[Job] = []
+    for job in jobs:
+        if job.transforms:
+            by_transforms.setdefault(job.transforms, []).append(job)
+        elif job.kind == "report":
+            reports.append(job)
+        else:
+            singles.append([job])
     grouped = [reports[i : i + BATCH] for i in range(0, len(reports), BATCH)]
-    batches = singles + grouped
-    batches.sort(key=lambda batch: -sum(job.cost for job in batch))
+    batches = list(by_transforms.values()) + singles + grouped
+
+    def cost(batch: list[Job]) -> int:
+        work = sum(job.cost for job in batch)
+        if batch[0].transforms:  # applying the transforms costs about as much as a big writer
+            work += 2 * max(job.cost for job in batch)
+        return work
+
+    batches.sort(key=lambda batch: -cost(batch))
     return batches
 
 

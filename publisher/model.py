@@ -19,7 +19,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -184,6 +184,10 @@ class Block:
     pos: Pos = field(default_factory=Pos)
     metrics: list[Metric] = field(default_factory=list)
 
+    def clone(self) -> Block:
+        """A copy whose lists can change without touching this block."""
+        return Block(self.kind, self.text, list(self.citations), self.sep, self.pos, list(self.metrics))
+
     @property
     def refs(self) -> list[int]:
         """The cited reference numbers, in order of appearance."""
@@ -246,6 +250,19 @@ class Section:
     pos: Pos = field(default_factory=Pos)
     heading_metrics: list[Metric] = field(default_factory=list)
 
+    def clone(self) -> Section:
+        """A copy of the section tree whose lists can change without touching this one."""
+        return Section(
+            self.heading,
+            self.level,
+            self.role,
+            [b.clone() for b in self.blocks],
+            [c.clone() for c in self.children],
+            self.sep,
+            self.pos,
+            list(self.heading_metrics),
+        )
+
     def walk(self) -> Iterator[Section]:
         """This section and all its descendants, in document order."""
         yield self
@@ -303,6 +320,15 @@ class Report:
     before: list[str] = field(default_factory=list)
     body_trail: str = ""
     title_metrics: list[Metric] = field(default_factory=list)
+
+    def clone(self) -> Report:
+        """A copy of the report tree whose lists can change without touching this one."""
+        return replace(
+            self,
+            sections=[s.clone() for s in self.sections],
+            title_metrics=list(self.title_metrics),
+            before=list(self.before),
+        )
 
     def walk(self) -> Iterator[Section]:
         """Every section of the report, depth first, in document order."""
@@ -447,6 +473,10 @@ class Digest:
     newline: str = "\n"
     bom: bool = False
     encoding: str = "utf-8"
+
+    def clone(self) -> Digest:
+        """A copy of the whole model that a transform may change freely."""
+        return replace(self, reports=[r.clone() for r in self.reports], skipped=list(self.skipped))
 
     @property
     def date_range(self) -> tuple[datetime, datetime] | None:

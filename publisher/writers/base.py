@@ -72,6 +72,10 @@ class Writer:
     description: ClassVar[str] = ""
     #: ``"digest"``: one file per input digest; ``"report"``: one per report.
     unit: ClassVar[str] = "digest"
+    #: Whether the writer shows what the audience's transforms add (metrics …).
+    #: A writer that shows only what the reader found sets this to False: the
+    #: build then renders it from the model as read, without waiting for them.
+    enriched: ClassVar[bool] = True
 
     def check(self, audience: Audience) -> None:
         """Raise ``AudienceError`` if the audience's settings for this format are wrong.

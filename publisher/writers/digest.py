@@ -59,6 +59,7 @@ class DigestWriter(Writer):
     name = "digest"
     extension = ".txt"
     description = "Digest text feed (lossless round trip of the input)"
+    enriched = False  # shows the text as read; needs no transform
 
     def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
         data = encode(digest_text(digest), digest.encoding, digest.bom, digest.newline)

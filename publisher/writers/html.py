@@ -121,6 +121,7 @@ class HtmlWriter(Writer):
     extension = ".html"
     description = "Bilingual Chinese/English page: side by side, self-contained, printable"
     unit = "digest"
+    enriched = False  # shows the text as read; needs no transform
 
     def __init__(self) -> None:
         self._resources: tuple[int, Settings, Resources] | None = None

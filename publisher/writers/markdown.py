@@ -819,6 +819,7 @@ class MarkdownWriter(Writer):
     extension = ".md"
     description = "Wiki pages in Markdown: one per report, with home, archive, institution and navigation pages"
     unit = "report"
+    enriched = False  # shows the text as read; needs no transform
 
     def __init__(self) -> None:
         self.slugs: dict[tuple[str, str], str] = {}  # shared by write() and write_collection() of a build
