@@ -36,7 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__, registry
+from . import __version__, model, registry
 from .audiences import Audience, AudienceError
 from .diagnostics import Diagnostic, Diagnostics
 from .model import Digest, Report, Section
@@ -44,6 +44,8 @@ from .sinks.folder import FolderSink, UnsafePathError, Written, atomic_write_byt
 from .writers.base import RenderContext, Writer
 
 MANIFEST = ".publisher/manifest.json"
+#: Slugs of earlier builds (pinyin is slow): ``[[title, id, slug], …]``.
+SLUG_CACHE = ".publisher/slugs.json"
 #: The names :func:`publisher.sinks.folder.atomic_write` gives its temporary files.
 TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{6,}\.tmp$")
 MANIFEST_VERSION = 1
@@ -70,7 +72,13 @@ def _section_parts(section: Section, parts: list[str], positions: bool) -> None:
 
 
 def report_fingerprint(report: Report, positions: bool = False) -> str:
-    """A hash of what a report says (and, with ``positions``, where it stood)."""
+    """A hash of what a report says (and, with ``positions``, where it stood).
+
+    A report read from text has a hash of that text (``source_hash``),
+    which says the same for far less work.
+    """
+    if report.source_hash and not positions:
+        return _combine(report.id, report.source_hash)
     parts = [report.id, report.title, report.institution, report.published_at.isoformat(), report.language]
     if positions:
         parts += [str(report.pos.line), report.meta_sep, report.timestamp_text, *report.before, report.body_trail]
@@ -82,6 +90,8 @@ def report_fingerprint(report: Report, positions: bool = False) -> str:
 
 def digest_fingerprint(digest: Digest) -> str:
     """A hash of a whole digest, positions and layout included."""
+    if digest.source_hash:
+        return _combine(digest.source, digest.source_hash)
     h = hashlib.blake2b(digest_size=16)
     h.update(
         json.dumps(
@@ -181,6 +191,7 @@ class JobResult:
     written: list[Written] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     failed: bool = False
+    slugs: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -281,7 +292,11 @@ def _die_with_parent() -> None:
 
 def _run_batch(jobs: list[Job]) -> list[JobResult]:
     assert _WORLD is not None
-    return [_run_job(_WORLD, job) for job in jobs]
+    model.NEW_SLUGS.clear()
+    results = [_run_job(_WORLD, job) for job in jobs]
+    if results:  # slugs this worker computed go back to the build process, to be kept
+        results[-1].slugs = list(model.NEW_SLUGS)
+    return results
 
 
 # --- the manifest --------------------------------------------------------------
@@ -301,6 +316,33 @@ def _load_manifest(root: Path) -> dict[str, Any]:
 def _save_manifest(root: Path, manifest: dict[str, Any]) -> None:
     text = json.dumps(manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
     atomic_write_bytes(root / MANIFEST, text.encode("utf-8"))
+
+
+def _load_slugs(root: Path) -> None:
+    try:
+        entries = json.loads((root / SLUG_CACHE).read_text(encoding="utf-8"))
+        for title, report_id, slug in entries:
+            model.SLUGS.setdefault((title, report_id), slug)
+    except (OSError, ValueError, TypeError):
+        pass  # no cache, or an unreadable one: slugs are computed again
+
+
+def _save_slugs(root: Path, digests: list[Digest]) -> None:
+    """Keep the slugs of this build's reports for the next one."""
+    entries = [
+        [r.title, r.id, slug]
+        for d in digests
+        for r in d.reports
+        if (slug := model.SLUGS.get((r.title, r.id))) is not None
+    ]
+    text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+    target = root / SLUG_CACHE
+    try:
+        if target.read_text(encoding="utf-8") == text:
+            return
+    except OSError:
+        pass
+    atomic_write_bytes(target, text.encode("utf-8", "surrogatepass"))
 
 
 def _up_to_date(root: Path, entry: dict[str, Any] | None, fingerprint: str) -> bool:
@@ -352,7 +394,6 @@ class Builder:
         transform_code = {a.name: transforms_fingerprint(a) for a in self.audiences}
         # The model is built and will not change: keep the collector from
         # scanning its many objects again and again while writers run.
-        gc.collect()
         gc.freeze()
         try:
             return self._run(digests, contexts, transform_code)
@@ -420,6 +461,7 @@ class Builder:
         roots = {a.name: self.root(a) for a in self.audiences}
         for root in roots.values():
             _remove_temporary_files(root)
+            _load_slugs(root)
         manifests = {name: _load_manifest(root) for name, root in roots.items()}
         planned = self.plan(digests, transform_code)
         todo: list[Job] = []
@@ -432,6 +474,8 @@ class Builder:
         world = _World(digests, contexts, roots, self.debug)
         by_key = {job.key: job for job in todo}
         for job_result in self._execute(world, todo):
+            for title, report_id, slug in job_result.slugs:
+                model.SLUGS.setdefault((title, report_id), slug)
             job = by_key[job_result.key]
             self.diagnostics.extend(job_result.diagnostics)
             result.written.extend(job_result.written)
@@ -455,6 +499,7 @@ class Builder:
             for key in stale:
                 self._remove_stale(roots[audience.name], jobs.pop(key).get("outputs", {}), {}, result)
             _save_manifest(roots[audience.name], manifests[audience.name])
+            _save_slugs(roots[audience.name], digests)
         return result
 
     def _remove_stale(self, root: Path, old: dict[str, Any], new: dict[str, Any], result: BuildResult) -> None:

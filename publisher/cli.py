@@ -9,6 +9,7 @@ is only shown with ``--debug``.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -87,6 +88,9 @@ class Session:
                 self.failed_files += 1
             except registry.PluginError as exc:
                 raise UsageError(str(exc)) from None
+        # The command keeps the model until it ends: move it out of the cyclic
+        # collector's way (a full collection of a large digest takes seconds).
+        gc.freeze()
         return digests
 
     def report(self, stream: TextIO = sys.stderr) -> None:

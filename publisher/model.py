@@ -21,7 +21,6 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -319,6 +318,9 @@ class Report:
     timestamp_text: str = ""
     before: list[str] = field(default_factory=list)
     body_trail: str = ""
+    #: A hash of the source text the report was read from, set by readers that
+    #: read text (not serialised): the build engine's cheap change detector.
+    source_hash: str = ""
     title_metrics: list[Metric] = field(default_factory=list)
 
     def clone(self) -> Report:
@@ -473,6 +475,8 @@ class Digest:
     newline: str = "\n"
     bom: bool = False
     encoding: str = "utf-8"
+    #: A hash of the whole input file, set by readers (not serialised).
+    source_hash: str = ""
 
     def clone(self) -> Digest:
         """A copy of the whole model that a transform may change freely."""
@@ -612,7 +616,13 @@ def safe_stem(text: str, limit: int = _SLUG_MAX) -> str:
     return words.strip("-")
 
 
-@lru_cache(maxsize=65536)
+#: Slugs already computed, by (title, id): pinyin is the costly part of a
+#: file name, and the build engine keeps this table from one build to the next.
+SLUGS: dict[tuple[str, str], str] = {}
+#: Slugs computed (not found in ``SLUGS``) since the list was last emptied.
+NEW_SLUGS: list[tuple[str, str, str]] = []
+
+
 def make_slug(title: str, report_id: str) -> str:
     """``<pinyin-of-title>-<id prefix>``: ASCII, stable, unique per report id.
 
@@ -620,8 +630,13 @@ def make_slug(title: str, report_id: str) -> str:
     title differ in institution or time, hence in id); an empty or
     unprintable title gives ``report-<id>``.
     """
-    stem = safe_stem(title) or "report"
-    suffix = report_id.replace("-", "")[:8] if report_id else ""
-    if report_id and "-" in report_id:
-        suffix += "-" + report_id.rsplit("-", 1)[1]
-    return f"{stem}-{suffix}" if suffix else stem
+    key = (title, report_id)
+    slug = SLUGS.get(key)
+    if slug is None:
+        stem = safe_stem(title) or "report"
+        suffix = report_id.replace("-", "")[:8] if report_id else ""
+        if report_id and "-" in report_id:
+            suffix += "-" + report_id.rsplit("-", 1)[1]
+        slug = SLUGS[key] = f"{stem}-{suffix}" if suffix else stem
+        NEW_SLUGS.append((title, report_id, slug))
+    return slug

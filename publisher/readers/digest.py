@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import bisect
 import gc
+import hashlib
 import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from ..diagnostics import Diagnostics
 from ..model import (
@@ -143,7 +145,8 @@ _MARK = re.compile(r"\[(\d{1,6})\]")
 _DASH = re.compile(r"(?<=[ \t\u3000])-(?=[ \t\u3000])")
 _BULLET_START = re.compile(r"-[ \t\u3000]+|-$")
 _INNER_SPACE = re.compile(r"(?<=\S)[ \u3000](?=\S)")
-_PANGU = re.compile(r"[\u4e00-\u9fff] (?=[0-9])|(?<=[0-9%]) [\u4e00-\u9fff]")
+# Starts with the space itself, so the regex engine can skip straight to spaces.
+_PANGU = re.compile(r" (?:(?<=[\u4e00-\u9fff] )(?=[0-9])|(?<=[0-9%] )(?=[\u4e00-\u9fff]))")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _COLON = re.compile(r"[:：]")
@@ -381,6 +384,19 @@ class _Body:
         self.add_block(self.block(RAW, i, end, sep), i)
 
 
+#: Changes whenever this reader's code does, so hashes of what it read change too.
+_READER_CODE = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).digest()
+
+
+def _hash(*parts: str) -> str:
+    """A hash of source text as this reader reads it (see ``Report.source_hash``)."""
+    h = hashlib.blake2b(_READER_CODE, digest_size=16)
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
 def guess_language(text: str) -> str:
     """``zh`` when Chinese characters make up a fair share of the letters, else ``en``."""
     cjk = len(_CJK.findall(text))
@@ -445,6 +461,7 @@ def _read_text(source: SourceText, diagnostics: Diagnostics | None) -> Digest:
     file = source.path
     lines = source.text.split("\n")
     digest = Digest(source=file, newline=source.newline, bom=source.bom, encoding=source.encoding)
+    digest.source_hash = _hash(source.text, source.newline, str(source.bom), source.encoding)
     anchors = [
         a
         for i, line in enumerate(lines)
@@ -527,12 +544,13 @@ def _read_text(source: SourceText, diagnostics: Diagnostics | None) -> Digest:
                 institution=anchor.institution,
                 published_at=anchor.published_at,
                 sections=sections,
-                language=guess_language(lines[title_line] + body_text[:600]),
+                language=guess_language(lines[title_line] + body_text[:300]),
                 pos=Pos(title_line + 1, 1),
                 meta_sep=anchor.sep,
                 timestamp_text=anchor.timestamp,
                 before=before,
                 body_trail=parser.trail,
+                source_hash=_hash(lines[title_line], lines[anchor.index], body_text),
             )
             digest.reports.append(report)
         pending_before = []
