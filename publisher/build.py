@@ -415,16 +415,21 @@ class Builder:
                 digest_fps[d] = digest_fingerprint(digests[d])
             return digest_fps[d]
 
-        def content_fp(d: int) -> str:
-            """What a per-report writer's index can show: every report, no positions."""
+        def content_fp(d: int, writer: Writer | None = None) -> str:
+            """What a per-report writer's index can show: every report (or its index key), no positions."""
             digest = digests[d]
-            return _combine(digest.name, digest.title, *(report_fp(d, r) for r in range(len(digest.reports))))
+            keys = []
+            for r, report in enumerate(digest.reports):
+                key = writer.index_key(report) if writer is not None else None
+                keys.append(report_fp(d, r) if key is None else key)
+            return _combine(digest.name, digest.title, *keys)
 
         for audience in self.audiences:
             audience_fp = audience_fingerprint(audience)
             names = _transforms(audience)
             for fmt in self.formats[audience.name]:
                 writer_cls = registry.load("writers", fmt)
+                writer = registry.create("writers", fmt)
                 # Writers that show only what the reader found do not wait for transforms.
                 transforms = names if getattr(writer_cls, "enriched", True) else ()
                 code = transform_code[audience.name] if transforms else ""
@@ -446,10 +451,13 @@ class Builder:
                     for r, report in enumerate(digest.reports):
                         add(f"{prefix}/{report.id}", "report", d, r, _combine(writer_fp, meta, report_fp(d, r)))
                     if has_index:
-                        add(f"{prefix}/index", "index", d, -1, _combine(writer_fp, content_fp(d)), size // 50 + 1)
+                        fp = _combine(writer_fp, content_fp(d, writer))
+                        add(f"{prefix}/index", "index", d, -1, fp, size // 50 + 1)
                 if has_collection:
-                    whole = content_fp if per_report else digest_fp
-                    fp = _combine(writer_fp, *(whole(d) for d in range(len(digests))))
+                    if per_report:
+                        fp = _combine(writer_fp, *(content_fp(d, writer) for d in range(len(digests))))
+                    else:
+                        fp = _combine(writer_fp, *(digest_fp(d) for d in range(len(digests))))
                     cost = sum(len(d.reports) for d in digests) // 50 + 1
                     add(f"{audience.name}/{fmt}/*", "collection", -1, -1, fp, cost)
         return jobs

@@ -150,3 +150,23 @@ def test_killed_build_leaves_old_or_new_files(seed, plugin_env, tmp_path):
     finished = subprocess.run([*cmd, str(new_src), "-o", str(out)], env=env)
     assert finished.returncode == 0
     assert _snapshot(out) == new_files
+
+
+def test_wiki_rebuild_touches_only_the_changed_page(cli, sample_path, tmp_path):
+    """A bullet that no index shows changes: one page is rendered, the index pages are skipped."""
+    src = tmp_path / "digest.txt"
+    src.write_text(sample_path.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    first = cli("build", str(src), "-a", "wiki", "-o", str(out))
+    assert first.returncode == 0, first.stderr
+    pages = {p: p.stat().st_mtime_ns for p in (out / "wiki").rglob("*.md")}
+    src.write_text(src.read_text(encoding="utf-8").replace("提高股息不受限制", "股息提高不受限制"), encoding="utf-8")
+    again = cli("build", str(src), "-a", "wiki", "-o", str(out))
+    assert again.returncode == 0, again.stderr
+    assert "1 written, 0 unchanged, 10 up-to-date jobs skipped" in again.stdout  # nine pages and the indexes
+    changed = [p for p, mtime in pages.items() if p.stat().st_mtime_ns != mtime]
+    assert [p.name for p in changed] == [next(p.name for p in pages if p.name.startswith("gu-xi-zeng-zhang"))]
+    # the key takeaway is on the day page: changing it re-renders the indexes too
+    src.write_text(src.read_text(encoding="utf-8").replace("持续被看好", "继续被看好"), encoding="utf-8")
+    third = cli("build", str(src), "-a", "wiki", "-o", str(out))
+    assert "9 up-to-date jobs skipped" in third.stdout

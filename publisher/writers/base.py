@@ -98,6 +98,16 @@ class Writer:
         """Outputs of one report (writers with ``unit = "report"``)."""
         raise NotImplementedError
 
+    def index_key(self, report: Report) -> str | None:
+        """What this writer's index and collection outputs show of a report.
+
+        A per-report writer whose index pages list only some fields (title,
+        time, a key sentence …) returns them as one string, so the build
+        skips the index pages when a report changes elsewhere; ``None``
+        (the default) means they may show anything.
+        """
+        return None
+
     def write_index(self, digest: Digest, ctx: RenderContext) -> Iterable[Output]:
         """Digest-level outputs of a per-report writer; none by default."""
         return ()

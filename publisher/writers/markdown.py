@@ -836,6 +836,12 @@ class MarkdownWriter(Writer):
     def check(self, audience: Audience) -> None:
         PageRenderer(audience)
 
+    def index_key(self, report: Report) -> str:
+        """The fields of :class:`Entry` that come from the report (the index pages show nothing else)."""
+        takeaway = report.key_takeaway()
+        sentence = first_sentence(takeaway.text) if takeaway else ""
+        return "\x1f".join((report.id, report.title, report.institution, report.published_at.isoformat(), sentence))
+
     def write_report(self, report: Report, digest: Digest, ctx: RenderContext) -> list[Output]:
         """The page of one report (the build engine renders and skips reports one by one)."""
         return [self.renderer(ctx).report_page(report, source_name(digest))]
