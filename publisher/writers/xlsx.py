@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from ..audiences import Audience, AudienceError
 from ..model import Block, Digest, Metric, Report, Section
 from ..reproducible import ReproducibleZipFile
-from ..textutil import display_width, xml_safe
+from ..textutil import display_width, xml_escape, xml_safe
 from .base import Output, RenderContext, Writer
 
 if TYPE_CHECKING:
@@ -450,19 +450,6 @@ class CellFactory:
         return cell
 
 
-def _xml_text(text: str) -> str:
-    """``text`` escaped for an XML text node: ``& < >``, and CR (a parser would read a raw CR as LF)."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    return text
-
-
 def link_formula(value: int, location: str) -> str:
     """A number that jumps to ``location`` when clicked.
 
@@ -541,7 +528,7 @@ class TableRows:
             return "", problems
         space = ' xml:space="preserve"' if clean != clean.strip() else ""
         style = f' s="{self._style(quote=True)}"' if clean.startswith(FORMULA_TRIGGERS) else ""
-        return f'"{style} t="inlineStr"><is><t{space}>{_xml_text(clean)}</t></is></c>', problems
+        return f'"{style} t="inlineStr"><is><t{space}>{xml_escape(clean)}</t></is></c>', problems
 
     def _style(self, quote: bool = False, font: str = "") -> int:
         style = self._styles.get((quote, font))
@@ -569,7 +556,7 @@ class TableRows:
             return f'" t="b"><v>{int(value)}</v></c>', ()
         if isinstance(value, int | float):
             if self.linked[i] and row.first_metric_row:
-                formula = _xml_text(link_formula(value, f"{self.link}{row.first_metric_row}")[1:])
+                formula = xml_escape(link_formula(value, f"{self.link}{row.first_metric_row}")[1:])
                 return f'" s="{self._style(font="link")}"><f>{formula}</f><v></v></c>', ()
             return self._number(value), ()
         raise TypeError(f"a cell cannot hold {type(value).__name__} {value!r}")
