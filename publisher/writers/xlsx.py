@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from math import isfinite
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from ..audiences import Audience, AudienceError
 from ..model import Block, Digest, Metric, Report, Section
@@ -475,12 +475,13 @@ class TableRows:
     like a formula), numbers and dates are numbers, and ``s`` is the index of the cell's
     style in the ``styles.xml`` openpyxl writes (:meth:`CellFactory.style_id`).  A value
     equal to the previous row's in its column (a report's id, time, institution and
-    title, a section path, a sentence) reuses that cell's XML, and its warnings.  The
-    rows are spliced into the worksheet openpyxl writes around them
-    (:class:`SplicingZipFile`); memory holds one chunk of rows.
+    title, a section path, a sentence) reuses that cell's XML, and its warnings; so do
+    short texts seen lately in the column (units, directions, citations: a few hundred
+    per column at most).  The rows are spliced into the worksheet openpyxl writes
+    around them (:class:`SplicingZipFile`); memory holds one chunk of rows.
     """
 
-    _CHUNK = 8192  # strings per write to the file
+    _CHUNK = 2048  # strings per write to the file
 
     def __init__(
         self,
@@ -498,7 +499,7 @@ class TableRows:
         self.ws = ws
         self.epoch = epoch
         self.to_excel = to_excel
-        self.file: BinaryIO = tempfile.TemporaryFile()  # type: ignore[assignment]
+        self.file: IO[bytes] = tempfile.TemporaryFile()
         self.size = 0  # bytes written
         self.count = 0  # data rows written
         columns = sheet.columns
