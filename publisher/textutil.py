@@ -17,6 +17,19 @@ def xml_safe(text: str, replacement: str = "\ufffd") -> tuple[str, int]:
     return _XML_ILLEGAL.subn(replacement, text)
 
 
+def xml_escape(text: str) -> str:
+    """``text`` for an XML text node: ``& < >`` escaped, and CR as ``&#13;`` (a parser reads a raw CR as LF)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
+
+
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a fixed-width grid: CJK and full-width count 2."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

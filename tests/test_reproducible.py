@@ -40,3 +40,18 @@ def test_times_outside_the_zip_range_are_clamped():
     assert zip_date_time(datetime(1970, 1, 1, tzinfo=UTC)) == (1980, 1, 1, 0, 0, 0)
     assert zip_date_time(datetime(2200, 1, 1, tzinfo=UTC))[0] == 2107
     assert zip_date_time(datetime(2025, 2, 16, 10, 0, 3)) == (2025, 2, 16, 10, 0, 2)  # naive = UTC, 2 s steps
+
+
+def test_the_compression_level_is_applied(tmp_path):
+    part = tmp_path / "part.xml"
+    part.write_bytes(b"".join(b"<row r='%d'><c>%d</c></row>" % (i, i * 7919 % 10007) for i in range(20_000)))
+    sizes = []
+    for level in (1, 9):
+        buffer = io.BytesIO()
+        with ReproducibleZipFile(buffer, datetime(2025, 2, 16, tzinfo=UTC), compresslevel=level) as z:
+            z.writestr("a.xml", part.read_bytes())
+            z.write(part, "b.xml")
+        with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as z:
+            assert z.read("a.xml") == z.read("b.xml") == part.read_bytes()
+            sizes.append([i.compress_size for i in z.infolist()])
+    assert sizes[0][0] > sizes[1][0] and sizes[0][1] > sizes[1][1]  # level 1 is faster and larger than 9

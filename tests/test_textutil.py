@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher.textutil import display_width, first_sentence, xml_safe
+from publisher.textutil import display_width, first_sentence, xml_escape, xml_safe
 
 
 def test_xml_safe_replaces_illegal_code_points():
@@ -16,6 +16,16 @@ def test_xml_safe_output_is_xml_legal(text):
 
     clean, _ = xml_safe(text.replace("\r", ""))
     element = ET.fromstring(f"<a>{clean.replace('&', '&amp;').replace('<', '&lt;')}</a>")
+    assert (element.text or "") == clean
+
+
+@given(st.text())
+def test_xml_escape_reads_back_as_the_same_text(text):
+    """What an XML parser reads from the escaped text is the text: markup characters and CRs too."""
+    import xml.etree.ElementTree as ET
+
+    clean, _ = xml_safe(text, "")
+    element = ET.fromstring(f"<a>{xml_escape(clean)}</a>")
     assert (element.text or "") == clean
 
 

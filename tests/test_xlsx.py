@@ -26,7 +26,18 @@ from publisher.readers.digest import read
 from publisher.textutil import display_width, xml_safe
 from publisher.transforms.metrics import metrics
 from publisher.writers.base import RenderContext
-from publisher.writers.xlsx import EXCEL_CELL_LIMIT, XlsxWriter
+from publisher.writers.xlsx import (
+    COLUMNS,
+    EXCEL_CELL_LIMIT,
+    FORMULA_TRIGGERS,
+    SECTION_SEPARATOR,
+    BulletRow,
+    MetricRow,
+    Number,
+    ReportRow,
+    XlsxWriter,
+    workbook_spec,
+)
 
 BUILD_TIME = datetime(2025, 2, 16, 10, 0, tzinfo=UTC)
 SOFFICE = shutil.which("soffice")
@@ -385,7 +396,8 @@ def soffice_csv(path: Path, profile: Path) -> dict[str, list[list[str]]]:
     )
     sheets = {}
     for file in out.glob("*.csv"):
-        sheets[file.stem.rsplit("-", 1)[1]] = list(csv.reader(file.read_text(encoding="utf-8").splitlines()))
+        text = file.read_bytes().decode("utf-8")  # cells may hold line breaks: csv reads them
+        sheets[file.stem.rsplit("-", 1)[1]] = list(csv.reader(io.StringIO(text, newline="")))
     return sheets
 
 
@@ -460,6 +472,181 @@ def test_headers_that_need_escaping_still_count(tmp_path, sample):
     assert by_institution["Total"][:2] == [len(sample.reports), sum(1 for r in sample.reports for _ in r.metrics())]
     assert by_institution["海通国际"][0] == 1
     assert wb["Reports & more's"]["G2"].value == "=HYPERLINK(\"#'Metrics'!A2\",11)"
+
+
+# --- the streamed sheets: every cell by the rules ---------------------------------------------------------
+
+ALL_COLUMNS = {f"xlsx__{kind}__columns": list(columns) for kind, columns in COLUMNS.items()}
+SHEETS = {"metrics": "Metrics", "reports": "Reports", "bullets": "Bullets"}
+
+
+def model_rows(kind: str, digest: Digest) -> list:
+    """The rows a sheet shows, from the model's own iterators."""
+    rows: list = []
+    if kind == "metrics":
+        for report in digest.reports:
+            for section, block, metric in report.metrics():
+                path = SECTION_SEPARATOR.join(report.section_path(section)) if section is not None else ""
+                rows.append(MetricRow(report, path, block, metric))
+    elif kind == "reports":
+        first = 2
+        for report in digest.reports:
+            count = sum(1 for _ in report.metrics())
+            refs = {ref for _, block in report.blocks() for ref in block.refs}
+            sections, blocks = sum(1 for _ in report.walk()), sum(1 for _ in report.blocks())
+            rows.append(ReportRow(report, sections, blocks, count, len(refs), first if count else None))
+            first += count
+    else:
+        for report in digest.reports:
+            for section in report.walk():
+                for block in section.blocks:
+                    path = SECTION_SEPARATOR.join(report.section_path(section))
+                    rows.append(BulletRow(report, section, path, block))
+    return rows
+
+
+def expected_cell(key: str, value, row, links: bool) -> tuple:
+    """(value, data type, number format, quote prefix, underlined) of a cell holding ``value``."""
+    if value is None or value == "":
+        return None, None, "General", False, None
+    if isinstance(value, str):
+        text = xml_safe(value, "")[0]
+        if len(text) > EXCEL_CELL_LIMIT:
+            text = text[: EXCEL_CELL_LIMIT - 1] + "…"
+        if not text:
+            return None, None, "General", False, None
+        return text, "s", "General", text.startswith(FORMULA_TRIGGERS), None  # never a formula or an error
+    if isinstance(value, Number):
+        return float(f"{value.value:.16g}"), "n", value.number_format, False, None
+    if isinstance(value, datetime):
+        return value, "d", "yyyy-mm-dd" if key == "date" else "yyyy-mm-dd hh:mm", False, None
+    if links and key == "metrics" and isinstance(row, ReportRow) and row.first_metric_row:
+        return f"=HYPERLINK(\"#'Metrics'!A{row.first_metric_row}\",{value})", "f", "General", False, "single"
+    return value, "n", "General", False, None
+
+
+def assert_cells_follow_the_rules(data: bytes, digest: Digest, **overrides) -> None:
+    """Every cell of the table sheets, read back by openpyxl, is what the workbook's rules say it holds."""
+    wb = load(data)
+    profile = AudienceCatalog().load("analyst")
+    for key, value in overrides.items():
+        profile.override(key.replace("__", "."), value)
+    spec = workbook_spec(RenderContext(profile))
+    for kind, name in SHEETS.items():
+        sheet, ws = spec.sheet(kind), wb[name]
+        assert [c.value for c in next(ws.iter_rows(max_row=1))] == [c.label for c in sheet.columns]
+        rows = model_rows(kind, digest)
+        got = list(ws.iter_rows(min_row=2, max_col=len(sheet.columns)))
+        assert len(got) == len(rows)  # an empty table keeps one empty row, which reads back as none
+        for row, cells in zip(rows, got, strict=False):
+            for column, cell in zip(sheet.columns, cells, strict=True):
+                want = expected_cell(column.key, column.get(row), row, spec.sheet("metrics") is not None)
+                have = (cell.value, cell.data_type if cell.value is not None else None, cell.number_format)
+                assert have == want[:3], (name, cell.coordinate, column.key)
+                assert (bool(cell.quotePrefix), cell.font.u) == want[3:], (name, cell.coordinate, column.key)
+
+
+def test_every_cell_of_the_sample_follows_the_rules(sample):
+    data, diagnostics = build(sample, **ALL_COLUMNS)
+    assert not diagnostics.items
+    assert_cells_follow_the_rules(data, sample, **ALL_COLUMNS)
+
+
+HOSTILE = [
+    *DANGEROUS, " lead", "trail ", "\u3000全角\u3000", "a\r\nb\rc\n", "<b>&amp;</b> ]]> \"q\" 'a'", "#N/A", "#REF!",
+    "bad\x01\x02text", "\ud800x\ufffe", "＝1", "\x0b", "涨0.43%,收报3346.72点, -5.5%", "长" * (EXCEL_CELL_LIMIT + 3),
+]  # fmt: skip
+
+
+def test_every_cell_of_hostile_text_follows_the_rules():
+    digest = digest_of(HOSTILE, institution="=1+1 & <b>")
+    data, diagnostics = build(digest, **ALL_COLUMNS)
+    assert_cells_follow_the_rules(data, digest, **ALL_COLUMNS)
+    messages = [str(d) for d in diagnostics]
+    assert any("removed 2 characters" in m for m in messages) and any("truncated" in m for m in messages)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # Excel trims outer spaces unless told not to
+        bullets = archive.read("xl/worksheets/sheet3.xml").decode("utf-8")
+    assert '<t xml:space="preserve"> lead</t>' in bullets and '<t xml:space="preserve">trail </t>' in bullets
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=3), st.text(min_size=1, max_size=12))
+def test_every_cell_of_any_text_follows_the_rules(texts, institution):
+    digest = digest_of(texts, institution)
+    data, _ = build(digest, **ALL_COLUMNS)
+    assert_cells_follow_the_rules(data, digest, **ALL_COLUMNS)
+
+
+def test_text_like_an_error_value_stays_text():
+    errors = ["#N/A", "#DIV/0!", "#REF!", "#NAME?"]
+    wb = load(build(digest_of(errors))[0])
+    texts = column(wb["Bullets"], "Text")
+    assert [(c.value, c.data_type) for c in texts] == [(e, "s") for e in errors]
+
+
+def test_a_row_that_fails_is_left_out_whole_and_the_links_still_match(sample):
+    report = sample.reports[1]
+    metric = next(m for _, _, m in report.metrics())
+    original, metric.value = metric.value, object()  # not a number's text: writing the row fails
+    try:
+        data, diagnostics = build(sample)
+    finally:
+        metric.value = original
+    errors = [str(d) for d in diagnostics if d.severity == "error"]
+    assert len(errors) == 1 and f"a row of report {report.id} could not be written" in errors[0]
+    wb = load(data)
+    metrics_ws, reports = wb["Metrics"], wb["Reports"]
+    total = sum(1 for r in sample.reports for _ in r.metrics())
+    assert metrics_ws.max_row == total  # the header and every other row
+    assert all(c.value is not None for c in column(metrics_ws, "Report id"))  # no half-written row
+    h = header(reports)
+    for row in reports.iter_rows(min_row=2):
+        link = re.fullmatch(r'=HYPERLINK\("#\'Metrics\'!A(\d+)",\d+\)', str(row[h.index("Metrics")].value))
+        if link:  # the first row of the report's metrics, also after the missing row
+            target = int(link[1])
+            assert metrics_ws.cell(target, 1).value == row[h.index("Report id")].value
+            assert metrics_ws.cell(target - 1, 1).value != row[h.index("Report id")].value
+
+
+def test_memory_stays_flat_as_the_digest_grows(sample, tmp_path):
+    """The sheets stream to disk: ten times the rows must not take ten times the memory."""
+    import tracemalloc
+
+    profile = AudienceCatalog().load("analyst")
+    peaks = []
+    for copies in (10, 100):
+        digest = Digest(source="big.txt", reports=sample.reports * copies)
+        ctx = RenderContext(profile, Diagnostics(), BUILD_TIME)
+        spec = workbook_spec(ctx)
+        with open(tmp_path / f"{copies}.xlsx", "wb") as handle:
+            tracemalloc.start()
+            try:
+                XlsxWriter().save(digest, ctx, spec, handle)
+                peaks.append(tracemalloc.get_traced_memory()[1])
+            finally:
+                tracemalloc.stop()
+        with zipfile.ZipFile(tmp_path / f"{copies}.xlsx") as archive:
+            table = archive.read("xl/tables/table1.xml").decode()
+        rows = copies * sum(1 for r in sample.reports for _ in r.metrics())
+        assert f':R{rows + 1}"' in table  # the Metrics table spans every row
+    assert peaks[1] < 1.5 * peaks[0], peaks
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed")
+def test_libreoffice_reads_hostile_text_as_text(tmp_path):
+    """The streamed XML (escapes, outer spaces, quote prefixes) loads in LibreOffice as the same text."""
+    texts = [t for t in HOSTILE if len(t) < 100]
+    path = tmp_path / "hostile.xlsx"
+    path.write_bytes(build(digest_of(texts, institution="=1+1 & <b>"))[0])
+    sheets = soffice_csv(path, tmp_path / "lo-profile")
+
+    def lines(text: str) -> str:  # LibreOffice keeps line breaks as LF
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    bullets = sheets["Bullets"]
+    index = bullets[0].index("Text")
+    assert [lines(r[index]) for r in bullets[1:]] == [lines(xml_safe(t, "")[0]) for t in texts]
+    assert {r[bullets[0].index("Institution")] for r in bullets[1:]} == {"=1+1 & <b>"}  # not 2
 
 
 def test_build_writes_the_workbook_for_the_analyst(cli, sample_path, tmp_path):

@@ -16,25 +16,32 @@ widths that count CJK characters double.  Input text is always written as
 text, never as a formula; XML-illegal characters are removed and cells over
 Excel's 32,767 characters are truncated, both with a positioned warning.
 
-The workbook is streamed (openpyxl write-only mode: rows go to temporary
-files, memory stays flat) and packed with fixed ZIP times and document
-properties from the build time, so the same input and ``SOURCE_DATE_EPOCH``
-give the same bytes.
+openpyxl builds the workbook (styles, tables, charts, document properties,
+the Summary sheet); the rows of the table sheets, the bulk of the workbook,
+are written as XML text by :class:`TableRows` (openpyxl's per-cell objects
+would take five times as long) into temporary files, so memory stays flat,
+and spliced into the worksheets openpyxl writes (:class:`SplicingZipFile`).
+The package has fixed ZIP times and document properties from the build
+time, so the same input and ``SOURCE_DATE_EPOCH`` give the same bytes.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, BinaryIO
+from math import isfinite
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from ..audiences import Audience, AudienceError
 from ..model import Block, Digest, Metric, Report, Section
-from ..textutil import display_width, xml_safe
+from ..reproducible import ReproducibleZipFile
+from ..textutil import display_width, xml_escape, xml_safe
 from .base import Output, RenderContext, Writer
 
 if TYPE_CHECKING:
@@ -103,6 +110,9 @@ def _number_format(decimals: int, percent: bool = False) -> str:
     return body + ("%" if percent else "")
 
 
+_HUGE = Decimal("1e300")
+
+
 def decimal_number(text: str | None, percent: bool = False) -> Number | None:
     """``"0.43"`` → 0.43; with ``percent`` → 0.0043 shown as ``0.43%``."""
     if text is None or text == "":
@@ -114,7 +124,7 @@ def decimal_number(text: str | None, percent: bool = False) -> Number | None:
     decimals = _decimals(text.lstrip("+-"))
     if percent:
         number /= 100
-    if not number.is_finite() or abs(number) >= Decimal("1e300"):
+    if not number.is_finite() or abs(number) >= _HUGE:
         return None  # Excel stores doubles: a number this large cannot be a cell value
     value: int | float = int(number) if number == number.to_integral_value() and not percent else float(number)
     return Number(value, _number_format(decimals, percent))
@@ -125,7 +135,7 @@ def _is_percent(metric: Metric) -> bool:
 
 
 def _citations(refs: Iterable[int]) -> str:
-    return ", ".join(str(r) for r in refs)
+    return ", ".join(map(str, refs))
 
 
 def _local(when: datetime) -> datetime:
@@ -355,6 +365,20 @@ def workbook_spec(ctx: RenderContext) -> WorkbookSpec:
 # --- cells -----------------------------------------------------------------------------------------
 
 
+def clean_text(text: str, what: str) -> tuple[str, tuple[str, ...]]:
+    """``text`` as a cell can hold it (XML-illegal characters removed, cut to Excel's limit), and the warnings."""
+    clean, removed = xml_safe(text, "")
+    problems: tuple[str, ...] = ()
+    if removed:
+        problems += (f"xlsx: removed {removed} character{'s' * (removed != 1)} Excel cannot store from the {what}",)
+    if len(clean) > EXCEL_CELL_LIMIT:
+        problems += (
+            f"xlsx: the {what} has {len(clean):,} characters; Excel cells hold {EXCEL_CELL_LIMIT:,}: truncated",
+        )
+        clean = clean[: EXCEL_CELL_LIMIT - 1] + "…"
+    return clean, problems
+
+
 class CellFactory:
     """Typed, safe cells for one workbook, with shared styles (write-only mode needs cells for styles)."""
 
@@ -389,36 +413,29 @@ class CellFactory:
             style = self._styles[key] = cell._style
         return style
 
+    def style_id(
+        self, ws: WriteOnlyWorksheet, number_format: str = "General", quote: bool = False, font: str = ""
+    ) -> int:
+        """The ``s`` attribute of a cell with this style: its index in the ``cellXfs`` openpyxl writes."""
+        return self.workbook._cell_styles.add(self._style(ws, number_format, quote, font))
+
+    def warn(self, problems: Iterable[str], where: Any) -> None:
+        for problem in problems:
+            self.ctx.diagnostics.warning(problem, self.source, *_position(where))
+
     def text(self, ws: WriteOnlyWorksheet, text: str, where: Any, what: str, font: str = "") -> Any:
         """A text cell that stays text whatever it starts with.
 
         ``where`` is a ``(line, column)`` pair or a row (its position is looked up only for a warning).
         """
-        clean, removed = xml_safe(text, "")
-        if removed:
-            self.ctx.diagnostics.warning(
-                f"xlsx: removed {removed} character{'s' * (removed != 1)} Excel cannot store from the {what}",
-                self.source,
-                *_position(where),
-            )
-        if len(clean) > EXCEL_CELL_LIMIT:
-            self.ctx.diagnostics.warning(
-                f"xlsx: the {what} has {len(clean):,} characters; Excel cells hold {EXCEL_CELL_LIMIT:,}: truncated",
-                self.source,
-                *_position(where),
-            )
-            clean = clean[: EXCEL_CELL_LIMIT - 1] + "…"
+        clean, problems = clean_text(text, what)
+        self.warn(problems, where)
         quote = clean.startswith(FORMULA_TRIGGERS)
         if not quote and not font:
             return clean  # openpyxl writes any other str as an inline string
         cell = self.WriteOnlyCell(ws, value=clean)
         cell.data_type = "s"  # never a formula, even for "=…"
         cell._style = self._style(ws, quote=quote, font=font)  # quotePrefix: stays text when the user edits it
-        return cell
-
-    def number(self, ws: WriteOnlyWorksheet, number: Number) -> Any:
-        cell = self.WriteOnlyCell(ws, value=number.value)
-        cell._style = self._style(ws, number.number_format)
         return cell
 
     def when(self, ws: WriteOnlyWorksheet, value: datetime, number_format: str) -> Any:
@@ -432,16 +449,219 @@ class CellFactory:
         cell._style = self._style(ws, number_format)
         return cell
 
-    def link(self, ws: WriteOnlyWorksheet, value: int, location: str) -> Any:
-        """A number that jumps to ``location`` when clicked.
 
-        A ``HYPERLINK`` formula rather than a cell hyperlink: openpyxl keeps cell hyperlinks
-        in memory until the sheet is closed, a formula streams with its row.
-        """
-        target = ("#" + location).replace('"', '""')
-        cell = self.WriteOnlyCell(ws, value=f'=HYPERLINK("{target}",{int(value)})')
-        cell._style = self._style(ws, font="link")
-        return cell
+def link_formula(value: int, location: str) -> str:
+    """A number that jumps to ``location`` when clicked.
+
+    A ``HYPERLINK`` formula rather than a cell hyperlink: a cell hyperlink is a
+    worksheet-level element after the rows (openpyxl keeps them in memory until the sheet
+    is closed), a formula streams with its row.
+    """
+    target = ("#" + location).replace('"', '""')
+    return f'=HYPERLINK("{target}",{int(value)})'
+
+
+_NOTHING = object()
+_MEMO_LENGTH = 100  # texts up to this length are remembered per column (bounded memory) ...
+_MEMO_SIZE = 256  # ... this many of them
+
+
+class TableRows:
+    """The rows of one table sheet as ``<sheetData>`` XML, streamed to a temporary file.
+
+    openpyxl's write-only mode builds and checks an object per cell (about 10,000
+    rows/s); here every cell is a few strings.  Text is an inline string (escaped for
+    XML, ``xml:space="preserve"`` when it has outer spaces, quote-prefixed when it starts
+    like a formula), numbers and dates are numbers, and ``s`` is the index of the cell's
+    style in the ``styles.xml`` openpyxl writes (:meth:`CellFactory.style_id`).  A value
+    equal to the previous row's in its column (a report's id, time, institution and
+    title, a section path, a sentence) reuses that cell's XML, and its warnings; so do
+    short texts seen lately in the column (units, directions, citations: a few hundred
+    per column at most).  The rows are spliced into the worksheet openpyxl writes
+    around them (:class:`SplicingZipFile`); memory holds one chunk of rows.
+    """
+
+    _CHUNK = 2048  # strings per write to the file
+
+    def __init__(
+        self,
+        ws: WriteOnlyWorksheet,
+        sheet: SheetSpec,
+        cells: CellFactory,
+        epoch: datetime,
+        link_sheet: SheetSpec | None = None,
+    ) -> None:
+        from openpyxl.utils import get_column_letter
+        from openpyxl.utils.datetime import to_excel
+
+        self.sheet = sheet
+        self.cells = cells
+        self.ws = ws
+        self.epoch = epoch
+        self.to_excel = to_excel
+        self.file: IO[bytes] = tempfile.TemporaryFile()
+        self.size = 0  # bytes written
+        self.count = 0  # data rows written
+        columns = sheet.columns
+        self.getters = [c.get for c in columns]
+        self.heads = ['<c r="' + get_column_letter(i + 1) for i in range(len(columns))]
+        self.whats = [f"{c.label.lower()} of {sheet.name}" for c in columns]  # for warnings
+        self.date_formats = [_DAY_FORMAT if c.key == "date" else _DATE_FORMAT for c in columns]
+        self.link = f"{_quote_sheet(link_sheet.name)}!A" if link_sheet is not None and sheet.kind == "reports" else None
+        self.linked = [c.key == "metrics" and self.link is not None for c in columns]
+        self.widths = [display_width(c.label) + 3 for c in columns]  # room for the filter button
+        self._styles: dict[Any, int] = {}
+        self._last: list[Any] = [_NOTHING] * len(columns)
+        self._xml: list[str] = [""] * len(columns)
+        self._problems: list[tuple[str, ...]] = [()] * len(columns)
+        self._memos: list[dict[Any, tuple[str, tuple[str, ...]]]] = [{} for _ in columns]
+        self._chunk: list[str] = ['<row r="1">']
+        for i, column in enumerate(columns):
+            xml, _ = self._text(column.label, "header")
+            self._chunk.append(f"{self.heads[i]}1{xml}")
+        self._chunk.append("</row>")
+
+    # --- one cell: the XML after ``<c r="A2`` -------------------------------------------------------
+
+    def _text(self, value: str, what: str) -> tuple[str, tuple[str, ...]]:
+        clean, problems = clean_text(value, what)
+        if not clean:
+            return "", problems
+        space = ' xml:space="preserve"' if clean != clean.strip() else ""
+        style = f' s="{self._style(quote=True)}"' if clean.startswith(FORMULA_TRIGGERS) else ""
+        return f'"{style} t="inlineStr"><is><t{space}>{xml_escape(clean)}</t></is></c>', problems
+
+    def _style(self, quote: bool = False, font: str = "") -> int:
+        style = self._styles.get((quote, font))
+        if style is None:
+            style = self._styles[(quote, font)] = self.cells.style_id(self.ws, quote=quote, font=font)
+        return style
+
+    def _number(self, value: int | float, number_format: str = "General") -> str:
+        if not isfinite(value):
+            return ""
+        style = self._styles.get(number_format)
+        if style is None:
+            style = self._styles[number_format] = self.cells.style_id(self.ws, number_format)
+        attribute = f' s="{style}"' if style else ""
+        return f'"{attribute} t="n"><v>{value:.16g}</v></c>'
+
+    def _cell(self, i: int, value: Any, row: Any) -> tuple[str, tuple[str, ...]]:
+        if isinstance(value, str):
+            return self._text(value, self.whats[i])
+        if isinstance(value, Number):
+            return self._number(value.value, value.number_format), ()
+        if isinstance(value, datetime):
+            return self._number(self.to_excel(value, self.epoch), self.date_formats[i]), ()
+        if isinstance(value, bool):
+            return f'" t="b"><v>{int(value)}</v></c>', ()
+        if isinstance(value, int | float):
+            if self.linked[i] and row.first_metric_row:
+                formula = xml_escape(link_formula(value, f"{self.link}{row.first_metric_row}")[1:])
+                return f'" s="{self._style(font="link")}"><f>{formula}</f><v></v></c>', ()
+            return self._number(value), ()
+        raise TypeError(f"a cell cannot hold {type(value).__name__} {value!r}")
+
+    # --- rows -----------------------------------------------------------------------------------
+
+    def add(self, row: Any) -> int:
+        """Write ``row`` (whole, or not at all when a value fails); returns its row number."""
+        number = str(self.count + 2)
+        chunk, heads, memos = self._chunk, self.heads, self._memos
+        last, xmls, problems = self._last, self._xml, self._problems
+        start = len(chunk)
+        chunk.append(f'<row r="{number}">')
+        try:
+            for i, get in enumerate(self.getters):
+                value = get(row)
+                if value is None:
+                    continue
+                cls = value.__class__
+                if cls is Number:  # a new object per row: cheaper to write than to compare
+                    xml = self._number(value.value, value.number_format)
+                elif cls is str or cls is datetime:
+                    if value == last[i]:  # a report's id, time, institution, title; a section path; a sentence
+                        xml, found = xmls[i], problems[i]
+                    else:
+                        memo = memos[i]
+                        hit = memo.get(value)
+                        if hit is None:
+                            hit = self._cell(i, value, row)
+                            if cls is datetime or len(value) <= _MEMO_LENGTH:  # units, directions, citations
+                                if len(memo) >= _MEMO_SIZE:
+                                    memo.clear()
+                                memo[value] = hit
+                        xml, found = hit
+                        last[i], xmls[i], problems[i] = value, xml, found
+                    if found:
+                        self.cells.warn(found, row)
+                else:
+                    xml, found = self._cell(i, value, row)
+                    if found:
+                        self.cells.warn(found, row)
+                if xml:
+                    chunk.append(f"{heads[i]}{number}{xml}")
+        except BaseException:
+            del chunk[start:]  # a row is written whole or not at all
+            raise
+        chunk.append("</row>")
+        if self.count < _WIDTH_SAMPLE_ROWS:  # the first rows decide the column widths (no second pass)
+            widths = self.widths
+            for i, get in enumerate(self.getters):
+                widths[i] = max(widths[i], _display(get(row)) + 1)
+        self.count += 1
+        if len(chunk) >= self._CHUNK:
+            self._flush()
+        return self.count + 1
+
+    def _flush(self) -> None:
+        data = "".join(self._chunk).encode("utf-8")
+        self.file.write(data)
+        self.size += len(data)
+        self._chunk.clear()
+
+    def finish(self) -> int:
+        """Flush the rows; returns the number of data rows."""
+        if self.count == 0:  # a table needs a data row; an empty one keeps the sheet valid and ready for input
+            self._chunk.append('<row r="2"/>')
+        self._flush()
+        self.file.seek(0)
+        return self.count
+
+    def copy_to(self, target: BinaryIO) -> None:
+        shutil.copyfileobj(self.file, target, 1 << 20)
+        self.file.close()
+
+
+class SplicingZipFile(ReproducibleZipFile):
+    """The workbook's ZIP, with streamed rows spliced into the worksheets openpyxl writes empty.
+
+    ``rows`` maps a worksheet's entry name to its :class:`TableRows`.
+    """
+
+    _EMPTY = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")
+
+    def __init__(self, file: BinaryIO, when: datetime, rows: dict[str, TableRows], **kwargs: Any) -> None:
+        super().__init__(file, when, **kwargs)
+        self.rows = dict(rows)
+
+    def write(self, filename: Any, arcname: str | None = None, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        rows = self.rows.pop(arcname, None) if arcname else None
+        if rows is None:
+            super().write(filename, arcname, *args, **kwargs)
+            return
+        with open(filename, "rb") as shell:
+            head, *rest = self._EMPTY.split(shell.read())
+        if len(rest) != 1:
+            raise RuntimeError(f"{arcname}: the worksheet openpyxl wrote has no single empty <sheetData>")
+        head += b"<sheetData>"
+        tail = b"</sheetData>" + rest[0]
+        info = self._info(arcname)
+        info.file_size = len(head) + rows.size + len(tail)  # lets zipfile decide on ZIP64
+        with self.open(info, "w") as target:
+            target.write(head)
+            rows.copy_to(target)
+            target.write(tail)
 
 
 def _position(row: Any) -> tuple[int, int]:
@@ -513,31 +733,37 @@ class XlsxWriter(Writer):
         from openpyxl.writer.excel import ExcelWriter
         from openpyxl.xml.functions import tostring
 
-        from ..reproducible import ReproducibleZipFile
-
         workbook = Workbook(write_only=True)
         cells = CellFactory(workbook, ctx, digest.source)
         sheets = {s.kind: workbook.create_sheet(s.name) for s in spec.sheets}
+        parts = {kind: f"xl/worksheets/sheet{i}.xml" for i, kind in enumerate(sheets, 1)}  # openpyxl's names
         first_rows: dict[str, int] = {}
-        counts: dict[str, int] = {}
+        tables: dict[str, TableRows] = {}
         metric_spec = spec.sheet("metrics")
-        if metric_spec is not None:
-            counts["metrics"] = self._fill(
-                sheets["metrics"], metric_spec, self._metric_rows(digest, first_rows), cells, spec
-            )
-        if (report_spec := spec.sheet("reports")) is not None:
-            counts["reports"] = self._fill(
-                sheets["reports"], report_spec, self._report_rows(digest, first_rows), cells, spec, metric_spec
-            )
-        if (bullet_spec := spec.sheet("bullets")) is not None:
-            counts["bullets"] = self._fill(sheets["bullets"], bullet_spec, self._bullet_rows(digest), cells, spec)
-        if spec.sheet("summary") is not None:
-            self._summary(sheets["summary"], digest, spec, cells)
-        self._properties(workbook, digest, ctx, spec, counts)
-        app = ExtendedProperties(Company=spec.properties["company"] or None, TitlesOfParts=None)
-        overrides = {"docProps/app.xml": tostring(app.to_tree())}
-        with ReproducibleZipFile(handle, ctx.build_time, overrides=overrides) as archive:
-            ExcelWriter(workbook, archive).write_data()
+        try:
+            if metric_spec is not None:
+                tables["metrics"] = self._fill(
+                    sheets["metrics"], metric_spec, self._metric_rows(digest), cells, spec, first_rows=first_rows
+                )
+            if (report_spec := spec.sheet("reports")) is not None:
+                tables["reports"] = self._fill(
+                    sheets["reports"], report_spec, self._report_rows(digest, first_rows), cells, spec, metric_spec
+                )
+            if (bullet_spec := spec.sheet("bullets")) is not None:
+                tables["bullets"] = self._fill(sheets["bullets"], bullet_spec, self._bullet_rows(digest), cells, spec)
+            if spec.sheet("summary") is not None:
+                self._summary(sheets["summary"], digest, spec, cells)
+            self._properties(workbook, digest, ctx, spec, {kind: t.count for kind, t in tables.items()})
+            app = ExtendedProperties(Company=spec.properties["company"] or None, TitlesOfParts=None)
+            overrides = {"docProps/app.xml": tostring(app.to_tree())}
+            rows = {parts[kind]: table for kind, table in tables.items()}
+            with SplicingZipFile(handle, ctx.build_time, rows, overrides=overrides, compresslevel=1) as archive:
+                ExcelWriter(workbook, archive).write_data()
+                if archive.rows:
+                    raise RuntimeError(f"openpyxl did not write the worksheets {', '.join(archive.rows)}")
+        finally:
+            for table in tables.values():
+                table.file.close()
 
     def _properties(
         self, workbook: Any, digest: Digest, ctx: RenderContext, spec: WorkbookSpec, counts: dict[str, int]
@@ -560,8 +786,7 @@ class XlsxWriter(Writer):
 
     # --- rows -----------------------------------------------------------------------------------
 
-    def _metric_rows(self, digest: Digest, first_rows: dict[str, int]) -> Iterator[MetricRow]:
-        row = 2
+    def _metric_rows(self, digest: Digest) -> Iterator[MetricRow]:
         for report in digest.reports:
             paths: dict[int, str] = {}
             for section, block, metric in report.metrics():
@@ -571,16 +796,20 @@ class XlsxWriter(Writer):
                     path = paths.get(id(section))
                     if path is None:
                         path = paths[id(section)] = SECTION_SEPARATOR.join(report.section_path(section))
-                first_rows.setdefault(report.id, row)
-                row += 1
                 yield MetricRow(report, path, block, metric)
 
     def _report_rows(self, digest: Digest, first_rows: dict[str, int]) -> Iterator[ReportRow]:
-        for report in digest.reports:
-            sections = sum(1 for _ in report.walk())
-            bullets = sum(1 for _ in report.blocks())
-            metrics = sum(1 for _ in report.metrics())
-            refs = {ref for _, block in report.blocks() for ref in block.refs}
+        for report in digest.reports:  # one walk: the counts of walk(), blocks() and metrics()
+            sections = bullets = 0
+            metrics = len(report.title_metrics)
+            refs: set[int] = set()
+            for section in report.walk():
+                sections += 1
+                bullets += len(section.blocks)
+                metrics += len(section.heading_metrics)
+                for block in section.blocks:
+                    metrics += len(block.metrics)
+                    refs.update(block.refs)
             yield ReportRow(report, sections, bullets, metrics, len(refs), first_rows.get(report.id))
 
     def _bullet_rows(self, digest: Digest) -> Iterator[BulletRow]:
@@ -591,41 +820,6 @@ class XlsxWriter(Writer):
                     for block in section.blocks:
                         yield BulletRow(report, section, path, block)
 
-    def _cells(
-        self,
-        ws: WriteOnlyWorksheet,
-        sheet: SheetSpec,
-        row: Any,
-        cells: CellFactory,
-        metric_spec: SheetSpec | None,
-        whats: list[str],
-    ) -> tuple[list[Any], list[Any]]:
-        """The row's cells, and the plain values (for column widths)."""
-        out: list[Any] = []
-        plain: list[Any] = []
-        for column, what in zip(sheet.columns, whats, strict=True):
-            value = column.get(row)
-            plain.append(value)
-            if value is None or value == "":
-                out.append(None)
-            elif isinstance(value, str):
-                out.append(cells.text(ws, value, row, what))
-            elif isinstance(value, Number):
-                out.append(cells.number(ws, value))
-            elif isinstance(value, datetime):
-                fmt = _DAY_FORMAT if column.key == "date" else _DATE_FORMAT
-                out.append(cells.when(ws, value, fmt))
-            elif (
-                column.key == "metrics"
-                and isinstance(row, ReportRow)
-                and row.first_metric_row
-                and metric_spec is not None
-            ):
-                out.append(cells.link(ws, value, f"{_quote_sheet(metric_spec.name)}!A{row.first_metric_row}"))
-            else:
-                out.append(value)
-        return out, plain
-
     def _fill(
         self,
         ws: WriteOnlyWorksheet,
@@ -633,48 +827,32 @@ class XlsxWriter(Writer):
         rows: Iterable[Any],
         cells: CellFactory,
         spec: WorkbookSpec,
-        metric_spec: SheetSpec | None = None,
-    ) -> int:
-        """Stream the rows into a table sheet; returns the number of data rows."""
+        link_sheet: SheetSpec | None = None,
+        first_rows: dict[str, int] | None = None,
+    ) -> TableRows:
+        """Stream the rows of a table sheet; ``first_rows`` gets each report's first row number."""
         from openpyxl.utils import get_column_letter
 
-        headers = [c.label for c in sheet.columns]
-        whats = [f"{c.label.lower()} of {sheet.name}" for c in sheet.columns]  # for warnings
-        widths = [display_width(h) + 3 for h in headers]  # room for the filter button
-        buffered: list[list[Any]] = []
-        iterator = iter(rows)
-        count = 0
-        for row in iterator:  # the first rows decide the column widths (streaming: no second pass)
-            try:
-                out, plain = self._cells(ws, sheet, row, cells, metric_spec, whats)
-            except Exception as exc:  # one bad report must not take the workbook down
-                self._row_failed(cells, row, exc)
-                continue
-            for i, value in enumerate(plain):
-                widths[i] = max(widths[i], _display(value) + 1)
-            buffered.append(out)
-            if len(buffered) >= _WIDTH_SAMPLE_ROWS:
-                break
+        table = TableRows(ws, sheet, cells, ws.parent.epoch, link_sheet)
+        try:
+            for row in rows:
+                try:
+                    number = table.add(row)
+                except Exception as exc:  # one bad report must not take the workbook down
+                    self._row_failed(cells, row, exc)
+                    continue
+                if first_rows is not None:
+                    first_rows.setdefault(row.report.id, number)
+            count = table.finish()
+        except BaseException:
+            table.file.close()
+            raise
         for i, column in enumerate(sheet.columns):
             cap = spec.max_width if column.wrap else min(spec.max_width, 40)
-            ws.column_dimensions[get_column_letter(i + 1)].width = max(6, min(widths[i], cap))
+            ws.column_dimensions[get_column_letter(i + 1)].width = max(6, min(table.widths[i], cap))
         ws.freeze_panes = "A2"
-        ws.append([cells.text(ws, h, (0, 0), "header") for h in headers])
-        for out in buffered:
-            ws.append(out)
-            count += 1
-        for row in iterator:
-            try:
-                out, _ = self._cells(ws, sheet, row, cells, metric_spec, whats)
-            except Exception as exc:
-                self._row_failed(cells, row, exc)
-                continue
-            ws.append(out)
-            count += 1
-        if count == 0:  # a table needs a data row; an empty one keeps the sheet valid and ready for input
-            ws.append([None] * len(headers))
         self._table(ws, sheet, max(count, 1), spec)
-        return count
+        return table
 
     def _row_failed(self, cells: CellFactory, row: Any, exc: Exception) -> None:
         line, column = _position(row)
