@@ -5,9 +5,9 @@ reports repeated with distinct titles, institutions and times, so that ids
 and slugs stay unique and every parser path of the real feed is exercised.
 
 ``make_digest(n, unique=True)`` also perturbs the numbers of every report
-(seeded, so the text is the same on every run): no two reports share a title
-or a block text, as in a real feed, so a benchmark cannot profit from text it
-has already seen.
+(seeded by ``seed``, so the text is the same on every run): no two reports
+share a title or a body, and few share a block, as in a real feed, so a
+benchmark cannot profit from text it has already seen.
 """
 
 from __future__ import annotations
@@ -53,9 +53,11 @@ def perturb(text: str, rng: random.Random) -> str:
     return _NUMBER.sub(change, text)
 
 
-def make_digest(n: int, start: datetime = datetime(2025, 2, 16, 18, 0), unique: bool = False) -> str:
+def make_digest(
+    n: int, start: datetime = datetime(2025, 2, 16, 18, 0), unique: bool = False, seed: int = 20250216
+) -> str:
     shapes = sample_reports()
-    rng = random.Random(20250216)
+    rng = random.Random(seed)
     lines = ["Workflow"]
     for k in range(n):
         title, institution, body = shapes[k % len(shapes)]
