@@ -8,6 +8,8 @@ with every metric found in them.  A speed-up must not move a single subject, per
 
 from __future__ import annotations
 
+import gc
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -70,3 +72,42 @@ def test_texts_give_the_stored_metrics(stored):
     for case in stored["texts"]:
         got = [record(m) for m in extract(case["text"])]
         assert got == case["metrics"], f"{case['text'][:80]!r}: {_first_difference(got, case['metrics'])}"
+
+
+#: Text shapes aimed at the quick patterns that say where a number, a date, a year or an English
+#: period can start (a pattern that may match inside a run of digits would make them quadratic).
+SCANNING = {
+    "a run of digits before 月": lambda n: "1" * (n - 1) + "月",
+    "a run of digits before a capital": lambda n: "1" * (n - 2) + " Q",
+    "years run together": lambda n: "2019" * (n // 4),
+    "capitals that start periods": lambda n: "JQ1FYH1" * (n // 7),
+    "years after English words": lambda n: "in 2019 " * (n // 8),
+    "thousands and decimals": lambda n: "1,000.5," * (n // 8),
+}
+
+
+def _seconds(text: str) -> float:
+    start = time.perf_counter()
+    extract(text)
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("shape", sorted(SCANNING))
+def test_scanning_stays_linear(shape):
+    make = SCANNING[shape]
+    small, big = _seconds(make(50_000)), _seconds(make(500_000))
+    assert big / max(small, 1e-3) < 30, f"{shape}: 500 kB took {big / small:.0f}× the time of 50 kB"
+
+
+def test_the_collector_is_left_as_it_was(sample_path):
+    """The transform pauses the cyclic garbage collector while it runs, and only then."""
+    text = sample_path.read_text(encoding="utf-8")
+    assert gc.isenabled()
+    metrics(read_digest("sample", text))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        metrics(read_digest("sample", text))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
