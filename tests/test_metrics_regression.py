@@ -9,12 +9,12 @@ with every metric found in them.  A speed-up must not move a single subject, per
 from __future__ import annotations
 
 import gc
-import time
 from collections import defaultdict
 from typing import Any
 
 import pytest
 from metrics_corpus import FIELDS, digest_records, load, read_digest, record
+from test_metrics import _seconds
 
 from publisher.transforms.metrics import extract, metrics
 
@@ -86,12 +86,6 @@ SCANNING = {
 }
 
 
-def _seconds(text: str) -> float:
-    start = time.perf_counter()
-    extract(text)
-    return time.perf_counter() - start
-
-
 @pytest.mark.parametrize("shape", sorted(SCANNING))
 def test_scanning_stays_linear(shape):
     make = SCANNING[shape]
@@ -111,3 +105,12 @@ def test_the_collector_is_left_as_it_was(sample_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_metrics_are_the_same_when_built_with_keywords(stored, monkeypatch):
+    """A model whose Metric orders its fields otherwise gets keyword arguments: same metrics."""
+    from publisher.transforms import metrics as module
+
+    case = next(d for d in stored["digests"] if d["name"] == "sample")
+    monkeypatch.setattr(module, "_POSITIONAL", False)
+    assert digest_records(metrics(read_digest("sample", case["text"]))) == case["metrics"]

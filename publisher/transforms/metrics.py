@@ -1177,26 +1177,9 @@ def _figures(text: str) -> list[_Figure]:
 
 # Metric's fields, in the order _metric gives them: positional arguments cost a third of
 # keyword arguments, and a model that orders its fields otherwise gets keywords.
-_METRIC_FIELDS = (
-    "subject",
-    "value",
-    "unit",
-    "text",
-    "low",
-    "high",
-    "normalized",
-    "normalized_low",
-    "normalized_high",
-    "base_unit",
-    "direction",
-    "relation",
-    "bound",
-    "period",
-    "sentence",
-    "offset",
-    "pos",
-    "origin",
-    "refs",
+_METRIC_FIELDS = tuple(
+    "subject value unit text low high normalized normalized_low normalized_high base_unit direction relation "
+    "bound period sentence offset pos origin refs".split()
 )
 _POSITIONAL = tuple(f.name for f in fields(Metric))[: len(_METRIC_FIELDS)] == _METRIC_FIELDS
 
