@@ -705,7 +705,8 @@ class _Scanner:
         before = self.text[max(0, start - 3) : start]
         if before.endswith(_DURATION_CUES):
             return False
-        return any(len(x) >= 2 and int(x) >= 10 for x in numbers)
+        # 10 or more (two digits once leading zeros are gone); a year has no thousands separator
+        return any("," not in x and len(x.lstrip("0")) >= 2 for x in numbers)
 
 
 # --- context: subject, direction, relation, bound, period -------------------------------------
