@@ -310,3 +310,20 @@ def test_generated_digests_with_metrics_stay_valid_and_lossless(text):
     jsonschema.validate(payload, SCHEMA)
     assert Digest.from_json(payload).to_json() == payload
     assert digest_text(digest) == text
+
+
+def test_numbers_with_separators_or_thousands_of_digits_before_year():
+    """``1,000年`` is a duration (a year has no separator); a 5,000-digit number before 年 is no year either."""
+    (duration,) = extract("该品牌已有1,000年历史")
+    assert (duration.value, duration.unit, duration.base_unit) == ("1000", "年", "year")
+    assert extract("1" * 5000 + "年") == []
+    text = "T\n海通国际· 2025-02-16 16:06\n报告核心观点 - 沪指涨0.43%,存续870,819年 [1]\n"
+    diagnostics = Diagnostics()
+    digest = metrics(read_text(SourceText("d.txt", text), diagnostics), ctx=_Ctx(diagnostics))
+    assert [m.text for _, _, m in digest.reports[0].metrics()] == ["0.43%", "870,819年"]
+    assert not diagnostics.warnings
+
+
+class _Ctx:
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        self.diagnostics = diagnostics

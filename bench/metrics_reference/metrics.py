@@ -1,0 +1,1031 @@
+"""The ``metrics`` transform: every figure of titles, headings and blocks as a typed metric.
+
+``沪指涨0.43%,收报3346.72点`` gives two :class:`~publisher.model.Metric`
+objects: ``0.43`` ``%`` (``ratio`` 0.0043, direction ``up``) and ``3346.72``
+``点``, both with the subject ``沪指``.  Metrics are attached to the node they
+were found in (``Report.title_metrics``, ``Section.heading_metrics``,
+``Block.metrics``) with their position in the input file.
+
+How it works, in three passes over each text:
+
+1. *Tokens*: numbers (``[0-9]``, thousands separators, decimals) and the
+   spans of periods (dates, months, years, quarters, ``本周``, ``截至…``).
+2. *Figures*: each number outside a period gets its sign, a currency
+   written before it, its scale and unit (``亿元``, ``pcts``, ``US$ billion``),
+   or joins the next number into a range (``1 - 2个季度``).  Numbers that
+   are not measurements are dropped: years, dates, ordinals (``第1次``),
+   names (``北证 50``, ``M1``, ``GPT - 4``, ``10年期``), stock codes, bare
+   numbers without a word that introduces a value.
+3. *Context*: the subject is the clause text before the figure without
+   periods, verbs of change, relation and bound words (tables in
+   :mod:`publisher.transforms.metric_rules`); a clause without its own
+   subject takes the previous figure's (``收报3346.72点`` → ``沪指``).  The
+   same words give the direction, relation, bound and period.
+
+Everything is linear in the text length: numbers are found by one scan,
+every other match is anchored at a known position or runs over a bounded
+window, so a 1 MB line costs what its size says.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from publisher.model import Block, Digest, Metric, Pos, Report
+
+from . import metric_rules as R
+
+if TYPE_CHECKING:
+    from publisher.writers.base import RenderContext
+
+# --- patterns ----------------------------------------------------------------------------------
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def _en_words(words: Iterable[str]) -> re.Pattern[str]:
+    """English words on letter boundaries (``\\b`` would treat CJK as letters)."""
+    return re.compile(rf"(?<![A-Za-z])(?:{_alternation(words)})(?![A-Za-z])", re.IGNORECASE)
+
+
+# A number: digits, thousands groups, decimals.  It can never fail once started, and the
+# look-behind keeps it from restarting inside a run of digits: one linear scan.
+_NUMBER = re.compile(r"(?<![0-9])(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
+
+_SP = r"[ \u00a0\u3000]{0,2}"
+_D = r"(?<![0-9])"
+_CN_DATE = (
+    rf"{_D}[0-9]{{4}}{_SP}年(?:{_SP}[0-9]{{1,2}}{_SP}月(?:{_SP}[0-9]{{1,2}}{_SP}[日号])?)?"
+    rf"|{_D}(?<!个)(?<!个 )[0-9]{{1,2}}{_SP}月(?:份)?(?:{_SP}[0-9]{{1,2}}{_SP}[日号])?"
+    rf"|{_D}[0-9]{{4}}{_SP}/{_SP}[0-9]{{4}}{_SP}财年"
+    rf"|{_D}[0-9]{{4}}{_SP}财年"
+    rf"|{_D}(?:19|20)[0-9]{{2}}(?:[-/](?:0?[1-9]|1[0-2])(?:[-/](?:[0-2]?[0-9]|3[01]))?"
+    rf"|\.(?:0?[1-9]|1[0-2])\.(?:[0-2]?[0-9]|3[01]))(?![0-9])"
+    rf"|{_D}[0-9]{{2}}{_SP}年(?={_SP}[0-9]{{1,2}}{_SP}月)"
+)
+_CN_SUFFIX = r"(?:末|底|初|中|以来|至今|前三季度|上半年|下半年|全年|[一二三四]季度|Q[1-4]|年底|年末)?"
+_EN_MONTH = _alternation(R.EN_MONTHS)
+_EN_DATE = (
+    rf"(?<![A-Za-z])(?:{_EN_MONTH})\.?(?: [0-9]{{1,2}}(?![0-9]))?(?:,? [12][0-9]{{3}}(?![0-9]))?(?![A-Za-z])"
+    rf"|{_D}[0-9]{{1,2}} (?:{_EN_MONTH})(?: [12][0-9]{{3}})?(?![A-Za-z])"
+    rf"|(?<![A-Za-z0-9])(?:Q[1-4]|H[12]|[1-4]Q|FY) ?(?:[12][0-9]{{3}}|[0-9]{{2}})?(?![0-9A-Za-z])"
+    rf"|{_D}[12][0-9]{{3}} ?(?:Q[1-4]|H[12])(?![0-9A-Za-z])"
+    rf"|{_D}[12][0-9]{{3}}[AEF](?![A-Za-z])"
+)
+# Periods, as several patterns that each start with a literal or a digit, so that the regex
+# engine skips most positions at once (one big alternation tried at every character was the
+# transform's largest cost).
+_PERIODS = (
+    re.compile(rf"(?:截至|截止到|截止){_SP}(?:{_CN_DATE}){_CN_SUFFIX}"),
+    re.compile(rf"(?:{_CN_DATE}){_CN_SUFFIX}"),
+    re.compile(rf"(?:(?:as of|as at|since|during|through|in|by|for|on|from) )(?:{_EN_DATE})"),
+    re.compile(_EN_DATE),
+    re.compile(_alternation(R.CN_PERIOD_WORDS)),
+    re.compile(rf"(?<![A-Za-z])(?:{_alternation(R.EN_PERIOD_WORDS)})(?![A-Za-z])"),
+)
+_DURING = re.compile(r"[\u4e00-\u9fff]{1,4}$")  # 春节期间: up to four characters before 期间
+_YEAR_ALONE = re.compile(r"(?<![0-9A-Za-z$.])(?:in |by |since |through |during |from )?(?:19|20)[0-9]{2}(?![0-9%])")
+_PERIOD_JOIN = re.compile(rf"{_SP}(?:到|至|-|~|～|—|–|to){_SP}")
+
+_SENTENCE_END = re.compile(r"[。！？!?;；\n]|\.(?=\s|$)(?<![0-9]\.)")
+_CLAUSE_END = re.compile(r"[,，;；:：()（）【】\[\]。！？!?\n]|\.(?=\s|$)(?<![0-9]\.)")
+_LIST_SEP = "、"
+_PAREN_CLOSE = re.compile(r"([^()（）,，;；。]{0,20})[)）]")
+_OPEN_PARENS = "(（"
+
+_CN_SCALE = _alternation(R.CN_SCALES)
+_CN_UNIT = _alternation(R.CN_UNITS)
+_CN_PER = _alternation(R.PER_UNITS) + r"|[\u4e00-\u9fff]"
+_CN_UNIT_RE = re.compile(
+    rf"(?P<infix>{_alternation(R.CN_INFIX_MORE)})?"
+    rf"(?P<scale>{_CN_SCALE})?"
+    rf"(?P<unit>{_CN_UNIT})?"
+    rf"(?:/(?P<per>{_CN_PER}))?"
+)
+_LATIN_UNITS = {u for u in R.CN_UNITS if u.isascii() and u[-1:].isalpha()}
+_EN_SCALE_RE = re.compile(rf"(?P<scale>{_alternation(R.EN_SCALES)})(?![A-Za-z])", re.IGNORECASE)
+_EN_UNIT_RE = re.compile(rf"(?P<unit>{_alternation(R.EN_UNITS)})(?![A-Za-z])")
+_EN_NOUN_RE = re.compile(r"(?P<noun>[a-z]{2,}s)(?![A-Za-z])")
+_EN_PER_RE = re.compile(rf" ?(?:per|/) ?(?P<per>{_alternation(R.EN_PER)})(?![A-Za-z])")
+_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)(?![A-Za-z])")
+_LIST_JOINT = re.compile(r" ?(?:和|、|或|与|及|/|and|or) ?")
+_RANGE_SEP = re.compile(rf"{_SP}(?:-|~|～|—|–|至|到){_SP}")
+
+_DIRECTION_CN = re.compile(_alternation(R.DIRECTION_WORDS))
+_DIRECTION_EN = _en_words(R.EN_DIRECTION_WORDS)
+_RELATION_CN = re.compile(_alternation(R.RELATION_WORDS))
+_RELATION_EN = _en_words(R.EN_RELATION_WORDS)
+_BOUND_CN = re.compile(_alternation(R.BOUND_BEFORE))
+_BOUND_EN = _en_words(R.EN_BOUND_BEFORE)
+_FREQUENCY = re.compile(_alternation(R.FREQUENCY_WORDS))
+_ADVERBS = re.compile(
+    _alternation(
+        [
+            "通常",
+            "往往",
+            "一般",
+            "一度",
+            "边际",
+            "小幅",
+            "大幅",
+            "明显",
+            "显著",
+            "略有",
+            "当前",
+            "目前",
+            "当下",
+            "现阶段",
+        ]
+    )
+)
+# 较三季度下降1bp, 较节前上涨50元: what follows 较/相比 is the base of the comparison, not the subject
+_COMPARISON = re.compile(r"(?:相比于?|相较于?|较)(?![为大小高低好差多少强弱快慢早晚])")
+_EN_AUX = re.compile(rf"(?<![A-Za-z])(?:{_alternation(R.EN_AUXILIARIES)}) [a-z]+(?![A-Za-z])")
+_EN_OF = re.compile(r" ?of ([^,;:.()]{1,60})")
+_INNER_CN = re.compile(_alternation(R.CN_INNER_VERBS))
+_INNER_EN = _en_words(R.EN_INNER_VERBS)
+_NOUN_STOP = re.compile(_alternation(R.CN_NOUN_STOPS))
+_CLAUSE_STOP = re.compile(
+    _alternation([*R.CN_NOUN_STOPS, *R.DIRECTION_WORDS, *R.RELATION_WORDS, *R.CN_INNER_VERBS, *R.BOUND_BEFORE])
+)
+_SHARED = re.compile(rf"(?:{_alternation(R.SHARED_MODIFIERS)})?(?:{_alternation(R.SHARED_MEASURES)})$")
+_LIST_SPLIT = re.compile(r"与|和|、|及|以及")
+
+_PUNCT = " \u00a0\u3000\t,，;；:：、.。“”\"'‘’()（）-—–~+*/|"
+_PUNCT_END = _PUNCT.replace(")", "").replace("）", "")
+_MAX_SUBJECT = 40  # characters of context looked at before a figure
+_MAX_SENTENCE = 400
+_SUFFIX_WINDOW = 24
+
+
+def _suffix_sets(words: Iterable[str]) -> list[tuple[int, frozenset[str]]]:
+    by_len: dict[int, set[str]] = {}
+    for w in words:
+        by_len.setdefault(len(w), set()).add(w)
+    return [(n, frozenset(ws)) for n, ws in sorted(by_len.items(), reverse=True)]
+
+
+_CURRENCIES = sorted(R.PREFIX_CURRENCIES, key=len, reverse=True)
+_CURRENCY_HINT = re.compile(r"[$¥￥€£A-Z]")
+_TRAIL_EXCEPT = {n: tuple(x for x in R.CN_TRAILING_EXCEPT if len(x) > n) for n in range(1, 12)}
+_CN_TRAIL = _suffix_sets([*R.CN_TRAILING, *R.DIRECTION_WORDS, *R.RELATION_WORDS, *R.BOUND_BEFORE])
+_CN_LEAD = _suffix_sets(R.CN_LEADING)
+_EN_TRAIL = frozenset(w.lower() for w in R.EN_TRAILING)
+_EN_TRAIL_PHRASES = _suffix_sets(
+    w.lower() for w in (*R.EN_BOUND_BEFORE, *R.EN_RELATION_WORDS, "a target of", "in excess of") if " " in w
+)
+_EN_LEAD = frozenset(R.EN_LEADING)
+
+# --- figures -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Unit:
+    written: str = ""
+    base: str = ""
+    factor: Decimal = Decimal(1)
+    end: int = 0
+    letter_scale: bool = False  # only a one-letter scale (``7B``): weak evidence of a figure
+    count: bool = False
+    infix_more: bool = False
+    per_only: bool = False
+
+    @property
+    def real(self) -> bool:
+        return bool(self.written) and not self.letter_scale and not self.per_only
+
+
+@dataclass(slots=True)
+class _Figure:
+    start: int
+    end: int
+    value: str | None
+    low: str | None
+    high: str | None
+    unit: _Unit
+    shares_unit: bool = False  # 8192和32768个令牌: the unit (and subject) of the next figure
+    subject: str = ""
+    direction: str = ""
+    relation: str = ""
+    bound: str = ""
+    period: str = ""
+    sentence: str = ""
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def _decimal_text(raw: str, sign: str = "") -> str:
+    digits = raw.replace(",", "")
+    return f"{sign}{digits}" if sign else digits
+
+
+def _format_decimal(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "+0", "") else text
+
+
+def _normalize(value: str, unit: _Unit) -> str | None:
+    try:
+        number = Decimal(value) * unit.factor
+    except InvalidOperation:
+        return None
+    if unit.base == "fiscal year" and abs(number) < 100:
+        number += 2000
+    return _format_decimal(number)
+
+
+class _Scanner:
+    """Tokens and spans of one text, then its figures."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.numbers = [(m.start(), m.end()) for m in _NUMBER.finditer(text)]
+        self.periods = self._periods()
+        self.period_starts = [s for s, _ in self.periods]
+        self.sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+
+    # periods ------------------------------------------------------------------------------
+
+    def _periods(self) -> list[tuple[int, int]]:
+        text = self.text
+        spans = [(m.start(), m.end()) for pattern in _PERIODS for m in pattern.finditer(text) if m.end() > m.start()]
+        for m in _YEAR_ALONE.finditer(text):
+            spans.append((m.start(), m.end()))
+        at = text.find("期间")
+        while at > 0:
+            m = _DURING.search(text, max(0, at - 4), at)
+            if m and at - m.start() >= 2:
+                spans.append((m.start(), at + 2))
+            at = text.find("期间", at + 2)
+        spans.sort()
+        merged: list[tuple[int, int]] = []
+        for s, e in spans:
+            # trim leading spaces the optional prefixes may have taken
+            while s < e and text[s] in " \u00a0\u3000":
+                s += 1
+            if merged and s <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+                continue
+            if merged:
+                gap = _PERIOD_JOIN.fullmatch(text, merged[-1][1], s)
+                if gap:  # 2024 年 1 月 1 日到 2025 年 2 月 14 日: one period
+                    merged[-1] = (merged[-1][0], e)
+                    continue
+            merged.append((s, e))
+        return [(s, e) for s, e in merged if text[s:e].strip()]
+
+    def period_at(self, pos: int) -> tuple[int, int] | None:
+        i = bisect.bisect_right(self.period_starts, pos) - 1
+        if i >= 0 and self.periods[i][0] <= pos < self.periods[i][1]:
+            return self.periods[i]
+        return None
+
+    # figures ------------------------------------------------------------------------------
+
+    def figures(self) -> list[_Figure]:
+        found: list[_Figure] = []
+        skip_to = -1
+        for index, (s, e) in enumerate(self.numbers):
+            if s < skip_to:
+                continue
+            figure = self._figure(index, s, e)
+            if figure is not None:
+                found.append(figure)
+                skip_to = figure.end
+        return found
+
+    def _unit(self, pos: int) -> _Unit:
+        """The scale and unit written at ``pos`` (right after a number)."""
+        text = self.text
+        n = len(text)
+        p = pos
+        spaces = 0
+        while p < n and text[p] in " \u00a0\u3000" and spaces < 2:
+            p += 1
+            spaces += 1
+        unit = _Unit(end=pos)
+        # one-letter scale glued to the digits: 128K, 405B (not 5G, 3D, 2024E)
+        if spaces == 0 and p < n and text[p] in R.LETTER_SCALES and not (p + 1 < n and _is_latin(text[p + 1])):
+            unit.written, unit.factor, unit.letter_scale, unit.end = text[p], R.LETTER_SCALES[text[p]], True, p + 1
+            p += 1
+        m = _CN_UNIT_RE.match(text, p)
+        if m and (m.group("scale") or m.group("unit")):
+            word = m.group("unit")
+            if word in _LATIN_UNITS and m.end("unit") < n and _is_latin(text[m.end("unit")]):
+                word = None  # "pcts" yes, "bpx" no
+            if word or m.group("scale"):
+                end = m.end("unit") if word else m.end("scale")
+                written = unit.written + (m.group("scale") or "") + (word or "")
+                factor = unit.factor * R.CN_SCALES.get(m.group("scale") or "", Decimal(1))
+                base = ""
+                if word:
+                    base, unit_factor = R.CN_UNITS[word]
+                    factor *= unit_factor
+                    if m.group("per") and word and base not in ("ratio", "count"):
+                        written += "/" + m.group("per")
+                        base += "/" + R.PER_UNITS.get(m.group("per"), m.group("per"))
+                        end = m.end("per")
+                unit.written, unit.factor, unit.base, unit.end = written, factor, base, end
+                unit.letter_scale = unit.letter_scale and not word and not m.group("scale")
+                unit.count = base == "count"
+                unit.infix_more = bool(m.group("infix"))
+                return unit
+        if unit.letter_scale:
+            return unit
+        # English: [scale] [unit | plural noun] [per X]
+        q = pos + (1 if pos < n and text[pos] == " " else 0)
+        written: list[str] = []
+        factor = Decimal(1)
+        base = ""
+        m = _EN_SCALE_RE.match(text, q)
+        if m:
+            written.append(m.group("scale"))
+            factor *= R.EN_SCALES[m.group("scale").lower()]
+            unit.end = m.end()
+            q = m.end() + (1 if m.end() < n and text[m.end()] == " " else 0)
+        m = _EN_UNIT_RE.match(text, q)
+        if m:
+            written.append(m.group("unit"))
+            base, unit_factor = R.EN_UNITS[m.group("unit")]
+            factor *= unit_factor
+            unit.end = m.end()
+        else:
+            m = _EN_NOUN_RE.match(text, q)
+            if m and m.group("noun") not in R.EN_NOT_COUNTS and (written or q > pos):
+                written.append(m.group("noun"))
+                base = "count"
+                unit.count = True
+                unit.end = m.end()
+        m = _EN_PER_RE.match(text, unit.end if written else pos)
+        if m and base not in ("ratio", "count"):
+            # "per share" alone only counts after a currency (US$0.206 per share)
+            unit.per_only = not written
+            written.append("per " + m.group("per"))
+            base = (base or "") + "/" + m.group("per")
+            unit.end = m.end()
+        if written:
+            unit.written, unit.factor, unit.base = " ".join(written), factor, base
+        return unit
+
+    def _sign(self, s: int) -> tuple[str, int]:
+        """A sign written before the number at ``s`` (``+1.2``, ``报 - 28.36%``)."""
+        text = self.text
+        p = s - 1
+        if p >= 0 and text[p] == " ":
+            p -= 1
+        if p < 0 or text[p] not in "+-−－﹣":
+            return "", s
+        q = p - 1
+        while q >= 0 and q >= p - 2 and text[q] == " ":
+            q -= 1
+        if q >= 0 and (text[q].isalnum() or text[q] in "%％)）]") and not _is_cjk(text[q]):
+            return "", s  # 1 - 2, 3%-5%, GPT - 4: not a sign
+        if q >= 0 and _is_cjk(text[q]) and text[q] in R.CN_UNITS and q > 0 and text[q - 1].isdigit():
+            return "", s  # 3台-5台: a range, not a sign
+        return ("-" if text[p] != "+" else "+"), p
+
+    def _currency(self, s: int) -> tuple[str, str, int]:
+        """A currency written before ``s``: (as written, base unit, new start)."""
+        text = self.text
+        window = text[max(0, s - 5) : s]
+        if not _CURRENCY_HINT.search(window):
+            return "", "", s
+        for written in _CURRENCIES:
+            for sep in ("", " "):
+                token = written + sep
+                if window.endswith(token):
+                    start = s - len(token)
+                    if written[0].isalpha() and start > 0 and _is_latin(text[start - 1]):
+                        continue
+                    return written, R.PREFIX_CURRENCIES[written], start
+        return "", "", s
+
+    def _name_before(self, s: int, unit: _Unit) -> bool:
+        """Is the number at ``s`` part of a name (``北证 50``, ``M1``, ``GPT - 4``, ``CSI 300``)?"""
+        text = self.text
+        before = text[max(0, s - 12) : s]
+        real_unit = unit.real and not unit.count
+        if before[-1:] and _is_latin(before[-1]):  # M1, DR007, PETTM55X (a multiple after letters is a figure)
+            return unit.base not in ("multiple", "ratio")
+        stripped = before.rstrip(" ")
+        if stripped.endswith("-") and stripped[:-1].rstrip()[-1:].isascii() and stripped[:-1].rstrip()[-1:].isalpha():
+            return not real_unit  # GPT - 4
+        if before.endswith(" ") and len(stripped) and _is_latin(stripped[-1]):
+            word = re.split(r"[^A-Za-z]", stripped)[-1]
+            cue = word.lower() in R.BARE_CUES_EN or word.lower() in R.EN_DIRECTION_WORDS
+            cue = cue or word.lower() in _EN_TRAIL
+            if not cue and not real_unit:
+                return True  # Qwen 2.5, CSI 300 trades, DeepSeek 7B
+        if not unit.real:
+            for name in R.INDEX_NAMES:
+                if stripped.endswith(name):
+                    return True
+        return False
+
+    def _name_after(self, e: int, unit: _Unit) -> bool:
+        """Is the number ending at ``e`` part of a name (``50 指数``, ``10年期``, ``7天逆回购``, ``600519.SH``)?"""
+        text = self.text
+        after = text[e : e + 8].lstrip(" ")
+        if any(after.startswith(f) for f in R.NAME_FOLLOWERS) and not unit.real:
+            return True
+        if any(after.startswith(c) for c in R.CODE_SUFFIXES):
+            return True
+        if unit.base in ("day", "month", "year", "trading day") and not unit.count:
+            rest = text[unit.end : unit.end + 8]
+            if any(rest.startswith(t) for t in R.TENOR_NOUNS):
+                return True
+        if text[e : e + 1] == "-" and _is_latin(text[e + 1 : e + 2]):  # 10-year average, 7-day repo
+            return True
+        return False
+
+    def _figure(self, index: int, s: int, e: int) -> _Figure | None:
+        text = self.text
+        if self.period_at(s) is not None:
+            return None
+        before = text[max(0, s - 3) : s].rstrip(" ")
+        if before.endswith("第") or before.endswith("No.") or before.endswith("#"):
+            return None
+        if text[s - 1 : s] == "[" and text[e : e + 1] == "]":
+            return None  # a citation marker left in a title or heading
+        if _ORDINAL_SUFFIX.match(text, e):  # 3rd, 21st
+            return None
+        raw = text[s:e]
+        # N + M (“20 + 8”): a name, not two figures
+        plus_after = re.match(r" ?\+ ?[0-9]", text[e : e + 4])
+        plus_before = re.search(r"[0-9] ?\+ ?$", text[max(0, s - 4) : s])
+        unit = self._unit(e)
+        if (plus_after or plus_before) and not unit.real:
+            return None
+        sign, start = self._sign(s)
+        currency, currency_base, start = self._currency(start)
+        if self._name_before(start if currency else s, unit) and not currency:
+            return None
+        if self._name_after(e, unit):
+            return None
+        value: str | None = _decimal_text(raw, sign)
+        low = high = None
+        end = unit.end if unit.written else e
+        # a range: 1 - 2个季度, 3%-5%, 24 - 28财年, 1.5至2倍
+        sep = _RANGE_SEP.match(text, end)
+        if sep and index + 1 < len(self.numbers) and self.numbers[index + 1][0] == sep.end() and not sign:
+            s2, e2 = self.numbers[index + 1]
+            unit2 = self._unit(e2)
+            if unit2.written and (not unit.written or unit.written == unit2.written) and self.period_at(s2) is None:
+                if not (sep.group().strip() in ("至", "到") and unit.written):
+                    low, high, value, unit, end = _decimal_text(raw), _decimal_text(text[s2:e2]), None, unit2, unit2.end
+        if currency:
+            written = currency + (" " if unit.written else "") + unit.written
+            base = currency_base + (unit.base[unit.base.index("/") :] if "/" in unit.base else "")
+            unit = _Unit(written, base, unit.factor, max(unit.end, e), False, False, unit.infix_more)
+            end = max(end, unit.end)
+        elif unit.per_only:
+            unit, end = _Unit(end=e), e
+        shares_unit = False
+        if not unit.written and not sign and not currency:
+            # 8192和32768个令牌: the first number of a list shares the unit written after the last
+            joint = _LIST_JOINT.match(text, e)
+            if joint and index + 1 < len(self.numbers) and self.numbers[index + 1][0] == joint.end():
+                shared = self._unit(self.numbers[index + 1][1])
+                if shared.real and not self._year_like(
+                    text[joint.end() : self.numbers[index + 1][1]], None, None, shared, joint.end()
+                ):
+                    if not self._year_like(raw, None, None, shared, start):
+                        unit = _Unit(shared.written, shared.base, shared.factor, e, False, shared.count, False)
+                        shares_unit = True
+        if not unit.written:
+            glued = text[e : e + 1]
+            follow = text[e : e + 2].lstrip(" ")[:1]
+            if (
+                not self._bare_cue(start)
+                or (glued and (glued.isalpha() or _is_cjk(glued)))
+                or (follow and (follow in "-~～—–" or _is_cjk(follow)))
+            ):
+                return None
+            if len(raw) == 4 and raw.startswith(("19", "20")) and "." not in raw:
+                return None
+        if self._year_like(raw, low, high, unit, start):
+            return None
+        if unit.letter_scale and not currency:
+            return None
+        return _Figure(start, end, value, low, high, unit, shares_unit=shares_unit)
+
+    def _bare_cue(self, s: int) -> bool:
+        text = self.text
+        before = text[max(0, s - 10) : s]
+        stripped = before.rstrip(" ")
+        if len(before) - len(stripped) > 1:
+            return False
+        if any(stripped.endswith(c) for c in R.BARE_CUES_CN):
+            return True
+        words = re.split(r"[^A-Za-z]+", stripped)
+        if before.endswith(" ") and words and words[-1].lower() in R.BARE_CUES_EN:
+            return True
+        return False
+
+    def _year_like(self, raw: str, low: str | None, high: str | None, unit: _Unit, start: int) -> bool:
+        """Years written with 年 (``2024年``, ``22年``, ``17 - 18年``) are periods, not durations."""
+        if unit.written != "年":
+            return False
+        numbers = [x for x in (low, high) if x] or [raw]
+        if any("." in x for x in numbers):
+            return False
+        before = self.text[max(0, start - 3) : start]
+        if any(before.endswith(c) for c in R.DURATION_CUES):
+            return False
+        return any(len(x) >= 2 and int(x) >= 10 for x in numbers)
+
+
+# --- context: subject, direction, relation, bound, period -------------------------------------
+
+
+def _rstrip(text: str) -> str:
+    """Strip trailing punctuation; a closing parenthesis only when it has no opening one."""
+    while True:
+        text = text.rstrip(_PUNCT_END)
+        if text[-1:] in ")）" and text.count("(") + text.count("（") < text.count(")") + text.count("）"):
+            text = text[:-1]
+            continue
+        return text
+
+
+def _strip_trailing(subject: str) -> str:
+    for _ in range(16):
+        before = subject
+        subject = _rstrip(subject)
+        for n, words in _CN_TRAIL:
+            if len(subject) >= n and subject[-n:] in words:
+                if not subject.endswith(_TRAIL_EXCEPT.get(n, ())):
+                    subject = subject[:-n]
+                    break
+        lowered = _rstrip(subject).lower()
+        for n, phrases in _EN_TRAIL_PHRASES:
+            if len(lowered) >= n and lowered[-n:] in phrases and (len(lowered) == n or lowered[-n - 1] == " "):
+                subject = _rstrip(subject)[:-n]
+                break
+        else:
+            last = lowered.rsplit(" ", 1)[-1]
+            if last in _EN_TRAIL and (len(lowered) == len(last) or lowered[-len(last) - 1] == " "):
+                subject = _rstrip(subject)[: -len(last)]
+        if subject == before:
+            break
+    return _rstrip(subject)
+
+
+def _strip_leading(subject: str) -> str:
+    for _ in range(8):
+        before = subject
+        subject = subject.lstrip(_PUNCT)
+        for n, words in _CN_LEAD:
+            if len(subject) >= n and subject[:n] in words:
+                if not any(subject.startswith(x) for x in R.CN_LEADING_EXCEPT if len(x) > n):
+                    subject = subject[n:]
+                    break
+        first = subject.split(" ", 1)[0]
+        if " " in subject and first.lower() in _EN_LEAD:
+            subject = subject[len(first) :]
+        if subject == before:
+            break
+    return subject.lstrip(_PUNCT)
+
+
+def _strip_words(subject: str) -> str:
+    """Drop trailing verbs/relations/bounds and leading connectors, repeatedly."""
+    for _ in range(4):
+        before = subject
+        subject = _strip_leading(_strip_trailing(subject))
+        if subject == before:
+            break
+    return _rstrip(subject.lstrip(_PUNCT))
+
+
+def _clean_subject(text: str) -> str:
+    text = _FREQUENCY.sub("", text)
+    text = _ADVERBS.sub("", text)
+    m = _COMPARISON.search(text)
+    if m:
+        text = text[: m.start()]
+    last_aux = None
+    for m in _EN_AUX.finditer(text):
+        last_aux = m
+    if last_aux is not None:  # "inflation could push yields back" → "yields back"; "growth is tracking" → "growth"
+        rest = text[last_aux.end() :]
+        text = rest if _strip_words(rest) else text[: last_aux.start()]
+    text = _strip_words(text)
+    # the subject is what follows the last verb inside it: 公司此前提出未来五年 → 未来五年
+    last = None
+    for m in _INNER_CN.finditer(text):
+        last = m
+    for m in _INNER_EN.finditer(text):
+        if last is None or m.end() > last.end():
+            last = m
+    if last is not None and last.end() < len(text):
+        text = _strip_words(text[last.end() :])
+    elif last is not None:
+        text = _strip_words(text[: last.start()])
+    return re.sub(r"\s{2,}", " ", text)
+
+
+def _leading_noun(text: str) -> str:
+    """The noun phrase a clause starts with (``企业中长贷同比小幅收窄`` → ``企业中长贷``)."""
+    text = _strip_words(_FREQUENCY.sub("", text))
+    m = _CLAUSE_STOP.search(text, 1)
+    if m:
+        text = text[: m.start()]
+    return _strip_words(text)
+
+
+def _base_family(base: str) -> str:
+    return base.split("/")[0]
+
+
+class _Context:
+    """Assigns subject, direction, relation, bound, period and sentence to the figures of a text."""
+
+    def __init__(self, scanner: _Scanner, figures: list[_Figure]) -> None:
+        self.s = scanner
+        self.text = scanner.text
+        self.figures = figures
+        self._starts = [f.start for f in figures]
+        self._last: tuple[int, str] = (-1, "")  # the latest subject, and per kind of unit
+        self._last_by_family: dict[str, tuple[int, str]] = {}
+        self.boundaries = self._boundaries()
+
+    def _boundaries(self) -> list[int]:
+        text = self.text
+        marks = []
+        quiet: set[int] = set()  # PE(TTM): a parenthesis without a number does not end the clause
+        for m in _CLAUSE_END.finditer(text):
+            p = m.start()
+            if p in quiet:
+                continue
+            if text[p] == "," and 0 < p < len(text) - 1 and text[p - 1].isdigit() and text[p + 1].isdigit():
+                continue
+            if text[p] in _OPEN_PARENS:
+                close = _PAREN_CLOSE.match(text, p + 1)
+                if close and not any(ch.isdigit() for ch in close.group(1)):
+                    quiet.add(close.end() - 1)
+                    continue
+            marks.append(p)
+        # 、 separates clauses when the part before it holds a figure (101%、科创板估值 74%)
+        figure_ends = [f.end for f in self.figures]
+        for m in re.finditer(_LIST_SEP, text):
+            p = m.start()
+            i = bisect.bisect_right(figure_ends, p)
+            if i and figure_ends[i - 1] <= p:
+                last_mark = marks[bisect.bisect_right(marks, p) - 1] if bisect.bisect_right(marks, p) else -1
+                if figure_ends[i - 1] > last_mark:
+                    marks.append(p)
+        marks.sort()
+        return marks
+
+    def _clause_start(self, pos: int) -> int:
+        i = bisect.bisect_left(self.boundaries, pos)
+        return self.boundaries[i - 1] + 1 if i else 0
+
+    def _clause_end(self, pos: int) -> int:
+        i = bisect.bisect_left(self.boundaries, pos)
+        return self.boundaries[i] if i < len(self.boundaries) else len(self.text)
+
+    def _sentence(self, pos: int) -> tuple[int, int]:
+        ends = self.s.sentence_ends
+        i = bisect.bisect_left(ends, pos)
+        start = ends[i - 1] + 1 if i else 0
+        end = ends[i] + 1 if i < len(ends) else len(self.text)
+        return start, end
+
+    def _without_periods(self, start: int, end: int) -> tuple[str, list[str]]:
+        """Text of [start, end) with period spans cut out, and the periods found."""
+        periods = self.s.periods
+        i = max(0, bisect.bisect_right(self.s.period_starts, start) - 1)
+        pieces: list[str] = []
+        found: list[str] = []
+        p = start
+        while i < len(periods) and periods[i][0] < end:
+            ps, pe = periods[i]
+            if ps > 0 and self.text[ps - 1] in "较比":  # 较上周, 比上年同期: a comparison, not a period
+                i += 1
+                continue
+            if pe > start:
+                pieces.append(self.text[p : max(p, ps)])
+                found.append(self.text[max(ps, start) : min(pe, end)].strip())
+                p = max(p, min(pe, end))
+            i += 1
+        pieces.append(self.text[p:end])
+        return "".join(pieces), found
+
+    def run(self) -> None:
+        pending: list[str] = []  # subjects given out by 分别为 A、B
+        topic_positions: list[tuple[int, str]] = []
+        for k, f in enumerate(self.figures):
+            prev_end = self.figures[k - 1].end if k else 0
+            clause_start = self._clause_start(f.start)
+            prefix_start = max(clause_start, prev_end, f.start - _MAX_SUBJECT)
+            raw_prefix, _ = self._without_periods(prefix_start, f.start)
+            sent_start, sent_end = self._sentence(f.start)
+            f.sentence = self._sentence_text(sent_start, sent_end, f.start)
+            f.period = self._period(f, sent_start, clause_start)
+            suffix = self._suffix(f)
+            self._relations(f, raw_prefix, suffix, prefix_start == prev_end and k > 0)
+            subject = _clean_subject(raw_prefix)
+            # a clause of its own without figure: remember its subject as a topic
+            self._topics(prev_end, clause_start, topic_positions)
+            if pending and not subject:
+                subject = pending.pop(0)
+            elif "分别" in raw_prefix:
+                parts = self._distribute(subject)
+                if len(parts) > 1:
+                    subject, pending = parts[0], parts[1:]
+            subject = self._complete(f, k, subject, clause_start, suffix, topic_positions)
+            f.subject = subject
+            if subject:
+                self._last = self._last_by_family[_base_family(f.unit.base)] = (f.start, subject)
+        for k in range(len(self.figures) - 2, -1, -1):  # 8192和32768个令牌: both count 令牌
+            if self.figures[k].shares_unit:
+                self.figures[k].subject = self.figures[k + 1].subject
+
+    def _sentence_text(self, start: int, end: int, pos: int) -> str:
+        sentence = self.text[start:end]
+        if len(sentence) > _MAX_SENTENCE:
+            lo = max(start, pos - _MAX_SENTENCE // 2)
+            hi = min(end, lo + _MAX_SENTENCE)
+            sentence = ("…" if lo > start else "") + self.text[lo:hi] + ("…" if hi < end else "")
+        return sentence.strip()
+
+    def _period(self, f: _Figure, sent_start: int, clause_start: int) -> str:
+        periods = self.s.periods
+        i = bisect.bisect_right(self.s.period_starts, f.start) - 1
+        while i >= 0 and periods[i][1] > f.start:
+            i -= 1
+        if i >= 0 and periods[i][0] >= sent_start:
+            return self.text[periods[i][0] : periods[i][1]].strip()
+        j = bisect.bisect_left(self.s.period_starts, f.end)
+        if j < len(periods) and periods[j][0] < self._clause_end(f.end):
+            return self.text[periods[j][0] : periods[j][1]].strip()
+        return ""
+
+    def _suffix(self, f: _Figure) -> str:
+        stop = min(self._clause_end(f.end), f.end + _SUFFIX_WINDOW)
+        i = bisect.bisect_left(self._starts, f.end)
+        if i < len(self._starts):
+            stop = min(stop, self._starts[i])
+        text, _ = self._without_periods(f.end, stop)
+        return text
+
+    def _relations(self, f: _Figure, prefix: str, suffix: str, after_figure: bool) -> None:
+        direction = ""
+        for pattern, table in ((_DIRECTION_CN, R.DIRECTION_WORDS), (_DIRECTION_EN, R.EN_DIRECTION_WORDS)):
+            last = None
+            for m in pattern.finditer(prefix):
+                # one character (涨, 多, 减) is a verb only right before the figure: 同比减5363亿元, not 多策略
+                if len(m.group()) > 1 or not _strip_trailing(prefix[m.end() :]).strip(" 了"):
+                    last = m
+            if last is not None:
+                direction = table.get(last.group(), table.get(last.group().lower(), ""))
+                break
+        relation, rank = "", 0
+        for pattern, table in ((_RELATION_CN, R.RELATION_WORDS), (_RELATION_EN, R.EN_RELATION_WORDS)):
+            for source in (prefix, suffix):
+                for m in pattern.finditer(source):
+                    word = m.group()
+                    rel = table.get(word, table.get(word.lower(), ""))
+                    if source is suffix and rel in ("from", "to", "vs"):
+                        continue
+                    if (
+                        source is prefix
+                        and after_figure
+                        and table is R.EN_RELATION_WORDS
+                        and not prefix[: m.start()].strip()
+                    ):
+                        continue  # "0.4% year on year from 1.2%": the phrase belongs to the figure before
+                    r = R.RELATION_RANK.get(rel, 0)
+                    if r >= rank:
+                        relation, rank = rel, r
+        if not direction:
+            head = suffix.lstrip(" ")
+            for pattern, table in ((_DIRECTION_CN, R.DIRECTION_WORDS), (_DIRECTION_EN, R.EN_DIRECTION_WORDS)):
+                m = pattern.search(head)
+                if m:
+                    direction = table.get(m.group(), table.get(m.group().lower(), ""))
+                    break
+        bound = ""
+        tail = prefix.rstrip(" ")[-6:]
+        last = None
+        for m in _BOUND_CN.finditer(tail):
+            last = m
+        if last is not None and last.end() >= len(tail) - 2:
+            bound = R.BOUND_BEFORE[last.group()]
+        tail_en = prefix.rstrip(" ")[-24:]
+        for m in _BOUND_EN.finditer(tail_en):
+            if m.end() >= len(tail_en) - 1:
+                bound = R.EN_BOUND_BEFORE[m.group().lower()]
+        head = suffix.lstrip(" ")
+        for word, value in (*R.BOUND_AFTER.items(), *R.EN_BOUND_AFTER.items()):
+            if head.startswith(word):
+                bound = value
+                break
+        if f.unit.infix_more:
+            bound = "more_than"
+        f.direction, f.relation, f.bound = direction, relation, bound
+
+    def _topics(self, prev_end: int, clause_start: int, topics: list[tuple[int, str]]) -> None:
+        """Subjects of the clauses without figures between the previous figure and this one."""
+        b = self.boundaries
+        j = bisect.bisect_left(b, prev_end)
+        starts = [0] if prev_end == 0 and b and b[0] < clause_start else []
+        while j < len(b) and b[j] + 1 < clause_start:
+            starts.append(b[j] + 1)
+            j += 1
+        for cs in starts[-3:]:
+            ce = min(self._clause_end(cs), cs + _MAX_SUBJECT)
+            noun = _leading_noun(self._without_periods(cs, ce)[0])
+            if noun:
+                topics.append((cs, noun))
+
+    def _distribute(self, subject: str) -> list[str]:
+        """``上证综指与创业板指数平均市盈率`` → one subject per figure of ``分别为 A、B``."""
+        parts = [p.strip() for p in _LIST_SPLIT.split(subject) if p.strip()]
+        if len(parts) < 2:
+            return [subject]
+        m = _SHARED.search(parts[-1])
+        if m and m.start() > 0:
+            measure = m.group()
+            parts = [p if p.endswith(measure) else p + measure for p in parts]
+        return parts
+
+    def _noun_after(self, f: _Figure, suffix: str) -> str:
+        """The noun written right after a figure (``8台钻机均运营`` → ``钻机``)."""
+        head = suffix
+        for word in R.BOUND_AFTER:
+            if head.startswith(word):
+                head = head[len(word) :]
+                break
+        if not head[:1] or not (_is_cjk(head[0]) or _is_latin(head[0])):
+            return ""
+        m = _NOUN_STOP.match(head)
+        if m and len(m.group()) == 1:
+            return ""
+        m = _NOUN_STOP.search(head, 1)
+        noun = head[: m.start()] if m else head
+        return _strip_trailing(noun)
+
+    def _complete(
+        self, f: _Figure, k: int, subject: str, clause_start: int, suffix: str, topics: list[tuple[int, str]]
+    ) -> str:
+        text = self.text
+        after = self._noun_after(f, text[f.end : self._clause_end(f.end)][:_MAX_SUBJECT])
+        if f.unit.count and after:
+            # the counted noun; with the scope it is counted in (全市场2398只个股 → 全市场个股)
+            scope = next((s for s in R.CN_SCOPES if subject.endswith(s)), "")
+            return (subject if len(subject) <= 6 else scope) + after if scope else after
+        if subject in R.MEASURE_PREFIXES or subject in R.MEASURE_SUFFIXES:
+            other = self._inherited(f, k, topics if subject in R.MEASURE_SUFFIXES else [])
+            for word in R.MEASURE_PREFIXES:
+                if other.startswith(word):
+                    other = other[len(word) :]
+            if other:
+                return subject + other if subject in R.MEASURE_PREFIXES else other + subject
+            return subject
+        if subject:
+            return subject
+        if clause_start > 0 and text[clause_start - 1] in _OPEN_PARENS:
+            # (12月1.71%) right after a figure annotates it; 未来五年(24 - 28财年) annotates the words before
+            if not (k and self.figures[k - 1].end == clause_start - 1):
+                outer_start = max(self._clause_start(clause_start - 1), self.figures[k - 1].end if k else 0)
+                outer = _clean_subject(self._without_periods(outer_start, clause_start - 1)[0])
+                if outer:
+                    return outer
+        if after and f.end < len(text) and not text[f.end].isspace():
+            return after
+        of = _EN_OF.match(text, f.end)
+        if of:
+            noun = _strip_words(of.group(1))
+            if noun:
+                return noun
+        inherited = self._inherited(f, k, [])
+        if inherited:
+            return inherited
+        if topics:
+            return topics[-1][1]
+        return after
+
+    def _inherited(self, f: _Figure, k: int, topics: list[tuple[int, str]]) -> str:
+        """The subject of the previous figure (same kind of unit first), or a later topic."""
+        family = _base_family(f.unit.base)
+        sentence_start = self._sentence(f.start)[0]
+        best_pos, best = -1, ""
+        # same sentence, same kind of unit; then same sentence; then the text before
+        candidates = [
+            (self._last_by_family.get(family, (-1, "")), True),
+            (self._last, True),
+            (self._last_by_family.get(family, (-1, "")), False),
+            (self._last, False),
+        ]
+        for (pos, subject), in_sentence in candidates:
+            if subject and (not in_sentence or pos >= sentence_start):
+                best_pos, best = pos, subject
+                break
+        for pos, noun in reversed(topics):
+            if pos > best_pos:
+                return noun
+            break
+        return best
+
+
+# --- public API ----------------------------------------------------------------------------------
+
+
+def extract(text: str) -> list[Metric]:
+    """The metrics of one text (a title, a heading or a block's text), in order.
+
+    ``offset`` is set; ``pos``, ``origin`` and ``refs`` are left to the caller.
+    """
+    if not text or not any(ch.isdigit() for ch in text):
+        return []
+    scanner = _Scanner(text)
+    figures = scanner.figures()
+    if not figures:
+        return []
+    _Context(scanner, figures).run()
+    metrics = []
+    for f in figures:
+        unit = f.unit
+        metric = Metric(
+            subject=f.subject,
+            value=f.value,
+            unit=unit.written,
+            text=text[f.start : f.end],
+            low=f.low,
+            high=f.high,
+            base_unit=unit.base,
+            direction=f.direction,
+            relation=f.relation,
+            bound=f.bound,
+            period=f.period,
+            sentence=f.sentence,
+            offset=f.start,
+        )
+        if f.value is not None:
+            metric.normalized = _normalize(f.value, unit)
+        else:
+            metric.normalized_low = _normalize(f.low or "", unit)
+            metric.normalized_high = _normalize(f.high or "", unit)
+        metrics.append(metric)
+    return metrics
+
+
+def _block_column(block: Block, offset: int) -> int:
+    """Column of ``offset`` in the block text, counting the citation markers the reader removed."""
+    shift = sum(len(c.sep) + len(str(c.ref)) + 2 for c in block.citations if c.offset <= offset)
+    return block.pos.column + offset + shift
+
+
+def annotate(report: Report) -> None:
+    """Find and attach the metrics of one report (replacing any found before)."""
+    report.title_metrics = extract(report.title)
+    for m in report.title_metrics:
+        m.origin = "title"
+        m.pos = Pos(report.pos.line, report.pos.column + m.offset) if report.pos.line else Pos()
+    for section in report.walk():
+        section.heading_metrics = extract(section.heading)
+        for m in section.heading_metrics:
+            m.origin = "heading"
+            m.pos = Pos(section.pos.line, section.pos.column + m.offset) if section.pos.line else Pos()
+        for block in section.blocks:
+            block.metrics = extract(block.text)
+            refs = block.refs
+            for m in block.metrics:
+                m.origin = "block"
+                m.refs = list(refs)
+                m.pos = Pos(block.pos.line, _block_column(block, m.offset)) if block.pos.line else Pos()
+
+
+def metrics(digest: Digest, ctx: RenderContext | None = None) -> Digest:
+    """The ``metrics`` transform: attach every figure of every report to the model."""
+    for report in digest.reports:
+        try:
+            annotate(report)
+        except Exception as exc:  # one report the rules trip over must not stop the others
+            if ctx is None:
+                raise
+            ctx.diagnostics.warning(
+                f"metrics: skipped report {report.title[:40]!r}: {type(exc).__name__}: {exc}",
+                digest.source,
+                report.pos.line,
+                report.pos.column,
+            )
+    return digest

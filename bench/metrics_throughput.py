@@ -1,0 +1,123 @@
+"""Throughput of the ``metrics`` transform against its own earlier version, in the same process.
+
+    python bench/metrics_throughput.py [--reports 1000 10000] [--repeat 3] [--corpus repeated unique uncached]
+
+The reference is ``bench/metrics_reference/``: a frozen copy of the transform as it was
+before its speed work (same rules, same output).  For each corpus size, both transforms
+run on their own freshly read copy of the same digest, alternating (the reference first in
+odd rounds, the current one first in even rounds, so that a change in the machine's load
+hits both); the time is the best of ``--repeat`` rounds.  Every round checks that both give
+exactly the same metrics (all fields).
+
+Corpora (``bench/corpus.py``):
+
+- ``repeated``: ``make_digest(n)``, the sample's ten reports over and over (only titles
+  differ), as the other benchmarks use;
+- ``unique``: ``make_digest(n, unique=True, seed=round)``: every report's numbers are new,
+  and each round draws a new corpus, so no round sees text an earlier round saw.  The
+  transform's small caches (pure functions of short strings) are emptied before each run:
+  every run starts cold;
+- ``uncached``: the same unique corpora with those caches switched off, the lower bound for
+  text whose every phrase is new (the corpus repeats the sample's wording, so within one
+  run the caches still find phrases they have seen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import make_digest
+from metrics_reference import metrics as reference
+
+from publisher.diagnostics import Diagnostics
+from publisher.model import Digest
+from publisher.readers.digest import read_text
+from publisher.readers.source import SourceText
+from publisher.transforms import metrics as current
+
+
+def fields(digest: Digest) -> list[tuple]:
+    """Every field of every metric of ``digest``, for comparison."""
+    return [
+        (*(m.to_json().items()), m.pos.line, m.pos.column, m.origin, tuple(m.refs))
+        for report in digest.reports
+        for _, _, m in report.metrics()
+    ]
+
+
+def caches(enabled: bool) -> None:
+    """Switch the transform's caches on or off (the module calls them by their global names)."""
+    for wrapper in current._CACHED:
+        setattr(current, wrapper.__wrapped__.__name__, wrapper if enabled else wrapper.__wrapped__)
+
+
+def run(transform, text: str) -> tuple[float, Digest]:
+    digest = read_text(SourceText("bench.txt", text), Diagnostics())
+    clear = getattr(current, "clear_caches", None)
+    if clear is not None:
+        clear()
+    gc.collect()
+    start = time.perf_counter()
+    transform.metrics(digest)
+    return time.perf_counter() - start, digest
+
+
+def measure(n: int, kind: str, repeat: int) -> tuple[int, float, float]:
+    """(metrics found, best reference time, best current time)."""
+    best = {"reference": float("inf"), "current": float("inf")}
+    count = 0
+    for round_ in range(repeat):
+        text = make_digest(n) if kind == "repeated" else make_digest(n, unique=True, seed=round_)
+        caches(kind != "uncached")
+        order = [("reference", reference), ("current", current)]
+        if round_ % 2:
+            order.reverse()
+        found = {}
+        for name, module in order:
+            seconds, digest = run(module, text)
+            best[name] = min(best[name], seconds)
+            found[name] = fields(digest)
+            del digest
+        ref, cur = found["reference"], found["current"]
+        if ref != cur:
+            i = next((i for i, (a, b) in enumerate(zip(ref, cur, strict=False)) if a != b), min(len(ref), len(cur)))
+            sys.exit(f"{kind} {n} round {round_}: metric {i} differs: {ref[i : i + 1]} ≠ {cur[i : i + 1]}")
+        count = len(found["current"])
+    caches(True)
+    return count, best["reference"], best["current"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    kinds = ["repeated", "unique", "uncached"]
+    parser.add_argument("--corpus", nargs="+", choices=kinds, default=kinds)
+    args = parser.parse_args()
+    rows = []
+    for kind in args.corpus:
+        for n in args.reports:
+            count, ref, cur = measure(n, kind, args.repeat)
+            rows.append((kind, n, count, ref, cur))
+            print(
+                f"{kind:>8} {n:>6} reports, {count:,} metrics (identical): reference {ref:.2f} s, "
+                f"current {cur:.2f} s, {ref / cur:.2f}× faster",
+                flush=True,
+            )
+    print()
+    print("| corpus | reports | metrics | reference | current | speed-up | reports/s | metrics/s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for kind, n, count, ref, cur in rows:
+        print(
+            f"| {kind} | {n:,} | {count:,} | {ref:.2f} s | {cur:.2f} s | {ref / cur:.2f}× "
+            f"| {n / ref:,.0f} → {n / cur:,.0f} | {count / ref:,.0f} → {count / cur:,.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
