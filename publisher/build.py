@@ -127,7 +127,7 @@ def code_fingerprint(obj: Any) -> str:
 
 
 def _combine(*parts: str) -> str:
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def apply_transforms(digests: list[Digest], audience: Audience, ctx: RenderContext) -> str:

@@ -15,6 +15,8 @@ from publisher.model import Block, Digest, Report, Section, assign_ids
 from publisher.readers import json as json_reader
 from publisher.readers.source import SourceText
 from publisher.writers.base import RenderContext
+from publisher.writers.digest import DigestWriter
+from publisher.writers.json import JsonWriter
 
 BUILD_TIME = datetime(2025, 2, 16, 10, 0, tzinfo=UTC)
 
@@ -36,6 +38,44 @@ def _model_file(tmp_path: Path, digest: Digest, name: str = "in.json") -> Path:
 
 def _ctx(audience: str) -> RenderContext:
     return RenderContext(AudienceCatalog().load(audience), Diagnostics(), BUILD_TIME)
+
+
+# --- unpaired surrogates (a JSON model may hold them: "\ud800") ----------------------------------------
+
+
+def test_unpaired_surrogates_in_a_json_model_build(cli, tmp_path):
+    """They once broke the build engine's fingerprints: an internal error, nothing written."""
+    source = _model_file(tmp_path, _digest(title="标题 \ud800", text="要点 \udfff"))
+    result = cli("build", str(source), "-a", "wiki", "-o", str(tmp_path / "o"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "o" / "wiki" / "index.md").is_file()
+
+
+def test_json_writer_escapes_unpaired_surrogates():
+    digest = _digest(title="标题 \ud800", text="a\udfffb")
+    (output,) = JsonWriter().write(digest, _ctx("analyst"))
+    text = output.data.decode("utf-8")  # valid UTF-8: other JSON tools can read it
+    assert "\\ud800" in text and "a\\udfffb" in text
+    again = json_reader.read_text(SourceText("again.json", text))
+    assert again.to_json() == digest.to_json()
+
+
+def test_digest_writer_replaces_unpaired_surrogates_with_a_warning():
+    digest = _digest(title="标题 \ud800", text="a\udfffb")
+    ctx = _ctx("analyst")
+    (output,) = DigestWriter().write(digest, ctx)
+    text = output.data.decode("utf-8")
+    assert "标题 \ufffd" in text and "a\ufffdb" in text
+    assert [str(d) for d in ctx.diagnostics] == ["x.txt: warning: digest: 2 unpaired surrogates replaced by U+FFFD"]
+
+
+def test_digest_writer_falls_back_to_utf8_for_text_its_encoding_cannot_hold():
+    digest = _digest()
+    digest.encoding = "latin-1"
+    ctx = _ctx("analyst")
+    (output,) = DigestWriter().write(digest, ctx)
+    assert output.data.decode("utf-8").startswith("标题\n")
+    assert "cannot be written in latin-1; written as UTF-8" in str(ctx.diagnostics.items[0])
 
 
 # --- the JSON reader checks the model --------------------------------------------------------------
