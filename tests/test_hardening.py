@@ -16,6 +16,7 @@ from publisher.readers import json as json_reader
 from publisher.readers.source import SourceText
 from publisher.writers.base import RenderContext
 from publisher.writers.digest import DigestWriter
+from publisher.writers.html import HtmlWriter
 from publisher.writers.json import JsonWriter
 
 BUILD_TIME = datetime(2025, 2, 16, 10, 0, tzinfo=UTC)
@@ -162,3 +163,29 @@ def test_json_reader_checks_deep_models_without_recursion():
     data = _bad("reports.0.sections", [section])
     problem = json_reader.model_problem(data)
     assert problem and problem.startswith("reports[0].sections[0]" + ".children[0]" * 300 + ".blocks[0].kind")
+
+
+# --- the HTML page and deep sections -----------------------------------------------------------------
+
+
+def test_html_flattens_sections_nested_deeper_than_twelve_levels():
+    """A JSON model may nest sections hundreds of levels deep; the page once failed (RecursionError)."""
+    section = Section("第300层", 300, "body", [Block("bullet", "最深处")])
+    for depth in range(299, 0, -1):
+        section = Section(f"第{depth}层", depth, "body", [Block("bullet", f"要点{depth}")], [section])
+    report = Report("深", "机构", datetime(2025, 2, 16, 9, 0), [section])
+    digest = Digest("deep.txt", [report], title="deep")
+    assign_ids(digest)
+    ctx = _ctx("global")
+    (output,) = HtmlWriter().write(digest, ctx)
+    page = output.data.decode("utf-8")
+    assert page.count('<section class="section') == 300
+    assert page.index("要点1<") < page.index("要点12<") < page.index("要点13<") < page.index("最深处")
+    opened = closed = deepest = 0
+    for tag in re.findall(r"<section class=\"section|</section>", page):
+        opened, closed = (opened + 1, closed) if tag.startswith("<section") else (opened, closed + 1)
+        deepest = max(deepest, opened - closed)
+    assert deepest == 13  # twelve levels, the rest as siblings one level below
+    assert [str(d) for d in ctx.diagnostics] == [
+        "deep.txt: warning: html: sections nested deeper than 12 levels are shown at level 12"
+    ]
