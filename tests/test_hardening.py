@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from publisher.audiences import AudienceCatalog
 from publisher.diagnostics import Diagnostics
@@ -18,6 +19,7 @@ from publisher.writers.base import RenderContext
 from publisher.writers.digest import DigestWriter
 from publisher.writers.html import HtmlWriter
 from publisher.writers.json import JsonWriter
+from publisher.writers.markdown import MarkdownWriter
 
 BUILD_TIME = datetime(2025, 2, 16, 10, 0, tzinfo=UTC)
 
@@ -189,3 +191,18 @@ def test_html_flattens_sections_nested_deeper_than_twelve_levels():
     assert [str(d) for d in ctx.diagnostics] == [
         "deep.txt: warning: html: sections nested deeper than 12 levels are shown at level 12"
     ]
+
+
+# --- the wiki navigation -------------------------------------------------------------------------------
+
+
+def test_navigation_holds_titles_longer_than_a_yaml_key_may_be():
+    """YAML keys written as ``key: value`` may have 1,024 characters; a long title broke .nav.yml."""
+    digest = _digest(title="长" * 2000 + ' "引号" \\ ' + "<b>")
+    writer = MarkdownWriter()
+    ctx = _ctx("wiki")
+    (nav,) = [o for o in writer.write_collection([digest], ctx) if o.path == ".nav.yml"]
+    text = nav.data.decode("utf-8")
+    assert "- ? " in text
+    entries = yaml.safe_load(text)["nav"][3]["报告"][0]["2025-02-16"]
+    assert entries[1] == {"长" * 2000 + ' "引号" \\ &lt;b&gt;': f"reports/2025-02-16/{digest.reports[0].slug}.md"}
