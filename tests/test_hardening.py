@@ -206,3 +206,10 @@ def test_navigation_holds_titles_longer_than_a_yaml_key_may_be():
     assert "- ? " in text
     entries = yaml.safe_load(text)["nav"][3]["报告"][0]["2025-02-16"]
     assert entries[1] == {"长" * 2000 + ' "引号" \\ &lt;b&gt;': f"reports/2025-02-16/{digest.reports[0].slug}.md"}
+
+
+def test_an_audience_without_wiki_templates_asking_for_md_is_a_clear_usage_error(cli, sample_path, tmp_path):
+    """The default page layout once read a slot descriptor: "md.page must be a string path, not <member …>"."""
+    result = cli("build", str(sample_path), "-a", "analyst", "-f", "md", "-o", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert "has no template 'report.md.j2'" in result.stderr and "member" not in result.stderr

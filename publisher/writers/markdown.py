@@ -273,8 +273,8 @@ class Layout:
     @classmethod
     def from_audience(cls, audience: Audience) -> Layout:
         settings = {}
-        for name in cls.__dataclass_fields__:
-            value = audience.get(f"md.{name}", getattr(cls, name))
+        for name, field_ in cls.__dataclass_fields__.items():
+            value = audience.get(f"md.{name}", field_.default)
             if not isinstance(value, str):
                 raise AudienceError(f"md.{name} must be a string path, not {value!r}")
             settings[name] = value
