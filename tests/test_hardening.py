@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from publisher.audiences import AudienceCatalog
-from publisher.diagnostics import Diagnostics
+from publisher.diagnostics import Diagnostic, Diagnostics, printable
 from publisher.model import Block, Digest, Report, Section, assign_ids
 from publisher.readers import json as json_reader
 from publisher.readers.source import SourceText
@@ -206,6 +206,27 @@ def test_navigation_holds_titles_longer_than_a_yaml_key_may_be():
     assert "- ? " in text
     entries = yaml.safe_load(text)["nav"][3]["报告"][0]["2025-02-16"]
     assert entries[1] == {"长" * 2000 + ' "引号" \\ &lt;b&gt;': f"reports/2025-02-16/{digest.reports[0].slug}.md"}
+
+
+# --- messages: input text never reaches the terminal raw -------------------------------------------------
+
+
+def test_diagnostics_escape_control_and_bidi_characters():
+    assert printable("a\x1b[2Jb\nc\u202ed\ud800 中文") == "a\\x1b[2Jb\\nc\\u202ed\\ud800 中文"
+    shown = str(Diagnostic("error", "bad \x07 title \u2066", "evil\x1b]0;x\x07.json", 3, 4))
+    assert shown == "evil\\x1b]0;x\\x07.json:3:4: error: bad \\x07 title \\u2066"
+
+
+def test_a_json_model_cannot_forge_messages(cli, tmp_path):
+    """The model's source names the file in messages: an escape sequence or a line break in it stays text."""
+    digest = _digest(source="evil\x1b[2J\nfake.txt:1:1: error: injected\ud800.txt", text="\x00")
+    source = _model_file(tmp_path, digest)
+    result = cli("build", str(source), "-a", "wiki", "-o", str(tmp_path / "o"))
+    assert result.returncode == 0
+    assert "\x1b" not in result.stderr and "\nfake.txt" not in result.stderr
+    assert "evil\\x1b[2J\\nfake.txt:1:1: error: injected\\ud800.txt:" in result.stderr
+    check = cli("check", str(source))
+    assert check.returncode == 0 and "internal error" not in check.stderr
 
 
 def test_an_audience_without_wiki_templates_asking_for_md_is_a_clear_usage_error(cli, sample_path, tmp_path):
