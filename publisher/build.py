@@ -385,6 +385,9 @@ class Builder:
         self, digests: list[Digest], contexts: dict[str, RenderContext], transform_code: dict[str, str]
     ) -> BuildResult:
         result = BuildResult()
+        # Input errors (a file that could not be read, a report skipped): what the earlier build
+        # wrote for them must not go, as the publish command keeps its pages too.
+        keep_stale = bool(self.diagnostics.errors)
         roots = {a.name: self.root(a) for a in self.audiences}
         for root in roots.values():
             _remove_temporary_files(root)
@@ -411,6 +414,8 @@ class Builder:
                 continue
             old = jobs.get(job.key, {}).get("outputs", {})
             new = {w.relative: _output_entry(w) for w in job_result.written}
+            if keep_stale:
+                new = {**old, **new}
             jobs[job.key] = {"fingerprint": job.fingerprint, "outputs": new}
             self._remove_stale(roots[job.audience], old, new, result)
         # Jobs of a format built now that no longer exist (a report or a digest
@@ -420,6 +425,13 @@ class Builder:
             jobs = manifests[audience.name]["jobs"]
             formats = set(self.formats[audience.name])
             stale = [k for k in jobs if k not in planned_keys and k.split("/")[1] in formats]
+            if stale and keep_stale:
+                self.diagnostics.warning(
+                    f"input errors: kept the outputs of {len(stale)} earlier job{'s' * (len(stale) != 1)} "
+                    "this build no longer makes (a later build without errors removes them)",
+                    str(roots[audience.name]),
+                )
+                stale = []
             for key in stale:
                 self._remove_stale(roots[audience.name], jobs.pop(key).get("outputs", {}), {}, result)
             _save_manifest(roots[audience.name], manifests[audience.name])

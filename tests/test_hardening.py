@@ -229,6 +229,47 @@ def test_a_json_model_cannot_forge_messages(cli, tmp_path):
     assert check.returncode == 0 and "internal error" not in check.stderr
 
 
+# --- the build engine ---------------------------------------------------------------------------------
+
+
+def _outputs(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".publisher" not in p.parts
+    }
+
+
+INDEXES = {"wiki/index.md", "wiki/archive.md", "wiki/institutions.md", "wiki/_Sidebar.md", "wiki/.nav.yml"}
+
+
+def test_an_unreadable_input_removes_nothing_an_earlier_build_wrote(cli, sample_path, tmp_path):
+    """A truncated or binary feed once made the build delete every page and workbook of that digest."""
+    source, out = tmp_path / "feed.txt", tmp_path / "out"
+    source.write_bytes(sample_path.read_bytes())
+    assert cli("build", str(source), "-a", "wiki,analyst", "-o", str(out)).returncode == 0
+    before = _outputs(out)
+    source.write_bytes(b"\x00 not a digest")
+    broken = cli("build", str(source), "-a", "wiki,analyst", "-o", str(out))
+    assert broken.returncode == 1 and "removed" not in broken.stdout
+    assert "wiki: warning: input errors: kept the outputs of 10 earlier jobs" in broken.stderr
+    after = _outputs(out)
+    assert after.keys() == before.keys()
+    assert {k for k in after if after[k] != before[k]} <= INDEXES
+    # a report that cannot be read keeps its page too
+    text = sample_path.read_text(encoding="utf-8").replace("海通国际· 2025-02-16 16:06", "海通国际· 2025-02-30 16:06")
+    source.write_text(text, encoding="utf-8")
+    skipped = cli("build", str(source), "-a", "wiki,analyst", "-o", str(out))
+    assert skipped.returncode == 1 and "removed" not in skipped.stdout
+    assert _outputs(out).keys() == before.keys()
+    # once the input is good again, the build mirrors it exactly
+    source.write_text(text.replace("2025-02-30", "2025-02-15"), encoding="utf-8")
+    fixed = cli("build", str(source), "-a", "wiki,analyst", "-o", str(out))
+    assert fixed.returncode == 0 and "removed" in fixed.stdout
+    assert cli("build", str(source), "-a", "wiki,analyst", "-o", str(tmp_path / "fresh")).returncode == 0
+    assert _outputs(out).keys() == _outputs(tmp_path / "fresh").keys()
+
+
 def test_an_audience_without_wiki_templates_asking_for_md_is_a_clear_usage_error(cli, sample_path, tmp_path):
     """The default page layout once read a slot descriptor: "md.page must be a string path, not <member …>"."""
     result = cli("build", str(sample_path), "-a", "analyst", "-f", "md", "-o", str(tmp_path / "o"))
