@@ -295,3 +295,15 @@ def test_an_audience_without_wiki_templates_asking_for_md_is_a_clear_usage_error
     result = cli("build", str(sample_path), "-a", "analyst", "-f", "md", "-o", str(tmp_path / "o"))
     assert result.returncode == 2
     assert "has no template 'report.md.j2'" in result.stderr and "member" not in result.stderr
+
+
+def test_institution_folders_are_never_windows_device_names(cli, tmp_path):
+    """With md.page = "{institution}/…" an institution called NUL gave the folder "nul", which the sink refuses."""
+    source = tmp_path / "inst.txt"
+    source.write_text(
+        "标题\nNUL· 2025-02-16 16:06\n报告核心观点 - a [1]\n标题二\nCOM1.txt· 2025-02-16 16:07\n报告核心观点 - b [1]\n",
+        encoding="utf-8",
+    )
+    result = cli("build", str(source), "-a", "wiki", "-D", "md.page={institution}/{slug}.md", "-o", str(tmp_path / "o"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.parent.name for p in (tmp_path / "o" / "wiki").glob("*/*.md")) == ["com1-txt", "nul_"]

@@ -36,7 +36,7 @@ import jinja2
 from ..audiences import Audience, AudienceError
 from ..model import BULLET, RAW, ROLE_BODY, Block, Digest, Report, Section, safe_stem
 from ..readers.digest import lead_role
-from ..textutil import first_sentence
+from ..textutil import first_sentence, not_a_device
 from .base import Output, RenderContext, Writer
 
 # --- escaping ------------------------------------------------------------------
@@ -292,7 +292,7 @@ class Layout:
                 **_dates(report.published_at),
                 "slug": slug or (lambda: report.slug),
                 "id": lambda: report.id,
-                "institution": lambda: safe_stem(report.institution) or "unknown",
+                "institution": lambda: not_a_device(safe_stem(report.institution) or "unknown"),
             },
             "page",
         )
