@@ -54,11 +54,7 @@ def check_docx(data: bytes) -> str:
     """Opens with python-docx, every XML part well-formed; the text of body, tables, header and footer."""
     import docx
 
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        assert z.testzip() is None
-        for name in z.namelist():
-            if name.endswith((".xml", ".rels")):
-                etree.fromstring(z.read(name))
+    check_package(data)
     document = docx.Document(io.BytesIO(data))
     texts = [p.text for p in document.paragraphs]
     for table in document.tables:
@@ -92,19 +88,22 @@ def check_xlsx(data: bytes) -> str:
     return "\n".join(texts)
 
 
-def check_xlsx_parts(data: bytes) -> dict[str, int]:
-    """For big workbooks: every part well-formed, no foreign formula; rows per worksheet part."""
-    rows = {}
+def check_package(data: bytes) -> tuple[str, dict[str, int]]:
+    """A Word or Excel package: a sound ZIP, every XML part well-formed, in worksheets no formula
+    but the xlsx writer's own.  The text of all parts, and the rows of each worksheet."""
+    texts, rows = [], {}
     with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.testzip() is None
         for name in z.namelist():
             if not name.endswith((".xml", ".rels")):
                 continue
             root = etree.fromstring(z.read(name), etree.XMLParser(huge_tree=True))
+            texts.append("".join(root.itertext()))
             if name.startswith("xl/worksheets/"):
                 rows[name] = sum(1 for _ in root.iter("{*}row"))
                 for f in root.iter("{*}f"):
                     assert re.match(r'(COUNTIFS|SUM)\(|HYPERLINK\("#', f.text or ""), (name, f.text)
-    return rows
+    return "\n".join(texts), rows
 
 
 # --- Markdown -----------------------------------------------------------------------------------
