@@ -137,7 +137,7 @@ def code_fingerprint(obj: Any) -> str:
 
 
 def _combine(*parts: str) -> str:
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def transforms_fingerprint(audience: Audience) -> str:
@@ -466,6 +466,9 @@ class Builder:
         self, digests: list[Digest], contexts: dict[str, RenderContext], transform_code: dict[str, str]
     ) -> BuildResult:
         result = BuildResult()
+        # Input errors (a file that could not be read, a report skipped): what the earlier build
+        # wrote for them must not go, as the publish command keeps its pages too.
+        keep_stale = bool(self.diagnostics.errors)
         roots = {a.name: self.root(a) for a in self.audiences}
         for root in roots.values():
             _remove_temporary_files(root)
@@ -495,6 +498,8 @@ class Builder:
                 continue
             old = jobs.get(job.key, {}).get("outputs", {})
             new = {w.relative: _output_entry(w) for w in job_result.written}
+            if keep_stale:
+                new = {**old, **new}
             jobs[job.key] = {"fingerprint": job.fingerprint, "outputs": new}
             self._remove_stale(roots[job.audience], old, new, result)
         # Jobs of a format built now that no longer exist (a report or a digest
@@ -504,6 +509,13 @@ class Builder:
             jobs = manifests[audience.name]["jobs"]
             formats = set(self.formats[audience.name])
             stale = [k for k in jobs if k not in planned_keys and k.split("/")[1] in formats]
+            if stale and keep_stale:
+                self.diagnostics.warning(
+                    f"input errors: kept the outputs of {len(stale)} earlier job{'s' * (len(stale) != 1)} "
+                    "this build no longer makes (a later build without errors removes them)",
+                    str(roots[audience.name]),
+                )
+                stale = []
             for key in stale:
                 self._remove_stale(roots[audience.name], jobs.pop(key).get("outputs", {}), {}, result)
             _save_manifest(roots[audience.name], manifests[audience.name])

@@ -125,7 +125,10 @@ def cmd_parse(session: Session, out: TextIO) -> int:
     if args.to == "json":
         docs = [d.to_json() for d in digests]
         payload: Any = docs[0] if len(docs) == 1 else docs
-        out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        from .writers.json import json_bytes
+
+        # Unpaired surrogates (a JSON model may hold them) as escapes: the text stays UTF-8.
+        out.write(json_bytes(json.dumps(payload, ensure_ascii=False, indent=2)).decode("utf-8") + "\n")
     else:
         from .writers.digest import digest_text
 

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 ERROR = "error"
 WARNING = "warning"
+
+# What must not reach a terminal or log verbatim from input text (file names in a JSON
+# model, titles quoted in messages): control characters (ESC sequences, a line break that
+# would forge another message), bidi controls that reorder the line, separators, and
+# unpaired surrogates (which a strict UTF-8 stream cannot even print).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with characters that could spoof or break a message shown as escapes (``\\x1b``)."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(
+        lambda m: repr(m.group())[1:-1] if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 @dataclass(slots=True, frozen=True)
@@ -20,10 +36,10 @@ class Diagnostic:
     column: int = 0
 
     def __str__(self) -> str:
-        where = self.file or "<input>"
+        where = printable(self.file) or "<input>"
         if self.line:
             where += f":{self.line}:{self.column or 1}"
-        return f"{where}: {self.severity}: {self.message}"
+        return f"{where}: {self.severity}: {printable(self.message)}"
 
 
 @dataclass

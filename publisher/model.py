@@ -24,6 +24,8 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
+from .textutil import not_a_device
+
 SCHEMA_VERSION = 1
 SCHEMA_ID = "https://publisher.dev/schema/model-v1.json"
 
@@ -495,7 +497,7 @@ class Digest:
         """The file name stem of the source (``research-digest-2025-02-16``)."""
         base = re.split(r"[\\/]", self.source)[-1] if self.source else "digest"
         stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
-        return safe_stem(stem) or "digest"
+        return not_a_device(safe_stem(stem) or "digest")
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

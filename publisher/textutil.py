@@ -12,6 +12,18 @@ _SENTENCE_END = re.compile(r"[。！？!?;；]|\.(?=\s|$)")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
+# Names Windows reserves for devices, with or without an extension ("nul", "com1.txt").
+_DEVICE = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?", re.IGNORECASE)
+
+
+def not_a_device(name: str) -> str:
+    """``name`` as a file or folder name Windows can hold: ``nul`` → ``nul_`` (other names unchanged)."""
+    if _DEVICE.fullmatch(name):
+        stem, dot, ext = name.partition(".")
+        return f"{stem}_{dot}{ext}"
+    return name
+
+
 def xml_safe(text: str, replacement: str = "\ufffd") -> tuple[str, int]:
     """``text`` without XML-illegal code points, and how many were replaced."""
     return _XML_ILLEGAL.subn(replacement, text)

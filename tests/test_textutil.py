@@ -38,3 +38,22 @@ def test_first_sentence():
     assert first_sentence("市场回暖。后市看好。") == "市场回暖。"
     assert first_sentence("Markets rose 0.43%. Then fell.") == "Markets rose 0.43%."
     assert first_sentence("沪指涨0.43%,收报3346.72点") == "沪指涨0.43%,收报3346.72点"
+
+
+def test_not_a_device():
+    from publisher.textutil import not_a_device
+
+    assert [not_a_device(n) for n in ("nul", "CON", "com1.txt", "lpt9.tar.gz", "aux")] == [
+        "nul_",
+        "CON_",
+        "com1_.txt",
+        "lpt9_.tar.gz",
+        "aux_",
+    ]
+    assert [not_a_device(n) for n in ("null", "con-1", "com10", "console.txt", "")] == [
+        "null",
+        "con-1",
+        "com10",
+        "console.txt",
+        "",
+    ]

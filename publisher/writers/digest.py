@@ -7,6 +7,8 @@ well-formed digest in the feed's usual layout.
 
 from __future__ import annotations
 
+import re
+
 from ..model import Digest, Section
 from ..readers.source import encode
 from .base import Output, RenderContext, Writer
@@ -62,5 +64,21 @@ class DigestWriter(Writer):
     enriched = False  # shows the text as read; needs no transform
 
     def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
-        data = encode(digest_text(digest), digest.encoding, digest.bom, digest.newline)
+        text = digest_text(digest)
+        if _SURROGATE.search(text):  # only a JSON model can hold them; no file can
+            text, count = _SURROGATE.subn("\ufffd", text)
+            ctx.diagnostics.warning(
+                f"digest: {count} unpaired surrogate{'s' * (count != 1)} replaced by U+FFFD", digest.source
+            )
+        try:
+            data = encode(text, digest.encoding, digest.bom, digest.newline)
+        except UnicodeEncodeError as exc:
+            ctx.diagnostics.warning(
+                f"digest: {exc.object[exc.start : exc.end]!r} cannot be written in {digest.encoding}; written as UTF-8",
+                digest.source,
+            )
+            data = encode(text, "utf-8", digest.bom, digest.newline)
         return [Output(f"{digest.name}{self.extension}", data)]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -30,6 +30,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..audiences import Audience, AudienceError
+from ..diagnostics import Diagnostics
 from ..i18n.catalog import MISSING
 from ..i18n.glossary import Glossary
 from ..i18n.segments import (
@@ -51,6 +52,9 @@ from .base import Output, RenderContext, Writer
 
 VERBATIM = "verbatim"
 SHOW_MODES = ("both", "zh", "en")
+#: Sections nested deeper are shown as siblings at this depth (the template renders
+#: nesting by recursion: a JSON model may nest sections hundreds of levels deep).
+MAX_NESTING = 12
 
 
 #: The view the template gets (plain tuples and dicts: the sandbox checks every attribute
@@ -156,7 +160,10 @@ class HtmlWriter(Writer):
         hints = _Hints(resources.glossary if options["term_hints"] else None)
         style = str(audience.get("content.citations", "superscript"))
         limit = int(audience.get("content.max_bullets", 0) or 0)
-        reports = [self._report(report, texts, hints, roles, style, limit) for report in digest.reports]
+        reports = [
+            self._report(report, texts, hints, roles, style, limit, ctx.diagnostics, digest.source)
+            for report in digest.reports
+        ]
         label_texts = {key: texts(LABEL, text) for key, text in settings.labels.items()}
         stats = {state: texts.states[state] for state in ("reviewed", "glossary", "machine", "fuzzy", MISSING)}
         rng = digest.date_range
@@ -202,11 +209,14 @@ class HtmlWriter(Writer):
         roles: list[str] | None,
         style: str,
         limit: int,
+        diagnostics: Diagnostics,
+        source: str,
     ) -> tuple:
         budget = limit if limit > 0 else -1
+        flattened = False
 
-        def section(s: Section) -> tuple:
-            nonlocal budget
+        def section(s: Section, depth: int = 1) -> tuple:
+            nonlocal budget, flattened
             groups: list[tuple[str, list[BlockView]]] = []
             for b in s.blocks:
                 if budget == 0:
@@ -221,17 +231,41 @@ class HtmlWriter(Writer):
                     groups[-1][1].append(view)
                 else:
                     groups.append((kind, [view]))
-            children = [section(c) for c in s.children]
+            if depth < MAX_NESTING:
+                children = [section(c, depth + 1) for c in s.children]
+            else:
+                descendants = _descendants(s)
+                flattened = flattened or bool(descendants)
+                children = [section(Section(d.heading, d.level, d.role, d.blocks), depth + 1) for d in descendants]
             return (f"h{min(s.level + 2, 6)}", s.role, s.level, texts(HEADING, s.heading), groups, children)
 
+        sections = [section(s) for s in included_sections(report, roles)]
+        if flattened:
+            diagnostics.warning(
+                f"html: sections nested deeper than {MAX_NESTING} levels are shown at level {MAX_NESTING}",
+                source,
+                report.pos.line,
+                report.pos.column,
+            )
         return (
             report.slug,
             texts(TITLE, report.title),
             texts(INSTITUTION, report.institution),
             report.published_at.strftime("%Y-%m-%dT%H:%M"),
             report.published_at.strftime("%Y-%m-%d %H:%M"),
-            [section(s) for s in included_sections(report, roles)],
+            sections,
         )
+
+
+def _descendants(section: Section) -> list[Section]:
+    """Every section below ``section``, in document order (without recursion: any depth)."""
+    found: list[Section] = []
+    stack = list(reversed(section.children))
+    while stack:
+        s = stack.pop()
+        found.append(s)
+        stack.extend(reversed(s.children))
+    return found
 
 
 class _Hints:
