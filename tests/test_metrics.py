@@ -224,9 +224,13 @@ ADVERSARIAL = {
 
 
 def _seconds(text: str) -> float:
-    start = time.perf_counter()
-    extract(text)
-    return time.perf_counter() - start
+    """Best of three runs: a busy machine slows a run down, never speeds it up."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        extract(text)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 @pytest.mark.parametrize("shape", sorted(ADVERSARIAL))
