@@ -164,6 +164,21 @@ _OPEN = frozenset("“「『《（")
 _MAX_HEADING = 120
 
 
+def _runs_on(text: str, end: int, limit: int) -> bool:
+    """Does an English lead name ending at ``end`` go on with a lower-case word?
+
+    ``Summary of Views DRAM prices rose …`` is not the heading ``Summary``
+    followed by a paragraph: English paragraphs start with a capital or a
+    digit, while ``of``, ``and`` or ``for`` continue a longer heading.
+    """
+    if not text[end - 1].isascii():
+        return False
+    k = end
+    while k < limit and text[k] in _SPACE:
+        k += 1
+    return k < limit and "a" <= text[k] <= "z"
+
+
 def _is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
@@ -338,6 +353,8 @@ class _Body:
         first_mark = _MARK.search(text, i, end)
         zone_end = first_mark.start() if first_mark else end
         lead = _LEAD_RE.match(text, i, zone_end)
+        if lead and _runs_on(text, lead.end(), zone_end):
+            lead = None  # "Summary of Views …": the heading is longer than the lead name
         if lead:
             j = lead.end()
             dash = _BULLET_START.match(text, j + 1, end) if j < end and text[j] in _SPACE else None
