@@ -129,7 +129,7 @@ BOUNDS = {
     "heldout": (0.95, 0.90, 0.80),
     "fresh": (0.95, 0.90, 0.80),
     # First run on text the rules had not seen: precision 0.945, recall 0.915, subject 0.640.
-    "unseen": (0.94, 0.91, 0.63),
+    "unseen": (0.95, 0.90, 0.80),
 }
 
 
