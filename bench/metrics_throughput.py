@@ -6,8 +6,10 @@ The reference is ``bench/metrics_reference/``: a frozen copy of the transform as
 before its speed work (same rules, same output).  For each corpus size, both transforms
 run on their own freshly read copy of the same digest, alternating (the reference first in
 odd rounds, the current one first in even rounds, so that a change in the machine's load
-hits both); the time is the best of ``--repeat`` rounds.  Every round checks that both give
-exactly the same metrics (all fields).
+hits both); the time is the best of ``--repeat`` rounds.  Every round compares the metrics
+both give (all fields): the rules have been improved since the reference was frozen (units such
+as ``㎡`` and ``TEU``, subject boundaries, see ``tests/gold/README.md``), so some differ; the
+count is printed, and ``--identical`` makes any difference an error.
 
 Corpora (``bench/corpus.py``):
 
@@ -67,10 +69,10 @@ def run(transform, text: str) -> tuple[float, Digest]:
     return time.perf_counter() - start, digest
 
 
-def measure(n: int, kind: str, repeat: int) -> tuple[int, float, float]:
-    """(metrics found, best reference time, best current time)."""
+def measure(n: int, kind: str, repeat: int, identical: bool = False) -> tuple[int, float, float, int]:
+    """(metrics found, best reference time, best current time, metrics that differ from the reference)."""
     best = {"reference": float("inf"), "current": float("inf")}
-    count = 0
+    count = differ = 0
     for round_ in range(repeat):
         text = make_digest(n) if kind == "repeated" else make_digest(n, unique=True, seed=round_)
         caches(kind != "uncached")
@@ -84,12 +86,13 @@ def measure(n: int, kind: str, repeat: int) -> tuple[int, float, float]:
             found[name] = fields(digest)
             del digest
         ref, cur = found["reference"], found["current"]
-        if ref != cur:
+        if ref != cur and identical:
             i = next((i for i, (a, b) in enumerate(zip(ref, cur, strict=False)) if a != b), min(len(ref), len(cur)))
             sys.exit(f"{kind} {n} round {round_}: metric {i} differs: {ref[i : i + 1]} ≠ {cur[i : i + 1]}")
+        differ = sum(a != b for a, b in zip(ref, cur, strict=False)) + abs(len(ref) - len(cur))
         count = len(found["current"])
     caches(True)
-    return count, best["reference"], best["current"]
+    return count, best["reference"], best["current"], differ
 
 
 def main() -> None:
@@ -98,14 +101,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     kinds = ["repeated", "unique", "uncached"]
     parser.add_argument("--corpus", nargs="+", choices=kinds, default=kinds)
+    parser.add_argument("--identical", action="store_true", help="stop when a metric differs from the reference")
     args = parser.parse_args()
     rows = []
     for kind in args.corpus:
         for n in args.reports:
-            count, ref, cur = measure(n, kind, args.repeat)
+            count, ref, cur, differ = measure(n, kind, args.repeat, args.identical)
             rows.append((kind, n, count, ref, cur))
             print(
-                f"{kind:>8} {n:>6} reports, {count:,} metrics (identical): reference {ref:.2f} s, "
+                f"{kind:>8} {n:>6} reports, {count:,} metrics ({differ:,} differ from the reference): "
+                f"reference {ref:.2f} s, "
                 f"current {cur:.2f} s, {ref / cur:.2f}× faster",
                 flush=True,
             )

@@ -27,6 +27,7 @@ SETS = {
     "sample": (GOLD / "metrics-sample.tsv", ROOT / "examples" / "research-digest-2025-02-16.txt"),
     "heldout": (GOLD / "metrics-heldout.tsv", GOLD / "heldout-digest.txt"),
     "fresh": (GOLD / "metrics-fresh.tsv", GOLD / "fresh-digest.txt"),
+    "unseen": (GOLD / "metrics-unseen.tsv", GOLD / "unseen-digest.txt"),
 }
 
 
@@ -123,7 +124,13 @@ def score(name: str) -> Score:
 
 
 # Lower bounds: the goal the project set (precision ≥ 0.95, recall ≥ 0.90, subject ≥ 0.80).
-BOUNDS = {"sample": (0.95, 0.90, 0.80), "heldout": (0.95, 0.90, 0.80), "fresh": (0.95, 0.90, 0.80)}
+BOUNDS = {
+    "sample": (0.95, 0.90, 0.80),
+    "heldout": (0.95, 0.90, 0.80),
+    "fresh": (0.95, 0.90, 0.80),
+    # First run on text the rules had not seen: precision 0.945, recall 0.915, subject 0.640.
+    "unseen": (0.95, 0.90, 0.80),
+}
 
 
 @pytest.mark.parametrize("name", sorted(SETS))

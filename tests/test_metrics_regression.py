@@ -40,6 +40,7 @@ GROUPS = [
     "sample",
     "gold/fresh-digest.txt",
     "gold/heldout-digest.txt",
+    "gold/unseen-digest.txt",
     "english",
     "make_digest(300)",
     "make_digest(100, unique=True)",

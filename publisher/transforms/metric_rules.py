@@ -120,9 +120,14 @@ CN_UNITS: dict[str, tuple[str, Decimal]] = {
     "盎司": ("oz", Decimal(1)),
     "平方米": ("m²", Decimal(1)),
     "平米": ("m²", Decimal(1)),
+    "㎡": ("m²", Decimal(1)),
     "立方米": ("m³", Decimal(1)),
     "公里": ("km", Decimal(1)),
     "亩": ("mu", Decimal(1)),
+    # containers (twenty- and forty-foot equivalent units)
+    "标箱": ("TEU", Decimal(1)),
+    "TEU": ("TEU", Decimal(1)),
+    "FEU": ("FEU", Decimal(1)),
 }
 
 #: Count words (``142台``, ``2 家``, ``600家次``): base unit ``count``.
@@ -141,6 +146,7 @@ PER_UNITS: dict[str, str] = {
     "盎司": "oz",
     "平方米": "m²",
     "平米": "m²",
+    "㎡": "m²",
     "千瓦时": "kWh",
     "度": "kWh",
     "辆": "vehicle",
@@ -186,10 +192,13 @@ EN_UNITS: dict[str, tuple[str, Decimal]] = {
     "months": ("month", Decimal(1)),
     "quarters": ("month", Decimal(3)),
     "years": ("year", Decimal(1)),
+    "TEU": ("TEU", Decimal(1)),
+    "TEUs": ("TEU", Decimal(1)),
+    "FEU": ("FEU", Decimal(1)),
 }
 
 #: ``per share`` / ``per barrel`` after an English figure.
-EN_PER = ("share", "barrel", "tonne", "ton", "unit", "vehicle", "day", "month", "year", "ounce")
+EN_PER = ("share", "barrel", "tonne", "ton", "unit", "vehicle", "day", "month", "year", "ounce", "TEU", "FEU", "box")
 
 #: Currency written before the number (``US$4.06 billion``, ``RMB 1.2bn``) → base unit.
 PREFIX_CURRENCIES: dict[str, str] = {
@@ -208,6 +217,18 @@ PREFIX_CURRENCIES: dict[str, str] = {
     "USD": "USD",
     "HKD": "HKD",
     "EUR": "EUR",
+    "GBP": "GBP",
+    "JPY": "JPY",
+    "CHF": "CHF",
+    "DKK": "DKK",
+    "SEK": "SEK",
+    "NOK": "NOK",
+    "KRW": "KRW",
+    "INR": "INR",
+    "TWD": "TWD",
+    "SGD": "SGD",
+    "AUD": "AUD",
+    "CAD": "CAD",
 }
 
 #: English plural nouns that are not counts when they follow a number.
@@ -231,7 +252,7 @@ TENOR_NOUNS = ("逆回购", "回购", "期", "SHIBOR", "Shibor", "存单", "国�
 CODE_SUFFIXES = (".SH", ".SZ", ".HK", ".BJ", ".US", ".sh", ".sz", ".hk")
 #: Words that introduce a bare number as a value (``系数为1.52``, ``close at 3,346``).
 BARE_CUES_CN = ("收于", "收报", "录得", "为", "报", "达", "至", "到", "是", "约")
-BARE_CUES_EN = ("at", "to", "of", "was", "is", "were", "are", "reached", "hit", "stood at")
+BARE_CUES_EN = ("at", "to", "of", "was", "is", "were", "are", "reached", "hit", "stood at", "from", "versus")
 #: Words before a 2-digit number + 年 that make it a duration, not a year (``近10年``).
 DURATION_CUES = ("近", "过去", "未来", "超过", "超", "逾", "满", "约", "长达", "连续")
 
@@ -264,7 +285,7 @@ EN_DIRECTION_WORDS: dict[str, str] = {
     ),
     **dict.fromkeys(
         "fell fall falls falling down declined decline declines decreased decrease dropped drop slid slipped "
-        "lower lost shrank narrowed slowed eased less".split(),
+        "lower lost shrank narrowed slowed eased less slide slides sink sinks sank dipped dips".split(),
         "down",
     ),
     **dict.fromkeys("flat unchanged stable steady".split(), "flat"),
@@ -361,6 +382,7 @@ EN_BOUND_BEFORE: dict[str, str] = {
     "nearly": "about",
     "almost": "about",
     "some": "about",
+    "near": "about",
 }
 #: Bound words right after the figure (``148台及以上``, ``5%左右``).
 BOUND_AFTER: dict[str, str] = {
@@ -402,6 +424,8 @@ FREQUENCY_WORDS = ("每年", "每月", "每季度", "每周", "每日", "每天"
 #: Stripped from the end of a subject (repeatedly): verbs, relations, bounds, linking words.
 CN_TRAILING = (
     "回升至 回落至 上升至 下降至 下行至 上行至 升至 降至 增至 减至 跌至 涨至 收窄至 扩大至 回升到 上涨到 下跌到 "
+    "提升至 提高至 增长至 增加至 减少至 降低至 下滑至 下跌至 上涨至 攀升至 放缓至 上调至 下调至 反弹至 走高至 走低至 "
+    "抬升至 收缩至 萎缩至 加快至 提升到 提高到 增长到 下降到 上升到 回落到 "
     "分别为 分别是 分别 合计 共计 累计 共 总计 为 是 报 收报 收于 达到 达 至 到 录得 "
     "持续为正 为正 为负 持续 继续 维持 延续 保持 一度 边际 小幅 大幅 略有 略 明显 显著 均 都 也 仍 已 将 或 有望 预计 "
     "通常 往往 一般 仅 约 近 超过 超 逾 至少 不少于 不低于 不足 大约 接近 达或超 "
@@ -421,25 +445,41 @@ EN_TRAILING = (
     "rise fall gain increase decrease decline drop climb grow year on year year-on-year yoy "
     "was were is are stood stayed remained reached hit averaged trades traded trading closed close ended "
     "reported posted recorded targets target guided "
+    "exceeded exceeds exceed stands stand rises falls gains slide slides sink sinks sank hits "
+    "edged edges dipped dips ticked inched "
+    "easing slowing rising falling climbing dropping sliding "
+    "versus vs or "
     "up down by to from at of about around approximately nearly almost over above below under back again further "
     "in for on within after since during stood "
     "at least more than less than at most up to some and with while but the a an its their"
 ).split()
 #: Words a subject may start with although they begin with a leading word (``在建工程`` is not ``在`` + ``建工程``).
-CN_LEADING_EXCEPT = "在建 对外 共享 达成 约束 和解 还款 还原 其他 其余 其后 较大 较高 较低 该股 仍然".split()
+CN_LEADING_EXCEPT = (
+    "在建 对外 对应 共享 达成 约束 和解 还款 还原 其他 其余 其后 较大 较高 较低 该股 仍然 目标价"
+).split()
 #: Stripped from the start of a subject.
 CN_LEADING = (
     "且 而 但 还 其中 同时 另外 此外 其 即 则 和 与 及 以及 但是 并且 这 该 当前 目前 预计 从 由 在 对 "
     "较 仍 也 达 为 高于 低于 领先于 领先 落后于 约 近 分别 合计 共 目标 目标是"
 ).split()
-EN_LEADING = "and while but with whereas the a an its their our we of in on at to for".split()
+EN_LEADING = "and or while but with whereas versus vs as from the a an its their our we of in on at to for".split()
 #: Verbs inside a subject: the subject is what follows the last one (``公司此前提出未来五年``).
 CN_INNER_VERBS = (
-    "提出 完成 实现 推动 认为 显示 表明 通过 获得 披露 宣布 公告 发布 指出 目标是 低开 高开 获支撑"
+    "提出 完成 实现 推动 认为 显示 表明 通过 获得 披露 宣布 公告 发布 指出 目标是 低开 高开 获支撑 对应 预计 派发"
 ).split()
-EN_INNER_VERBS = (
-    "reported posted recorded approved guided announced said expects expected targets set saw raise raised "
-    "lift lifted cut lower lowered maintain maintained upgrade upgraded downgrade downgraded"
+EN_INNER_VERBS = [
+    *(
+        "reported posted recorded approved guided announced said expects expected targets set saw raise raised "
+        "lift lifted cut lower lowered maintain maintained upgrade upgraded downgrade downgraded "
+        "expect trim trims trimmed"
+    ).split(),
+    "we forecast",  # forecast alone is as often a noun
+    "we estimate",
+]
+#: ``yields to peak near 1.65%``, ``expected to reach 2.1mn TEU``: the subject ends before ``to`` and one of these.
+EN_TO_VERBS = (
+    "peak bottom reach hit rise fall climb drop decline grow increase decrease slow accelerate remain stay exceed "
+    "top average settle end return recover rebound stabilise stabilize ease edge widen narrow improve"
 ).split()
 #: An English verb after one of these (``could push``, ``is tracking``) is cut from the subject.
 EN_AUXILIARIES = "could would may might will should can is are was were been be".split()

@@ -118,13 +118,14 @@ _CN_DATE = (
     rf"|\.(?:0?[1-9]|1[0-2])\.(?:[0-2]?[0-9]|3[01]))(?![0-9])"
     rf"|{_D}[0-9]{{2}}{_SP}年(?={_SP}[0-9]{{1,2}}{_SP}月)"
 )
-_CN_SUFFIX = r"(?:末|底|初|中|以来|至今|前三季度|上半年|下半年|全年|[一二三四]季度|Q[1-4]|年底|年末)?"
+_CN_SUFFIX = r"(?:末|底|初|中(?!国)|以来|至今|前三季度|上半年|下半年|全年|[一二三四]季度|Q[1-4]|年底|年末)?"
 _EN_MONTH = _alternation(R.EN_MONTHS)
 _EN_DATE = (
     rf"(?<![A-Za-z])(?:{_EN_MONTH})\.?(?: [0-9]{{1,2}}(?![0-9]))?(?:,? [12][0-9]{{3}}(?![0-9]))?(?![A-Za-z])"
     rf"|{_D}[0-9]{{1,2}} (?:{_EN_MONTH})(?: [12][0-9]{{3}})?(?![A-Za-z])"
+    rf"|(?<![A-Za-z0-9])FY ?(?:[12][0-9]{{3}}|[0-9]{{2}}) ?(?:Q[1-4]|H[12])(?![0-9A-Za-z])"
     rf"|(?<![A-Za-z0-9])(?:Q[1-4]|H[12]|[1-4]Q|FY) ?(?:[12][0-9]{{3}}|[0-9]{{2}})?(?![0-9A-Za-z])"
-    rf"|{_D}[12][0-9]{{3}} ?(?:Q[1-4]|H[12])(?![0-9A-Za-z])"
+    rf"|{_D}(?:[12][0-9]{{3}}|[0-9]{{2}}) ?(?:Q[1-4]|H[12])(?![0-9A-Za-z])"
     rf"|{_D}[12][0-9]{{3}}[AEF](?![A-Za-z])"
 )
 # Periods, as several patterns that each start with a literal or a digit, so that the regex
@@ -224,6 +225,7 @@ _ADVERBS = re.compile(
 )
 # 较三季度下降1bp, 较节前上涨50元: what follows 较/相比 is the base of the comparison, not the subject
 _COMPARISON = re.compile(r"(?:相比于?|相较于?|较)(?![为大小高低好差多少强弱快慢早晚])")
+_EN_TO_VERB = re.compile(rf"(?<![A-Za-z])to (?:{_alternation(R.EN_TO_VERBS)})(?![A-Za-z])")
 _EN_AUX = re.compile(rf"(?<![A-Za-z])(?:{_alternation(R.EN_AUXILIARIES)}) [a-z]+(?![A-Za-z])")
 _EN_OF = re.compile(r" ?of ([^,;:.()]{1,60})")
 _INNER_CN = re.compile(_alternation(R.CN_INNER_VERBS))
@@ -239,6 +241,7 @@ _SPACES = re.compile(r"\s{2,}")
 _PUNCT = " \u00a0\u3000\t,，;；:：、.。“”\"'‘’()（）-—–~+*/|"
 _PUNCT_END = _PUNCT.replace(")", "").replace("）", "")
 _MAX_SUBJECT = 40  # characters of context looked at before a figure
+_MAX_SUBJECT_EN = 80  # the same where the window would end inside English words
 _MAX_SENTENCE = 400
 _SUFFIX_WINDOW = 24
 
@@ -259,7 +262,9 @@ _TRAIL_EXCEPT = {n: tuple(x for x in R.CN_TRAILING_EXCEPT if len(x) > n) for n i
 _CN_TRAIL = _suffix_sets([*R.CN_TRAILING, *R.DIRECTION_WORDS, *R.RELATION_WORDS, *R.BOUND_BEFORE])
 _CN_LEAD = _suffix_sets(R.CN_LEADING, at=0)
 _LEAD_EXCEPT = {n: tuple(x for x in R.CN_LEADING_EXCEPT if len(x) > n) for n in range(1, 12)}
-_EN_TRAIL = frozenset(w.lower() for w in R.EN_TRAILING)
+_EN_TRAIL = frozenset(
+    w.lower() for w in (*R.EN_TRAILING, *R.EN_DIRECTION_WORDS, *R.EN_BOUND_BEFORE, *R.EN_RELATION_WORDS) if " " not in w
+)
 _EN_TRAIL_PHRASES = _suffix_sets(
     w.lower() for w in (*R.EN_BOUND_BEFORE, *R.EN_RELATION_WORDS, "a target of", "in excess of") if " " in w
 )
@@ -537,11 +542,11 @@ class _Scanner:
         if m and base not in ("ratio", "count"):
             # "per share" alone only counts after a currency (US$0.206 per share)
             unit.per_only = not written
-            written.append("per " + m.group("per"))
+            written.append(("/" if "/" in m.group() else "per ") + m.group("per"))
             base = (base or "") + "/" + m.group("per")
             unit.end = m.end()
         if written:
-            unit.written, unit.factor, unit.base = " ".join(written), factor, base
+            unit.written, unit.factor, unit.base = " ".join(written).replace(" /", "/"), factor, base
         return unit
 
     def _sign(self, s: int) -> tuple[str, int]:
@@ -647,7 +652,7 @@ class _Scanner:
                 if not (sep.group().strip() in ("至", "到") and unit.written):
                     low, high, value, unit, end = _decimal_text(raw), _decimal_text(text[s2:e2]), None, unit2, unit2.end
         if currency:
-            written = currency + (" " if unit.written else "") + unit.written
+            written = currency + (" " if unit.written[:1] not in ("", "/") else "") + unit.written
             base = currency_base + (unit.base[unit.base.index("/") :] if "/" in unit.base else "")
             unit = _Unit(written, base, unit.factor, max(unit.end, e), False, False, unit.infix_more)
             end = max(end, unit.end)
@@ -692,8 +697,13 @@ class _Scanner:
             return True
         words = _NON_LATINS.split(stripped)
         if before.endswith(" ") and words and words[-1].lower() in R.BARE_CUES_EN:
-            return True
+            # "from 49.0", but not "from 10 to 14 February": a range of days
+            return words[-1].lower() != "from" or _PERIOD_JOIN.match(self.text, self._number_end(s)) is None
         return False
+
+    def _number_end(self, s: int) -> int:
+        m = _NUMBER.match(self.text, s)
+        return m.end() if m else s
 
     def _year_like(self, raw: str, low: str | None, high: str | None, unit: _Unit, start: int) -> bool:
         """Years written with 年 (``2024年``, ``22年``, ``17 - 18年``) are periods, not durations."""
@@ -775,7 +785,11 @@ def _strip_leading(subject: str) -> str:
                     break
         if " " in subject:
             first = subject.split(" ", 1)[0]
-            if first.lower() in _EN_LEAD:
+            if first.lower() == "we":  # we forecast, we expect: the pronoun and its verb
+                subject = subject[len(first) :].lstrip(" ")
+                first = subject.split(" ", 1)[0] if " " in subject else ""
+                subject = subject[len(first) :]
+            elif first.lower() in _EN_LEAD:
                 subject = subject[len(first) :]
         if subject == before:
             break
@@ -801,6 +815,11 @@ def _clean_subject(text: str) -> str:
     if m:
         text = text[: m.start()]
     latin = _LATIN.search(text) is not None
+    last_to = None
+    for m in _EN_TO_VERB.finditer(text) if latin else ():
+        last_to = m
+    if last_to is not None and _strip_words(text[: last_to.start()]):  # "yields to peak near" → "yields"
+        text = text[: last_to.start()]
     last_aux = None
     for m in _EN_AUX.finditer(text) if latin else ():
         last_aux = m
@@ -1016,7 +1035,7 @@ class _Context:
             clause_start = b[i - 1] + 1 if i else 0
             i = bisect_left(b, f.end, i)
             clause_end = b[i] if i < n_b else len(self.text)  # of the clause the figure ends in
-            prefix_start = max(clause_start, prev_end, f.start - _MAX_SUBJECT)
+            prefix_start = self._prefix_start(max(clause_start, prev_end), f.start)
             raw_prefix = self._without_periods(prefix_start, f.start)[0]
             sent_start, sent_end = self._sentence(f.start)
             f.sentence = self._sentence_text(sent_start, sent_end, f.start)
@@ -1043,6 +1062,18 @@ class _Context:
         for k in range(len(self.figures) - 2, -1, -1):  # 8192和32768个令牌: both count 令牌
             if self.figures[k].shares_unit:
                 self.figures[k].subject = self.figures[k + 1].subject
+
+    def _prefix_start(self, lower: int, start: int) -> int:
+        """Where the text a figure's subject is taken from starts: at most ``_MAX_SUBJECT`` characters back,
+        ``_MAX_SUBJECT_EN`` in English, and never inside a word."""
+        text = self.text
+        p = max(lower, start - _MAX_SUBJECT)
+        if p > lower and (text[p] == " " or _is_latin(text[p])):
+            p = max(lower, start - _MAX_SUBJECT_EN)
+            if p > lower and _is_latin(text[p - 1]) and _is_latin(text[p]):
+                space = text.find(" ", p, start)
+                p = space + 1 if space >= 0 else start
+        return p
 
     def _sentence_text(self, start: int, end: int, pos: int) -> str:
         sentence = self.text[start:end]
@@ -1141,6 +1172,11 @@ class _Context:
 
     def _inherited(self, f: _Figure, k: int, topics: list[tuple[int, str]]) -> str:
         """The subject of the previous figure (same kind of unit first), or a later topic."""
+        if k:
+            previous = self.figures[k - 1]
+            i = bisect.bisect_left(self.boundaries, previous.end)
+            if previous.subject and (i == len(self.boundaries) or self.boundaries[i] >= f.start):
+                return previous.subject  # eased 9% to US$2,870/FEU: the same clause goes on
         family = _base_family(f.unit.base)
         sentence_start = self._sentence(f.start)[0]
         best_pos, best = -1, ""
