@@ -232,6 +232,18 @@ def test_a_json_model_cannot_forge_messages(cli, tmp_path):
 # --- file names and printed models ------------------------------------------
 
 
+def test_markers_with_leading_zeros_or_other_digits_stay_text():
+    """``[09]`` would come back as ``[9]`` and ``[١٢]`` as ``[12]``: they are text, not citations (found by atheris)."""
+    from publisher.readers.digest import read_text
+    from publisher.writers.digest import digest_text
+
+    text = "标题\n海通国际· 2025-02-16 16:06\n报告核心观点 - 北证[09]与[١٢]及[007] 涨[3]\n"
+    digest = read_text(SourceText("x.txt", text), Diagnostics())
+    (block,) = digest.reports[0].sections[0].blocks
+    assert block.refs == [3] and "[09]与[١٢]及[007]" in block.text
+    assert digest_text(digest) == text
+
+
 def test_a_digest_named_like_a_windows_device_is_built(cli, sample_path, tmp_path):
     source = tmp_path / "CON.txt"
     source.write_bytes(sample_path.read_bytes())

@@ -141,7 +141,7 @@ _WS = " \t\u3000"
 _SPACE = frozenset(_WS)
 _ALL_SPACE = frozenset(_WS + "\n\r")
 _FINAL_PUNCT = frozenset("。．.!！?？;；")
-_MARK = re.compile(r"\[(\d{1,6})\]")
+_MARK = re.compile(r"\[(0|[1-9][0-9]{0,5})\]")
 _DASH = re.compile(r"(?<=[ \t\u3000])-(?=[ \t\u3000])")
 _BULLET_START = re.compile(r"-[ \t\u3000]+|-$")
 _INNER_SPACE = re.compile(r"(?<=\S)[ \u3000](?=\S)")

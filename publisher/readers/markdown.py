@@ -64,7 +64,7 @@ from ..model import (
 from .digest import digest_title, guess_language, lead_role
 from .source import SourceText, read_source
 
-_MARK = re.compile(r"\[(\d{1,6})\]")
+_MARK = re.compile(r"\[(0|[1-9][0-9]{0,5})\]")
 _WS = " \t\u3000"
 _ID = re.compile(r"[0-9a-f]{12}(?:-[0-9]{1,6})?")  # as the model schema has it
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
