@@ -224,12 +224,12 @@ ADVERSARIAL = {
 
 
 def _seconds(text: str) -> float:
-    """Best of three runs: a busy machine slows a run down, never speeds it up."""
+    """CPU seconds of this process, best of three runs: other jobs on a busy machine do not count."""
     best = float("inf")
     for _ in range(3):
-        start = time.perf_counter()
+        start = time.process_time()
         extract(text)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
@@ -238,7 +238,7 @@ def test_extraction_is_linear_on_long_lines(shape):
     """Ten times the text costs about ten times the time (a quadratic rule would cost a hundred)."""
     make = ADVERSARIAL[shape]
     small, big = _seconds(make(50_000)), _seconds(make(500_000))
-    assert big / max(small, 1e-3) < 30, f"{shape}: 500 kB took {big / small:.0f}× the time of 50 kB"
+    assert big / max(small, 3e-3) < 30, f"{shape}: 500 kB took {big / small:.0f}× the time of 50 kB"
 
 
 def test_a_one_megabyte_line():

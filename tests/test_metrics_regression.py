@@ -91,7 +91,7 @@ SCANNING = {
 def test_scanning_stays_linear(shape):
     make = SCANNING[shape]
     small, big = _seconds(make(50_000)), _seconds(make(500_000))
-    assert big / max(small, 1e-3) < 30, f"{shape}: 500 kB took {big / small:.0f}× the time of 50 kB"
+    assert big / max(small, 3e-3) < 30, f"{shape}: 500 kB took {big / small:.0f}× the time of 50 kB"
 
 
 def test_the_collector_is_left_as_it_was(sample_path):
