@@ -46,6 +46,10 @@ from .writers.base import RenderContext, Writer
 MANIFEST = ".publisher/manifest.json"
 #: Slugs of earlier builds (pinyin is slow): ``[[title, id, slug], …]``.
 SLUG_CACHE = ".publisher/slugs.json"
+#: In the output folder itself (shared by its audiences): what the bodies of
+#: the reports last built said, by source hash (see ``_account_for_bodies``).
+BODY_CACHE = ".publisher/bodies.json"
+BODY_CACHE_VERSION = 1
 #: The names :func:`publisher.sinks.folder.atomic_write` gives its temporary files.
 TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{6,}\.tmp$")
 MANIFEST_VERSION = 1
@@ -345,12 +349,77 @@ def _save_slugs(root: Path, digests: list[Digest]) -> None:
     atomic_write_bytes(target, text.encode("utf-8", "surrogatepass"))
 
 
+def _load_body_cache(out: Path) -> dict[str, list[Any]]:
+    try:
+        data = json.loads((out / BODY_CACHE).read_text(encoding="utf-8"))
+        if data.get("version") == BODY_CACHE_VERSION and isinstance(data.get("reports"), dict):
+            return data["reports"]
+    except (OSError, ValueError, AttributeError):
+        pass  # no cache, or an unreadable one: bodies are parsed again
+    return {}
+
+
+def _save_body_cache(out: Path, reports: dict[str, list[Any]]) -> None:
+    data = {"version": BODY_CACHE_VERSION, "reports": reports}
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    target = out / BODY_CACHE
+    try:
+        if target.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, ValueError):
+        pass
+    atomic_write_bytes(target, text.encode("utf-8", "surrogatepass"))
+
+
+def _account_for_bodies(
+    digests: list[Digest], cache: dict[str, list[Any]], diagnostics: Diagnostics
+) -> dict[str, list[Any]]:
+    """Print what every deferred report body says, parsing only bodies the cache does not know.
+
+    A reader may defer report bodies (``Report.defer``).  The messages of a
+    body a build does not render must be printed all the same, so the
+    build keeps, per source hash, what each body said (messages with lines
+    relative to the body) and its key takeaway (which index pages show).
+    A known body's messages are printed from the cache and its parser,
+    should a job still need the body, stays silent; an unknown body is
+    parsed now.  Returns the cache for the next build: this build's reports.
+    """
+    kept: dict[str, list[Any]] = {}
+    was_enabled = gc.isenabled()
+    gc.disable()  # parsing makes many small objects and no cycles
+    try:
+        for digest in digests:
+            for report in digest.reports:
+                body = report.deferred
+                if body is None or not report.source_hash:
+                    continue
+                known = cache.get(report.source_hash)
+                if known is not None:
+                    takeaway, messages = known
+                    for severity, message, line, column in messages:
+                        diagnostics.items.append(Diagnostic(severity, message, body.file, body.line + line, column))
+                    report.remember_takeaway(takeaway)
+                    body.diagnostics = Diagnostics()
+                else:
+                    said = body.diagnostics = Diagnostics()
+                    report.sections  # noqa: B018 (parses the body)
+                    diagnostics.extend(said)
+                    messages = [[d.severity, d.message, d.line - body.line, d.column] for d in said]
+                    known = [report.takeaway_text(), messages]
+                kept[report.source_hash] = known
+    finally:
+        if was_enabled:
+            gc.enable()
+    return kept
+
+
 def _up_to_date(root: Path, entry: dict[str, Any] | None, fingerprint: str) -> bool:
     if not entry or entry.get("fingerprint") != fingerprint:
         return False
+    base = os.fspath(root) + os.sep
     for rel, meta in entry.get("outputs", {}).items():
         try:
-            st = (root / rel).stat()
+            st = os.stat(base + rel)  # not Path: this runs for every output of every job
         except OSError:
             return False
         if st.st_size != meta.get("size") or st.st_mtime_ns != meta.get("mtime_ns"):
@@ -473,6 +542,7 @@ class Builder:
         for root in roots.values():
             _remove_temporary_files(root)
             _load_slugs(root)
+        bodies = _account_for_bodies(digests, {} if self.force else _load_body_cache(self.out), self.diagnostics)
         manifests = {name: _load_manifest(root) for name, root in roots.items()}
         planned = self.plan(digests, transform_code)
         todo: list[Job] = []
@@ -520,6 +590,8 @@ class Builder:
                 self._remove_stale(roots[audience.name], jobs.pop(key).get("outputs", {}), {}, result)
             _save_manifest(roots[audience.name], manifests[audience.name])
             _save_slugs(roots[audience.name], digests)
+        if bodies:
+            _save_body_cache(self.out, bodies)
         return result
 
     def _remove_stale(self, root: Path, old: dict[str, Any], new: dict[str, Any], result: BuildResult) -> None:

@@ -76,13 +76,20 @@ class Session:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     failed_files: int = 0
 
-    def read(self, paths: Sequence[str]) -> list[Digest]:
-        """Read every file; a file that cannot be read is reported and skipped."""
+    def read(self, paths: Sequence[str], lazy: bool = False) -> list[Digest]:
+        """Read every file; a file that cannot be read is reported and skipped.
+
+        ``lazy``: readers that can defer report bodies do (the build engine
+        parses only what it renders, and prints every message all the same).
+        """
         digests: list[Digest] = []
         for path in paths:
             try:
                 reader = registry.reader_for(path, getattr(self.args, "reader", None))
-                digests.append(reader.read(path, self.args.encoding, self.diagnostics))
+                if lazy and getattr(reader, "lazy_bodies", False):
+                    digests.append(reader.read(path, self.args.encoding, self.diagnostics, lazy=True))
+                else:
+                    digests.append(reader.read(path, self.args.encoding, self.diagnostics))
             except InputError as exc:
                 self.diagnostics.items.append(exc.diagnostic)
                 self.failed_files += 1
@@ -192,7 +199,7 @@ def cmd_build(session: Session, out: TextIO) -> int:
     formats = {a.name: _formats(a, args.format) for a in audiences}
     if args.jobs < 0:
         raise UsageError("-j expects a number of processes (0 = one per core)")
-    digests = session.read(args.files)
+    digests = session.read(args.files, lazy=True)
     progress = Progress(0, "building")
     builder = Builder(
         audiences,

@@ -22,9 +22,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .textutil import not_a_device
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostics
 
 SCHEMA_VERSION = 1
 SCHEMA_ID = "https://publisher.dev/schema/model-v1.json"
@@ -297,6 +300,30 @@ class Section:
         )
 
 
+def _has_slot(obj: object, name: str) -> bool:
+    try:
+        object.__getattribute__(obj, name)
+    except AttributeError:
+        return False
+    return True
+
+
+class BodyLoader(Protocol):
+    """A deferred report body: where it starts, where its messages go, and its parser."""
+
+    line: int  # the line the body starts on
+    file: str
+    diagnostics: Diagnostics
+
+    def load(self) -> tuple[list[Section], str]:
+        """``(sections, body_trail)``."""
+        ...
+
+    def language(self) -> str:
+        """The report's language (``zh``, ``en``)."""
+        ...
+
+
 @dataclass(slots=True)
 class Report:
     """One research report: title, institution, time and sections.
@@ -324,6 +351,48 @@ class Report:
     #: read text (not serialised): the build engine's cheap change detector.
     source_hash: str = ""
     title_metrics: list[Metric] = field(default_factory=list)
+    # A report whose body is parsed when first used (see ``defer``): the parser, and the
+    # text of its key takeaway when a build remembers it (neither is part of the model).
+    _body: BodyLoader | None = field(default=None, init=False, repr=False, compare=False)
+    _takeaway: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    def defer(self, body: BodyLoader) -> None:
+        """Parse the body (``sections``, ``body_trail``) and guess the ``language`` only when read.
+
+        A reader uses this so that a build which finds a report up to date
+        never pays for its body.  ``body.load()`` returns the first two
+        fields, ``body.language()`` the third.
+        """
+        del self.sections, self.body_trail, self.language
+        self._body = body
+
+    @property
+    def deferred(self) -> BodyLoader | None:
+        """The loader of a body not parsed yet, else ``None``."""
+        return self._body
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for an empty slot: a field of a deferred report.
+        body = self._body
+        if body is None or name not in ("sections", "body_trail", "language"):
+            raise AttributeError(name)
+        if name == "language" or not _has_slot(self, "language"):
+            self.language = body.language()
+        if name != "language":
+            self._body = None
+            self.sections, self.body_trail = body.load()
+        return getattr(self, name)
+
+    def takeaway_text(self) -> str:
+        """The text of the key takeaway, or ``""`` (known without parsing when remembered)."""
+        if self._body is not None and self._takeaway is not None:
+            return self._takeaway
+        block = self.key_takeaway()
+        return block.text if block else ""
+
+    def remember_takeaway(self, text: str) -> None:
+        """What ``takeaway_text`` answers while the body is not parsed (a build's cache)."""
+        self._takeaway = text
 
     def clone(self) -> Report:
         """A copy of the report tree whose lists can change without touching this one."""
@@ -601,6 +670,8 @@ _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
 def _romanise(text: str) -> str:
     """Latin letters for ``text``: pinyin for Chinese, accents folded away."""
+    if text.isascii():
+        return text  # nothing to romanise (and pypinyin takes a while to import)
     from pypinyin import Style, lazy_pinyin
 
     pieces = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: s)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -170,3 +171,42 @@ def test_wiki_rebuild_touches_only_the_changed_page(cli, sample_path, tmp_path):
     src.write_text(src.read_text(encoding="utf-8").replace("持续被看好", "继续被看好"), encoding="utf-8")
     third = cli("build", str(src), "-a", "wiki", "-o", str(out))
     assert "9 up-to-date jobs skipped" in third.stdout
+
+
+def test_skipped_reports_still_say_what_their_bodies_say(cli, tmp_path):
+    """A build parses only the bodies it renders; the others' messages come from its cache, where they now stand."""
+    src = tmp_path / "digest.txt"
+    reports = [
+        "甲报告\n海通国际· 2025-02-16 16:06\n报告核心观点 - 要点 [1] 没有引用的结尾文字",
+        "乙报告\n国信证券· 2025-02-16 15:00\n报告核心观点 - 另一个要点 [2]",
+    ]
+    src.write_text("\n".join(reports) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    cold = cli("build", str(src), "-a", "wiki", "-o", str(out))
+    assert cold.returncode == 0, cold.stderr
+    assert re.fullmatch(r".*digest\.txt:3:\d+: warning: .*raw text\n", cold.stderr)
+    again = cli("build", str(src), "-a", "wiki", "-o", str(out))
+    assert again.stderr == cold.stderr and "0 written" in again.stdout
+    # a line above moves the report but does not change it: the message moves with it
+    src.write_text("Workflow\n" + src.read_text(encoding="utf-8"), encoding="utf-8")
+    moved = cli("build", str(src), "-a", "wiki", "-o", str(out))
+    check = cli("check", str(src))
+    assert moved.stderr == cold.stderr.replace(":3:", ":4:") and ":4:" in check.stdout
+    assert moved.stderr.strip() in check.stdout and "3 up-to-date jobs skipped" in moved.stdout
+    assert cli("build", str(src), "-a", "wiki", "-o", str(out), "--strict").returncode == 1
+    (out / ".publisher" / "bodies.json").write_text("{not json", encoding="utf-8")
+    assert cli("build", str(src), "-a", "wiki", "-o", str(out)).stderr == moved.stderr  # parsed again
+
+
+def test_a_lazy_read_is_the_same_model_with_the_same_messages(sample_path):
+    from publisher.diagnostics import Diagnostics
+    from publisher.readers.digest import read
+
+    gold = Path(__file__).parent / "gold"
+    for path in [sample_path, *sorted(gold.glob("*-digest.txt"))]:
+        eager, lazy = Diagnostics(), Diagnostics()
+        a = read(str(path), diagnostics=eager)
+        b = read(str(path), diagnostics=lazy, lazy=True)
+        assert all(r.deferred is not None for r in b.reports)
+        assert b.to_json() == a.to_json() and all(r.deferred is None for r in b.reports)
+        assert sorted(map(str, lazy)) == sorted(map(str, eager))

@@ -416,6 +416,8 @@ def _hash(*parts: str) -> str:
 
 def guess_language(text: str) -> str:
     """``zh`` when Chinese characters make up a fair share of the letters, else ``en``."""
+    if text.isascii():
+        return "en"
     cjk = len(_CJK.findall(text))
     latin = len(_LATIN.findall(text))
     return "zh" if cjk and cjk * 4 >= latin else "en"
@@ -460,20 +462,46 @@ def _anchor(index: int, line: str) -> _Anchor | None:
     return None
 
 
-def read_text(source: SourceText, diagnostics: Diagnostics | None = None) -> Digest:
-    """Parse decoded digest text into the canonical model."""
+@dataclass(slots=True)
+class DeferredBody:
+    """A report body and where it stands, parsed by ``load`` (see ``Report.defer``).
+
+    Its messages go to ``diagnostics``; a build that already printed them
+    (from its cache) points it elsewhere.
+    """
+
+    title: str
+    text: str
+    line: int
+    file: str
+    diagnostics: Diagnostics
+
+    def load(self) -> tuple[list[Section], str]:
+        parser = _Body(self.text, self.line, self.file, self.diagnostics)
+        return parser.parse(), parser.trail
+
+    def language(self) -> str:
+        return guess_language(self.title + self.text[:300])
+
+
+def read_text(source: SourceText, diagnostics: Diagnostics | None = None, lazy: bool = False) -> Digest:
+    """Parse decoded digest text into the canonical model.
+
+    With ``lazy``, report bodies are parsed when first used (``Report.defer``):
+    titles, institutions, times, ids and source hashes are there at once.
+    """
     # The parser allocates many small objects and no cycles: pausing the
     # cyclic garbage collector halves the parse time of a large digest.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _read_text(source, diagnostics)
+        return _read_text(source, diagnostics, lazy)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _read_text(source: SourceText, diagnostics: Diagnostics | None) -> Digest:
+def _read_text(source: SourceText, diagnostics: Diagnostics | None, lazy: bool) -> Digest:
     diags = diagnostics if diagnostics is not None else Diagnostics()
     file = source.path
     lines = source.text.split("\n")
@@ -551,8 +579,9 @@ def _read_text(source: SourceText, diagnostics: Diagnostics | None) -> Digest:
             assert titles[k] is not None and anchor.published_at is not None
             title_line = titles[k]
             body_text = "\n".join(body_lines)
-            parser = _Body(body_text, line_no + 1, file, diags)
-            sections = parser.parse()
+            body = DeferredBody(lines[title_line], body_text, line_no + 1, file, diags)
+            if not lazy:
+                sections, trail = body.load()
             for extra in range(1, len(body_lines)):
                 if body_lines[extra].strip():
                     diags.warning("report body continues on another line", file, line_no + 1 + extra, 1)
@@ -560,15 +589,16 @@ def _read_text(source: SourceText, diagnostics: Diagnostics | None) -> Digest:
                 title=lines[title_line],
                 institution=anchor.institution,
                 published_at=anchor.published_at,
-                sections=sections,
-                language=guess_language(lines[title_line] + body_text[:300]),
                 pos=Pos(title_line + 1, 1),
                 meta_sep=anchor.sep,
                 timestamp_text=anchor.timestamp,
                 before=before,
-                body_trail=parser.trail,
                 source_hash=_hash(lines[title_line], lines[anchor.index], body_text),
             )
+            if lazy:
+                report.defer(body)
+            else:
+                report.sections, report.body_trail, report.language = sections, trail, body.language()
             digest.reports.append(report)
         pending_before = []
         for tline, tlines in truncated:
@@ -602,9 +632,11 @@ def digest_title(digest: Digest) -> str:
     return f"Research digest {days}"
 
 
-def read(path: str, encoding: str | None = None, diagnostics: Diagnostics | None = None) -> Digest:
+def read(
+    path: str, encoding: str | None = None, diagnostics: Diagnostics | None = None, lazy: bool = False
+) -> Digest:
     """Read a digest file (``InputError`` if it cannot be read at all)."""
-    return read_text(read_source(path, encoding), diagnostics)
+    return read_text(read_source(path, encoding), diagnostics, lazy)
 
 
 class DigestReader:
@@ -613,6 +645,10 @@ class DigestReader:
     name = "digest"
     extensions = (".txt", ".digest")
     description = "Research-digest text feed"
+    #: ``read(…, lazy=True)`` defers report bodies (the build command asks for it).
+    lazy_bodies = True
 
-    def read(self, path: str, encoding: str | None = None, diagnostics: Diagnostics | None = None) -> Digest:
-        return read(path, encoding, diagnostics)
+    def read(
+        self, path: str, encoding: str | None = None, diagnostics: Diagnostics | None = None, lazy: bool = False
+    ) -> Digest:
+        return read(path, encoding, diagnostics, lazy)

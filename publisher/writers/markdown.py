@@ -712,7 +712,6 @@ class PageRenderer:
     # index pages: a function of the list of reports only
 
     def entry(self, report: Report) -> Entry:
-        takeaway = report.key_takeaway()
         stamp = format_time(report.published_at)
         return Entry(
             report.id,
@@ -723,7 +722,7 @@ class PageRenderer:
             stamp[:10],
             stamp[11:16],
             self.path_of(report),
-            first_sentence(takeaway.text) if takeaway else "",
+            first_sentence(report.takeaway_text()),  # known without parsing the body when a build remembers it
         )
 
     def entries(self, reports: Iterable[Report]) -> list[Entry]:
@@ -855,8 +854,7 @@ class MarkdownWriter(Writer):
 
     def index_key(self, report: Report) -> str:
         """The fields of :class:`Entry` that come from the report (the index pages show nothing else)."""
-        takeaway = report.key_takeaway()
-        sentence = first_sentence(takeaway.text) if takeaway else ""
+        sentence = first_sentence(report.takeaway_text())
         return "\x1f".join((report.id, report.title, report.institution, report.published_at.isoformat(), sentence))
 
     def write_report(self, report: Report, digest: Digest, ctx: RenderContext) -> list[Output]:
