@@ -132,7 +132,7 @@ BOUNDS = {
     # First run on text the rules had not seen: precision 0.945, recall 0.915, subject 0.640.
     "unseen": (0.95, 0.90, 0.80),
     # First run on text the rules had not seen: precision 0.980, recall 0.924, subject 0.649.
-    "unseen2": (0.97, 0.92, 0.64),
+    "unseen2": (0.95, 0.90, 0.80),
 }
 
 
