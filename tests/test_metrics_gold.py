@@ -28,6 +28,7 @@ SETS = {
     "heldout": (GOLD / "metrics-heldout.tsv", GOLD / "heldout-digest.txt"),
     "fresh": (GOLD / "metrics-fresh.tsv", GOLD / "fresh-digest.txt"),
     "unseen": (GOLD / "metrics-unseen.tsv", GOLD / "unseen-digest.txt"),
+    "unseen2": (GOLD / "metrics-unseen2.tsv", GOLD / "unseen2-digest.txt"),
 }
 
 
@@ -130,6 +131,8 @@ BOUNDS = {
     "fresh": (0.95, 0.90, 0.80),
     # First run on text the rules had not seen: precision 0.945, recall 0.915, subject 0.640.
     "unseen": (0.95, 0.90, 0.80),
+    # First run on text the rules had not seen: precision 0.980, recall 0.924, subject 0.649.
+    "unseen2": (0.95, 0.90, 0.80),
 }
 
 

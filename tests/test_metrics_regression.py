@@ -41,6 +41,7 @@ GROUPS = [
     "gold/fresh-digest.txt",
     "gold/heldout-digest.txt",
     "gold/unseen-digest.txt",
+    "gold/unseen2-digest.txt",
     "english",
     "make_digest(300)",
     "make_digest(100, unique=True)",

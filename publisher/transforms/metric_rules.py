@@ -124,6 +124,10 @@ CN_UNITS: dict[str, tuple[str, Decimal]] = {
     "立方米": ("m³", Decimal(1)),
     "公里": ("km", Decimal(1)),
     "亩": ("mu", Decimal(1)),
+    # computing power (floating-point operations per second)
+    "EFLOPS": ("FLOPS", Decimal("1e18")),
+    "PFLOPS": ("FLOPS", Decimal("1e15")),
+    "TFLOPS": ("FLOPS", Decimal("1e12")),
     # containers (twenty- and forty-foot equivalent units)
     "标箱": ("TEU", Decimal(1)),
     "TEU": ("TEU", Decimal(1)),
@@ -204,6 +208,9 @@ EN_PER = ("share", "barrel", "tonne", "ton", "unit", "vehicle", "day", "month", 
 PREFIX_CURRENCIES: dict[str, str] = {
     "US$": "USD",
     "HK$": "HKD",
+    "NT$": "TWD",
+    "NZ$": "NZD",
+    "R$": "BRL",
     "S$": "SGD",
     "A$": "AUD",
     "C$": "CAD",
@@ -322,17 +329,24 @@ RELATION_WORDS: dict[str, str] = {
 EN_RELATION_WORDS: dict[str, str] = {
     "year on year": "yoy",
     "year-on-year": "yoy",
+    "year over year": "yoy",
+    "y-o-y": "yoy",
     "yoy": "yoy",
     "y/y": "yoy",
     "a year earlier": "yoy",
     "a year ago": "yoy",
     "month on month": "mom",
+    "month over month": "mom",
+    "m-o-m": "mom",
     "mom": "mom",
     "m/m": "mom",
     "quarter on quarter": "qoq",
+    "quarter over quarter": "qoq",
+    "q-o-q": "qoq",
     "qoq": "qoq",
     "q/q": "qoq",
     "week on week": "wow",
+    "week over week": "wow",
     "wow": "wow",
     "previous": "prior",
     "prior": "prior",
@@ -405,12 +419,13 @@ EN_BOUND_AFTER: dict[str, str] = {"or more": "at_least", "or above": "at_least",
 CN_PERIOD_WORDS = (
     "年初至今 本周 上周 下周 本月 上月 下月 今年 去年 明年 本年 年内 本年内 当日 当天 全天 今日 昨日 "
     "周一 周二 周三 周四 周五 周六 周日 年初 年末 年底 前三季度 上半年 下半年 全年 一季度 二季度 三季度 四季度 "
-    "近三年 近两年 近一年 近五年 近十年 近一周 近一月 近一个月 盘中 午后 早盘 尾盘 节前 节后 春节 假期"
+    "近三年 近两年 近一年 近五年 近十年 近一周 近一月 近一个月 盘中 午后 早盘 尾盘 节前 节后 春节 假期 "
+    "当月 当周 当季 当年 月末 月初 月内 周内 季末 季初 同期"
 ).split()
 EN_PERIOD_WORDS = (
     "this week|last week|next week|over the week|for the week|this month|last month|over the month|this year|"
     "last year|year to date|year-to-date|YTD|today|yesterday|on Friday|on Monday|on Tuesday|on Wednesday|"
-    "on Thursday|in the quarter|over the quarter"
+    "on Thursday|in the quarter|over the quarter|on the week|on the month|on the day|on the quarter"
 ).split("|")
 EN_MONTHS = (
     "January February March April May June July August September October November December "
@@ -433,7 +448,8 @@ CN_TRAILING = (
     "比上年同期 比去年同期 较同期 比同期 前值 由 从 在 于 的 后 有 目标 目标是 "
     "涨幅 跌幅 增幅 降幅 上涨 下跌 回升 回落 上升 下降 增长 增加 减少 下滑 提升 提高 上行 下行 走高 走低 攀升 "
     "反弹 放量 缩量 扩大 走阔 收窄 涨 跌 升 降 增 减 多 少 净流入 净流出 流入 流出 上扬 转正 转负 净回笼 "
-    "单月 连续 已连续 处于 位于 居于 基于 包含 含 采用 支持 可处理 处理 构成 占 收录 覆盖 涉及 持有"
+    "单月 连续 已连续 处于 位于 居于 基于 包含 含 采用 支持 可处理 处理 构成 占 收录 覆盖 涉及 持有 "
+    "跌破 突破 升破 站上 站稳 重回 重返 回到 逼近 触及 创下 贡献 发行 普遍 大多"
 ).split()
 #: Nouns that end in a trailing word but must stay whole (``年报`` is not ``年`` + ``报``).
 CN_TRAILING_EXCEPT = (
@@ -446,8 +462,11 @@ EN_TRAILING = (
     "was were is are stood stayed remained reached hit averaged trades traded trading closed close ended "
     "reported posted recorded targets target guided "
     "exceeded exceeds exceed stands stand rises falls gains slide slides sink sinks sank hits "
-    "edged edges dipped dips ticked inched "
-    "easing slowing rising falling climbing dropping sliding "
+    "edged edges dipped dips ticked inched jump jumps surge surges slip slips tops topped hovered hovers "
+    "totalled totaled totals amounted accounted represented "
+    "easing slowing rising falling climbing dropping sliding reaching hitting totalling totaling amounting "
+    "accounting representing averaging standing hovering exceeding topping jumping surging dipping "
+    "declining increasing gaining growing "
     "versus vs or "
     "up down by to from at of about around approximately nearly almost over above below under back again further "
     "in for on within after since during stood "
@@ -465,13 +484,14 @@ CN_LEADING = (
 EN_LEADING = "and or while but with whereas versus vs as from the a an its their our we of in on at to for".split()
 #: Verbs inside a subject: the subject is what follows the last one (``公司此前提出未来五年``).
 CN_INNER_VERBS = (
-    "提出 完成 实现 推动 认为 显示 表明 通过 获得 披露 宣布 公告 发布 指出 目标是 低开 高开 获支撑 对应 预计 派发"
+    "提出 完成 实现 推动 认为 显示 表明 通过 获得 披露 宣布 公告 发布 指出 目标是 低开 高开 获支撑 对应 预计 派发 "
+    "承诺 测算 估算 给予"
 ).split()
 EN_INNER_VERBS = [
     *(
         "reported posted recorded approved guided announced said expects expected targets set saw raise raised "
         "lift lifted cut lower lowered maintain maintained upgrade upgraded downgrade downgraded "
-        "expect trim trims trimmed"
+        "expect trim trims trimmed implying implies imply"
     ).split(),
     "we forecast",  # forecast alone is as often a noun
     "we estimate",

@@ -118,6 +118,9 @@ _CN_DATE = (
     rf"|\.(?:0?[1-9]|1[0-2])\.(?:[0-2]?[0-9]|3[01]))(?![0-9])"
     rf"|{_D}[0-9]{{2}}{_SP}年(?={_SP}[0-9]{{1,2}}{_SP}月)"
 )
+_MONTH_RANGE_START = re.compile(
+    r"(?<![0-9])(?:1[0-2]|[1-9])[ \u00a0\u3000]{0,2}(?:-|~|～|—|–|至|到)[ \u00a0\u3000]{0,2}$"
+)
 _CN_SUFFIX = r"(?:末|底|初|中(?!国)|以来|至今|前三季度|上半年|下半年|全年|[一二三四]季度|Q[1-4]|年底|年末)?"
 _EN_MONTH = _alternation(R.EN_MONTHS)
 _EN_DATE = (
@@ -150,8 +153,12 @@ _CN_PERIOD_WORDS = re.compile(_alternation(R.CN_PERIOD_WORDS))
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _YEAR_START = re.compile(r"(?:1(?<![0-9]1)9|2(?<![0-9]2)0)[0-9]{2}")  # 19xx or 20xx, not inside a number
 _DURING = re.compile(r"[\u4e00-\u9fff]{1,4}$")  # 春节期间: up to four characters before 期间
-_YEAR_ALONE = re.compile(r"(?<![0-9A-Za-z$.])(?:in |by |since |through |during |from )?(?:19|20)[0-9]{2}(?![0-9%])")
+_YEAR_ALONE = re.compile(
+    r"(?<![0-9A-Za-z$.])(?:(?:in|by|since|through|during|from|for|at) )?(?:(?:end|mid|early|late)[- ])?"
+    r"(?:19|20)[0-9]{2}(?![0-9%万亿])"
+)
 _YEAR_PREFIXES = ("in ", "by ", "since ", "through ", "during ", "from ")
+_YEAR_PARTS = ("end-", "mid-", "end ", "mid ", "early ", "late ")  # end-2025, by mid-2026, in early 2025
 _ASCII_DIGIT = re.compile(r"[0-9]")
 _DIGITS = "0123456789"
 _PERIOD_JOIN = re.compile(rf"{_SP}(?:到|至|-|~|～|—|–|to){_SP}")
@@ -224,7 +231,9 @@ _ADVERBS = re.compile(
     )
 )
 # 较三季度下降1bp, 较节前上涨50元: what follows 较/相比 is the base of the comparison, not the subject
-_COMPARISON = re.compile(r"(?:相比于?|相较于?|较)(?![为大小高低好差多少强弱快慢早晚])")
+_COMPARISON = re.compile(
+    r"(?:相比于?|相较于?|较)(?![为大小高低好差多少强弱快慢早晚])|(?<![环同占对无])比(?=上|去年|前一|年初)"
+)
 _EN_TO_VERB = re.compile(rf"(?<![A-Za-z])to (?:{_alternation(R.EN_TO_VERBS)})(?![A-Za-z])")
 _EN_AUX = re.compile(rf"(?<![A-Za-z])(?:{_alternation(R.EN_AUXILIARIES)}) [a-z]+(?![A-Za-z])")
 _EN_OF = re.compile(r" ?of ([^,;:.()]{1,60})")
@@ -235,6 +244,26 @@ _CLAUSE_STOP = re.compile(
     _alternation([*R.CN_NOUN_STOPS, *R.DIRECTION_WORDS, *R.RELATION_WORDS, *R.CN_INNER_VERBS, *R.BOUND_BEFORE])
 )
 _SHARED = re.compile(rf"(?:{_alternation(R.SHARED_MODIFIERS)})?(?:{_alternation(R.SHARED_MEASURES)})$")
+# English: a comparison base after a figure runs to the next conjunction (from our prior estimate and ...)
+_EN_BASE = re.compile(
+    r"\s*(?:from|versus|vs\.?|than|compared (?:with|to)|against)(?![A-Za-z])"
+    r"[^,;:]*?(?<![A-Za-z])(?:and|while)(?![A-Za-z])"
+)
+# ... an article, a possessive or "implying" right before a figure: it qualifies the noun after it
+_EN_DETERMINER = re.compile(
+    r"(?:(?<![A-Za-z])(?:a|an|the|its|their|our|his|her|implying|implies|imply)|[A-Za-z]'s)"
+    r"(?: (?:roughly|about|around|approximately|nearly|almost|some|estimated|implied|further|additional))? $"
+)
+_EN_NOUN_STOPS = (
+    "of to from in on at by for with versus vs and or than as while since over under after before which that this "
+    "last next is are was were will would could has have had per"
+)
+_EN_NOUN_AFTER = re.compile(
+    r" ?([A-Za-z][A-Za-z0-9/&'’-]*+"
+    rf"(?: (?!(?:{'|'.join(_EN_NOUN_STOPS.split())})(?![A-Za-z]))[A-Za-z][A-Za-z0-9/&'’-]*+){{0,2}})(?![A-Za-z0-9])"
+)
+# English conjunctions that start a clause: the subject is what follows the last one
+_EN_CONJ = re.compile(r"(?<![A-Za-z])(?<!such )(?<!well )(?:as|while|whereas|because|although|though|when|after) ")
 _LIST_SPLIT = re.compile(r"与|和|、|及|以及")
 _SPACES = re.compile(r"\s{2,}")
 
@@ -320,6 +349,11 @@ def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
 
 
+def _in_word(ch: str) -> bool:
+    """A character of an English word or compound (``12-month``, ``BoJ's``)."""
+    return _is_latin(ch) or ch in "0123456789-'’"
+
+
 def _decimal_text(raw: str, sign: str = "") -> str:
     digits = raw.replace(",", "")
     return f"{sign}{digits}" if sign else digits
@@ -399,7 +433,11 @@ class _Scanner:
 
     def _periods(self) -> list[tuple[int, int]]:
         text = self.text
-        spans = [m.span() for m in _CN_PERIOD_WORDS.finditer(text)]
+        spans = [
+            m.span()
+            for m in _CN_PERIOD_WORDS.finditer(text)
+            if not (m.group() == "同期" and m.start() and text[m.start() - 1] in "年较比")  # 较上年同期: a comparison
+        ]
         if "截" in text:
             spans += [m.span() for m in _CUTOFF_PERIOD.finditer(text)]
         years = [m.start() for m in _YEAR_START.finditer(text)]
@@ -409,7 +447,13 @@ class _Scanner:
             starts = []
         starts += [p for p in years if text[p + 4 : p + 5] in ("-", "/", ".")]
         if starts:
-            spans += _matches_at(_CN_DATE_PERIOD, text, sorted(set(starts)))
+            found = _matches_at(_CN_DATE_PERIOD, text, sorted(set(starts)))
+            for k, (s, e) in enumerate(found):  # 1-2月, 3至5月: a range of months is one period
+                if text[s:e].endswith("月") and "年" not in text[s:e]:
+                    m = _MONTH_RANGE_START.search(text, max(0, s - 8), s)
+                    if m:
+                        found[k] = (m.start(), e)
+            spans += found
         latin = _ASCII_LETTER.search(text) is not None  # English dates and words need one
         if latin:
             starts = [m.start() for m in _EN_DATE_LETTERS.finditer(text)]
@@ -423,6 +467,14 @@ class _Scanner:
             for p in years:
                 if latin:
                     starts.extend(p - len(w) for w in _YEAR_PREFIXES if p >= len(w) and text.startswith(w, p - len(w)))
+                    for w in _YEAR_PARTS:
+                        q = p - len(w)
+                        if q >= 0 and text.startswith(w, q):
+                            starts.append(q)
+                            starts.extend(
+                                q - len(v) for v in _YEAR_PREFIXES if q >= len(v) and text.startswith(v, q - len(v))
+                            )
+                            starts.extend(q - 4 for v in ("for ", "at ") if q >= 4 and text.startswith(v, q - 4))
                 starts.append(p)
             spans += _matches_at(_YEAR_ALONE, text, sorted(set(starts)))
         at = text.find("期间")
@@ -588,7 +640,7 @@ class _Scanner:
         before = text[max(0, s - 12) : s]
         if before[-1:] in _LATIN_LETTERS:  # M1, DR007, PETTM55X (a multiple after letters is a figure)
             return unit.base not in ("multiple", "ratio")
-        real_unit = unit.real and not unit.count
+        real_unit = unit.real and (not unit.count or unit.factor != 1)  # 9.8 million units: not a name
         stripped = before.rstrip(" ")
         if stripped.endswith("-") and stripped[:-1].rstrip()[-1:].isascii() and stripped[:-1].rstrip()[-1:].isalpha():
             return not real_unit  # GPT - 4
@@ -683,9 +735,15 @@ class _Scanner:
                 return None
         if self._year_like(raw, low, high, unit, start):
             return None
-        if unit.letter_scale and not currency:
+        if unit.letter_scale and not currency and not self._thousands(start, unit):
             return None
         return _Figure(start, end, value, low, high, unit, shares_unit)
+
+    def _thousands(self, s: int, unit: _Unit) -> bool:
+        """``rose by 151k``, ``the 160k consensus``: a lower-case k after an English word is a quantity."""
+        if unit.written != "k" or s < 2 or self.text[s - 1] != " ":
+            return False
+        return _is_latin(self.text[s - 2])
 
     def _bare_cue(self, s: int) -> bool:
         text = self.text
@@ -815,6 +873,12 @@ def _clean_subject(text: str) -> str:
     if m:
         text = text[: m.start()]
     latin = _LATIN.search(text) is not None
+    if latin and " " in text:
+        last_conj = None
+        for m in _EN_CONJ.finditer(text):
+            last_conj = m
+        if last_conj is not None and _strip_words(text[last_conj.end() :]):  # spot rates slide as demand eases
+            text = text[last_conj.end() :]
     last_to = None
     for m in _EN_TO_VERB.finditer(text) if latin else ():
         last_to = m
@@ -864,6 +928,8 @@ def _noun_after(suffix: str) -> str:
     m = _NOUN_STOP.match(head)
     if m and len(m.group()) == 1:
         return ""
+    if _DIRECTION_CN.match(head) or _RELATION_CN.match(head):
+        return ""  # 2000万只增至4000万只: a verb of change, not the counted noun
     m = _NOUN_STOP.search(head, 1)
     noun = head[: m.start()] if m else head
     return _strip_trailing(noun)
@@ -1044,7 +1110,17 @@ class _Context:
             f.direction, f.relation, f.bound = _relations(raw_prefix, suffix, prefix_start == prev_end and k > 0)
             if f.unit.infix_more:
                 f.bound = "more_than"
-            subject = _clean_subject(raw_prefix)
+            subject_prefix = raw_prefix
+            if k and prefix_start == prev_end and ("and" in raw_prefix or "while" in raw_prefix):
+                # down 8% from our prior estimate and 6% lower: the base belongs to the figure before
+                base = _EN_BASE.match(raw_prefix)
+                if base:
+                    subject_prefix = raw_prefix[base.end() :]
+            subject = _clean_subject(subject_prefix)
+            if not f.unit.count and raw_prefix.endswith(" ") and _ASCII_LETTER.search(raw_prefix):
+                noun = self._modified_noun(f, clause_end)
+                if noun:
+                    subject = noun
             # a clause of its own without figure: remember its subject as a topic
             j = bisect_left(b, prev_end)
             if (j < n_b and b[j] + 1 < clause_start) or (prev_end == 0 and b and b[0] < clause_start):
@@ -1063,14 +1139,30 @@ class _Context:
             if self.figures[k].shares_unit:
                 self.figures[k].subject = self.figures[k + 1].subject
 
+    def _modified_noun(self, f: _Figure, clause_end: int) -> str:
+        """``a 25bp hike``, ``the BoJ's 2% target``, ``implying 18x 2025E P/E``: after an article, a
+        possessive or ``implying``, the figure qualifies the noun written after it."""
+        before = self.text[max(0, f.start - 40) : f.start]
+        if not _EN_DETERMINER.search(before):
+            return ""
+        after = _SPACES.sub(" ", self._without_periods(f.end, clause_end)[0])
+        m = _EN_NOUN_AFTER.match(after)
+        if not m:
+            return ""
+        noun = m.group(1)
+        last = noun.rsplit(" ", 1)[-1].lower()
+        if last in R.EN_DIRECTION_WORDS or last.endswith(("ed", "ing")):
+            return ""  # a 5% rise, the 11.8% expected: not a noun the figure measures
+        return noun
+
     def _prefix_start(self, lower: int, start: int) -> int:
         """Where the text a figure's subject is taken from starts: at most ``_MAX_SUBJECT`` characters back,
         ``_MAX_SUBJECT_EN`` in English, and never inside a word."""
         text = self.text
         p = max(lower, start - _MAX_SUBJECT)
-        if p > lower and (text[p] == " " or _is_latin(text[p])):
+        if p > lower and (text[p] == " " or _is_latin(text[p]) or (text[p] == "-" and _is_latin(text[p + 1]))):
             p = max(lower, start - _MAX_SUBJECT_EN)
-            if p > lower and _is_latin(text[p - 1]) and _is_latin(text[p]):
+            if p > lower and _in_word(text[p - 1]) and _in_word(text[p]):
                 space = text.find(" ", p, start)
                 p = space + 1 if space >= 0 else start
         return p
