@@ -507,3 +507,64 @@ def test_page_clutter_is_kept_out_of_the_reports():
     texts = [b.text for r in digest.reports for _, b in r.blocks()]
     assert not any("没有更多了" in t for t in texts)
     assert [r.meta_sep for r in digest.reports] == [" · ", "•", "·", " ・ "]
+
+
+def _outline(body: str) -> list[tuple[int, str, str, list[tuple[str, str, list[int]]]]]:
+    feed = f"Title\nBroker· 2025-01-01 10:00\n{body}\n"
+    digest = read_text(decode(feed.encode(), "shape.txt"), Diagnostics())
+    assert digest_text(digest) == feed
+    return [
+        (s.level, s.role, s.heading, [(b.kind, b.text, b.refs) for b in s.blocks]) for s in digest.reports[0].walk()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a lead name that is the parent part of a heading keeps its role
+        (
+            "风险提示 政策风险 - 地产政策不及预期 [5] 需求风险 - 消费复苏偏慢 [6]",
+            [
+                (1, "risk", "风险提示", []),
+                (2, "body", "政策风险", [B("地产政策不及预期", 5)]),
+                (2, "body", "需求风险", [B("消费复苏偏慢", 6)]),
+            ],
+        ),
+        # a title-case heading that starts with a lead name is a longer heading ...
+        (
+            "Risk Appetite Indicators - VIX fell to 15 [2]",
+            [(1, "body", "Risk Appetite Indicators", [B("VIX fell to 15", 2)])],
+        ),
+        # ... while a sentence after a lead name is its paragraph, dash and all
+        (
+            "Our View We stay cautious on banks - we prefer insurers [4]",
+            [(1, "summary", "Our View", [P("We stay cautious on banks - we prefer insurers", 4)])],
+        ),
+        # numbered parts: "1." under "一、", "二、" beside it; a lone number does not split
+        (
+            "一、市场回顾 1. 指数表现 - 沪指涨1% [1] 2. 行业表现 - 银行领涨 [2] 二、行业动态 - 政策出台 [3]",
+            [
+                (1, "body", "一、市场回顾", []),
+                (2, "body", "1. 指数表现", [B("沪指涨1%", 1)]),
+                (2, "body", "2. 行业表现", [B("银行领涨", 2)]),
+                (1, "body", "二、行业动态", [B("政策出台", 3)]),
+            ],
+        ),
+        ("（一） 板块表现 - 上涨 [1]", [(1, "body", "（一） 板块表现", [B("上涨", 1)])]),
+        (
+            "Market Review US Equities - S&P 500 rose 1% [1] Europe - Stoxx 600 fell [2]",
+            [
+                (1, "body", "Market Review", []),
+                (2, "body", "US Equities", [B("S&P 500 rose 1%", 1)]),
+                (2, "body", "Europe", [B("Stoxx 600 fell", 2)]),
+            ],
+        ),
+        # "Label：text - bullet" is one heading, as in the sample ("周专题:…")
+        ("事件：公司发布年报 - 营收增长 [1]", [(1, "body", "事件：公司发布年报", [B("营收增长", 1)])]),
+        # a range after a short Chinese heading stays in its paragraph
+        ("板块回顾 2024 - 2026年盈利增速 [2]", [(1, "body", "板块回顾", [P("2024 - 2026年盈利增速", 2)])]),
+        ("一、投资要点 本周市场震荡 [1]", [(1, "summary", "一、投资要点", [P("本周市场震荡", 1)])]),
+    ],
+)
+def test_shapes_of_headings(body, expected):
+    assert _outline(body) == expected
