@@ -5,7 +5,8 @@ line ``INSTITUTION· YYYY-MM-DD HH:MM`` and one body line.  The body is a
 run of sections: a heading, then bullets introduced by `` - `` that end in
 citation markers ``[n]``; a heading may instead be followed by a plain
 paragraph; a heading may name a parent part and a child (``市场回顾
-指数涨跌情况``).
+指数涨跌情况``, ``一、行情回顾 （一）板块表现``, ``Sector Review Banks``).  Lead
+sections are known by name (``LEAD_SECTIONS``) in Chinese and English.
 
 The reader is lossless: together with the layout fields of the model, the
 ``digest`` writer gives back the input byte for byte.  What it cannot
