@@ -5,7 +5,8 @@ line ``INSTITUTION· YYYY-MM-DD HH:MM`` and one body line.  The body is a
 run of sections: a heading, then bullets introduced by `` - `` that end in
 citation markers ``[n]``; a heading may instead be followed by a plain
 paragraph; a heading may name a parent part and a child (``市场回顾
-指数涨跌情况``).
+指数涨跌情况``, ``一、行情回顾 （一）板块表现``, ``Sector Review Banks``).  Lead
+sections are known by name (``LEAD_SECTIONS``) in Chinese and English.
 
 The reader is lossless: together with the layout fields of the model, the
 ``digest`` writer gives back the input byte for byte.  What it cannot
@@ -49,7 +50,12 @@ from .source import SourceText, read_source
 # --- lead sections ---------------------------------------------------------
 
 #: Names of lead sections and the role each plays.  Matching is exact (case
-#: folded for Latin names), so ``核心观点`` does not swallow ``核心观点总结``.
+#: folded for Latin names, a leading number such as ``一、`` or ``1.`` ignored),
+#: so ``核心观点`` does not swallow ``核心观点总结``.  A lead name may be followed
+#: by a paragraph instead of bullets, also after a colon (``事件：公司发布…``).
+#: Names of the ``body`` role are sections every reader knows by name (the
+#: event a note comments on, catalysts, industry news) but that are neither
+#: its summary, its rating nor its risks.
 LEAD_SECTIONS: dict[str, str] = {
     **dict.fromkeys(
         (
@@ -73,18 +79,40 @@ LEAD_SECTIONS: dict[str, str] = {
             "报告结论",
             "核心内容",
             "要点",
+            "投资逻辑",
+            "核心逻辑",
+            "投资摘要",
+            "总结",
+            "结论",
             "Core Insights",
             "Core Views",
+            "Core View",
             "Key Takeaways",
+            "Key Takeaway",
             "Key Points",
             "Key Insights",
             "Key Findings",
+            "Key Conclusions",
+            "Key Highlights",
             "Summary",
             "Executive Summary",
+            "Investment Summary",
+            "Earnings Summary",
+            "Results Summary",
             "Investment Highlights",
             "Highlights",
             "Abstract",
             "Main Points",
+            "Our View",
+            "Our Views",
+            "Our Take",
+            "Investment Thesis",
+            "Investment View",
+            "Investment Case",
+            "Bottom Line",
+            "The Bottom Line",
+            "Conclusion",
+            "Conclusions",
         ),
         ROLE_SUMMARY,
     ),
@@ -100,11 +128,25 @@ LEAD_SECTIONS: dict[str, str] = {
             "行业评级",
             "投资建议",
             "评级",
+            "盈利预测与投资建议",
+            "盈利预测及投资建议",
+            "盈利预测与投资评级",
+            "盈利预测与评级",
+            "盈利预测与估值",
+            "盈利预测",
+            "投资建议与盈利预测",
+            "估值与评级",
             "Investment Rating",
             "Rating",
+            "Our Rating",
             "Industry Rating",
             "Recommendation",
             "Investment Recommendation",
+            "Valuation",
+            "Valuation and Rating",
+            "Valuation and Price Target",
+            "Price Target",
+            "Rating and Price Target",
         ),
         ROLE_RATING,
     ),
@@ -114,25 +156,80 @@ LEAD_SECTIONS: dict[str, str] = {
             "风险因素",
             "主要风险",
             "风险",
+            "风险分析",
+            "投资风险",
             "Risks",
+            "Risk",
             "Risk Warning",
             "Risk Warnings",
             "Risk Factors",
             "Key Risks",
+            "Investment Risks",
+            "Downside Risks",
+            "Risks to Rating",
         ),
         ROLE_RISK,
     ),
+    **dict.fromkeys(
+        (
+            "事件",
+            "事件概述",
+            "点评",
+            "事件点评",
+            "行业动态",
+            "公司动态",
+            "公司公告",
+            "重要公告",
+            "What's New",
+            "What’s New",
+            "Event",
+            "Catalysts",
+            "Key Catalysts",
+        ),
+        ROLE_BODY,
+    ),
 }
 _LEAD_KEYS = {name.casefold(): role for name, role in LEAD_SECTIONS.items()}
+
+#: A heading's number: ``一、``, ``（一）``, ``(1)``, ``1.``, ``1、``.  The group
+#: names its kind; parts numbered in one kind are of one rank.
+_NUMBERING = re.compile(
+    r"(?:(?P<cn>[一二三四五六七八九十]{1,3}、)"
+    r"|(?P<pcn>[（(][一二三四五六七八九十]{1,3}[)）])"
+    r"|(?P<pnum>[（(][0-9]{1,2}[)）])"
+    r"|(?P<num>[0-9]{1,2}(?:[、．]|\.(?![0-9]))))[ \t\u3000]*"
+)
 _LEAD_RE = re.compile(
-    "(" + "|".join(re.escape(n) for n in sorted(LEAD_SECTIONS, key=len, reverse=True)) + r")(?=[ \t\u3000]|$)",
+    "(?:" + _NUMBERING.pattern + ")?"
+    "(" + "|".join(re.escape(n) for n in sorted(LEAD_SECTIONS, key=len, reverse=True)) + r")(?=[ \t\u3000:：]|$)",
     re.IGNORECASE,
 )
 
 
+_NUMBER_START = frozenset("一二三四五六七八九十（(0123456789")
+
+
+#: First characters of lead names (either case) and of numbers: a cheap test before the regex.
+_LEAD_FIRST = frozenset("".join(n[0] + n[0].swapcase() for n in LEAD_SECTIONS) + "一二三四五六七八九十（(0123456789")
+
+
+def numbering(heading: str) -> str | None:
+    """The kind of number a heading starts with (``cn`` for ``一、`` …), or ``None``."""
+    if not heading or heading[0] not in _NUMBER_START:
+        return None
+    m = _NUMBERING.match(heading)
+    return m.lastgroup if m and m.end() < len(heading) else None
+
+
 def lead_role(heading: str) -> str | None:
-    """The role of a lead-section heading (``summary``, ``rating``, ``risk``)."""
-    return _LEAD_KEYS.get(heading.strip().rstrip(":：").strip().casefold())
+    """The role of a lead-section heading (``summary``, ``rating``, ``risk``, or ``body`` for known names)."""
+    name = heading.strip().rstrip(":：").strip()
+    role = _LEAD_KEYS.get(name.casefold())
+    if role is None and name and name[0] in _NUMBER_START:
+        m = _NUMBERING.match(name)
+        if m and m.end() < len(name):
+            role = _LEAD_KEYS.get(name[m.end() :].casefold())
+    return role
 
 
 # --- character classes -------------------------------------------------------
@@ -204,22 +301,63 @@ def _dash_is_in_text(text: str, left: int, right: int) -> bool:
     return False
 
 
+#: English words that end the name of a part with sub-parts (``Sector Review``
+#: ``Banks``): a capitalised word after one starts a child heading.
+_EN_PARENT = re.compile(
+    r"[A-Z][\w&'’.-]*(?: [\w&'’.-]+)*? "
+    r"(?:Review|Overview|Update|Updates|Tracker|Breakdown|Recap|Roundup|Wrap|Monitor|Snapshot|Dashboard)"
+    r"(?= [A-Z][A-Za-z])"
+)
+
+
 def _split_heading(heading: str, pangu: bool) -> int:
     """Index of the space between a parent and a child heading, or -1.
 
-    ``市场回顾 指数涨跌情况`` splits; ``LLama 3.1`` and (in a report that puts
+    ``市场回顾 指数涨跌情况``, ``一、行情回顾 （一）板块表现`` and ``Sector Review
+    Banks`` split; ``LLama 3.1``, ``1. 宏观经济`` and (in a report that puts
     spaces between Chinese and Latin text) ``北证 A 股整体 PE`` do not.
     """
+    number = _NUMBERING.match(heading) if heading and heading[0] in _NUMBER_START else None
+    after_number = number.end() if number else 0
     for m in _INNER_SPACE.finditer(heading):
         i = m.start()
         a, b = heading[i - 1], heading[i + 1]
-        if i < 2 or len(heading) - i - 1 < 2:
+        if i < 2 or len(heading) - i - 1 < 2 or i < after_number:
             continue
         if (_is_cjk(a) or a in _CLOSE) and (_is_cjk(b) or b in _OPEN):
             return i
-        if not pangu and _is_cjk(a) and b.isascii() and b.isalpha():
+        if not (_is_cjk(a) or a in _CLOSE):
+            continue
+        if not pangu and b.isascii() and b.isalpha():
             return i
+        if b in "(（0123456789" and numbering(heading[i + 1 :]):
+            return i
+    if "A" <= heading[:1] <= "Z" and not _CJK.search(heading):
+        m = _EN_PARENT.match(heading)
+        if m:
+            return m.end()
     return -1
+
+
+def _heading_like(text: str, start: int, end: int) -> bool:
+    """Could ``text[start:end]`` go on a heading (not begin a sentence)?
+
+    Chinese: short and without sentence punctuation; English: title case
+    (``Risk Appetite Indicators``), not a sentence (``We stay cautious …``).
+    """
+    if end - start > 40:
+        return False
+    part = text[start:end]
+    if any(c in "，。；,;!！?？" for c in part):
+        return False
+    if _CJK.search(part):
+        return True
+    words = part.split()
+    return len(words) <= 6 and all(w[0].isupper() or w[0].isdigit() or w in _SMALL_WORDS for w in words)
+
+
+_SMALL_WORDS = frozenset(("of", "and", "the", "for", "to", "in", "on", "vs", "vs.", "at", "by", "&"))
+_CJK_HEADING_CHARS = frozenset("、&+")
 
 
 # --- the reader --------------------------------------------------------------
@@ -315,11 +453,20 @@ class _Body:
             return
         split = _split_heading(heading, self.pangu)
         if split >= 0:
-            parent = Section(heading[:split], 1, ROLE_BODY, sep=sep, pos=pos)
+            name = heading[:split]
+            role = lead_role(name) if name[0] in _LEAD_FIRST else None  # "风险提示 政策风险"
+            parent = Section(name, 1, role or ROLE_BODY, sep=sep, pos=pos)
             child = Section(heading[split + 1 :], 2, ROLE_BODY, sep=heading[split], pos=self.pos(offset + split + 1))
             parent.children.append(child)
             self.sections.append(parent)
             self.parent, self.current = parent, child
+            return
+        kind = numbering(heading) if self.parent is not None else None
+        if kind is not None and self.parent is not None and kind == numbering(self.parent.heading):
+            # "二、…" after "一、… （一）…": a part of the parent's rank, not one of its children
+            section = Section(heading, 1, ROLE_BODY, sep=sep, pos=pos)
+            self.sections.append(section)
+            self.parent = self.current = section
             return
         if _COLON.search(heading) or self.parent is None:
             section = Section(heading, 1, ROLE_BODY, sep=sep, pos=pos)
@@ -343,35 +490,14 @@ class _Body:
             self.unit(start, i, end)
         return self.sections
 
-    def unit(self, start: int, i: int, end: int) -> None:
+    def heading_dash(self, i: int, zone_end: int, end: int) -> tuple[int, int, bool] | None:
+        """The `` - `` that ends a heading starting at ``i``: (left, right, clean).
+
+        ``clean`` is false when every dash before the first citation looks like
+        part of the text (``24 - 28财年``): the first one is then the best guess.
+        """
         text = self.text
-        sep = text[start:i]
-        bullet = _BULLET_START.match(text, i, end)
-        if bullet:
-            self.add_block(self.block(BULLET, bullet.end(), end, sep + bullet.group(0)), i)
-            return
-        first_mark = _MARK.search(text, i, end)
-        zone_end = first_mark.start() if first_mark else end
-        lead = _LEAD_RE.match(text, i, zone_end)
-        if lead and _runs_on(text, lead.end(), zone_end):
-            lead = None  # "Summary of Views …": the heading is longer than the lead name
-        if lead:
-            j = lead.end()
-            dash = _BULLET_START.match(text, j + 1, end) if j < end and text[j] in _SPACE else None
-            k = j
-            while k < end and text[k] in _SPACE:
-                k += 1
-            if dash and k == dash.start():
-                self.add_heading(text[i:j], sep, i)
-                self.add_block(self.block(BULLET, dash.end(), end, text[j : dash.end()]), j)
-                return
-            if k < end and k > j:
-                self.add_heading(text[i:j], sep, i)
-                self.add_block(self.block(PARAGRAPH, k, end, text[j:k]), k)
-                return
-        # a heading, then `` - `` and the first bullet?
-        chosen: tuple[int, int] | None = None
-        fallback: tuple[int, int] | None = None
+        fallback: tuple[int, int, bool] | None = None
         for m in _DASH.finditer(text, i, zone_end):
             left = m.start()
             while left > i and text[left - 1] in _SPACE:
@@ -381,24 +507,101 @@ class _Body:
                 right += 1
             if left == i:
                 continue
-            if fallback is None:
-                fallback = (left, right)
             if not _dash_is_in_text(text, left, right):
-                chosen = (left, right)
-                break
-        chosen = chosen or fallback
-        if chosen:
-            left, right = chosen
-            heading = text[i:left]
-            if len(heading) <= _MAX_HEADING and "。" not in heading:
-                self.add_heading(heading, sep, i)
-                self.add_block(self.block(BULLET, right, end, text[left:right]), left)
+                return left, right, True
+            if fallback is None:
+                fallback = (left, right, False)
+        return fallback
+
+    def cjk_heading(self, i: int, zone_end: int) -> int:
+        """End of a short Chinese heading at ``i`` followed by a space and a paragraph, or -1.
+
+        In a report that does not space Chinese text, a space between two
+        Chinese words marks a boundary (``板块回顾 本周银行指数下跌0.8%…[2]``).
+        """
+        if self.pangu:
+            return -1
+        text = self.text
+        limit = min(zone_end, i + 21)
+        k = i
+        while k < limit and text[k] not in _SPACE:
+            c = text[k]
+            if not (_is_cjk(c) or (c.isascii() and c.isalnum()) or c in _CJK_HEADING_CHARS):
+                return -1
+            k += 1
+        if k - i < 2 or k >= limit or not _is_cjk(text[k - 1]):
+            return -1
+        t = k
+        while t < zone_end and text[t] in _SPACE:
+            t += 1
+        if t >= zone_end or not (_is_cjk(text[t]) or text[t].isdigit()):
+            return -1
+        return k
+
+    def unit(self, start: int, i: int, end: int) -> None:
+        text = self.text
+        sep = text[start:i]
+        bullet = _BULLET_START.match(text, i, end)
+        if bullet:
+            self.add_block(self.block(BULLET, bullet.end(), end, sep + bullet.group(0)), i)
+            return
+        first_mark = _MARK.search(text, i, end)
+        zone_end = first_mark.start() if first_mark else end
+        dash: tuple[int, int, bool] | None = None
+        looked = False  # for the dash that ends a heading
+        lead = _LEAD_RE.match(text, i, zone_end) if text[i] in _LEAD_FIRST else None
+        if lead and _runs_on(text, lead.end(), zone_end):
+            lead = None  # "Summary of Views …": the heading is longer than the lead name
+        if lead:
+            j = lead.end()
+            k = j
+            if k < end and text[k] in ":：":
+                k += 1
+            while k < end and text[k] in _SPACE:
+                k += 1
+            if k > j:
+                bullet = _BULLET_START.match(text, k, end)
+                if bullet:  # "投资要点 - …", "投资要点： - …"
+                    self.add_heading(text[i:j], sep, i)
+                    self.add_block(self.block(BULLET, bullet.end(), end, text[j : bullet.end()]), j)
+                    return
+                dash, looked = self.heading_dash(i, zone_end, end), True
+                goes_on = dash is not None and dash[2] and dash[0] > k and _heading_like(text, k, dash[0])
+                if k < end and not goes_on:  # "投资要点：公司…[1]", "Our View We …[4]"
+                    self.add_heading(text[i:j], sep, i)
+                    self.add_block(self.block(PARAGRAPH, k, end, text[j:k]), k)
+                    return
+                # "风险提示 政策风险 - …": the heading goes on to the dash
+        if not looked:
+            dash = self.heading_dash(i, zone_end, end)
+        if dash is not None and dash[2] and self.heading_bullet(i, dash, sep, end):
+            return
+        if first_mark is not None:
+            k = self.cjk_heading(i, zone_end)
+            if k > 0:
+                t = k
+                while text[t] in _SPACE:
+                    t += 1
+                self.add_heading(text[i:k], sep, i)
+                self.add_block(self.block(PARAGRAPH, t, end, text[k:t]), t)
                 return
+        if dash is not None and not dash[2] and self.heading_bullet(i, dash, sep, end):
+            return
         if first_mark is not None and self.current is not None:
             self.add_block(self.block(PARAGRAPH, i, end, sep), i)
             return
         self.warn("text that is neither a heading, a bullet nor a cited paragraph; kept as raw text", i)
         self.add_block(self.block(RAW, i, end, sep), i)
+
+    def heading_bullet(self, i: int, dash: tuple[int, int, bool], sep: str, end: int) -> bool:
+        """A heading up to ``dash`` and the bullet after it, if the heading is one."""
+        left, right, _ = dash
+        heading = self.text[i:left]
+        if len(heading) > _MAX_HEADING or "。" in heading:
+            return False
+        self.add_heading(heading, sep, i)
+        self.add_block(self.block(BULLET, right, end, self.text[left:right]), left)
+        return True
 
 
 #: Changes whenever this reader's code does, so hashes of what it read change too.
