@@ -284,10 +284,30 @@ def write(data: dict[str, Any]) -> None:
     FIXTURE.write_bytes(lzma.compress(payload, preset=9 | lzma.PRESET_EXTREME))
 
 
-if __name__ == "__main__":  # python tests/metrics_corpus.py: record the fixture with the current rules
+def recompute(data: dict[str, Any], extract, transform) -> dict[str, Any]:
+    """The stored texts' metrics computed again (for a deliberate change of the rules or the reader)."""
+    return {
+        "fields": FIELDS,
+        "digests": [
+            {**d, "metrics": digest_records(transform(read_digest(d["name"], d["text"])))} for d in data["digests"]
+        ],
+        "texts": [{**t, "metrics": [record(m) for m in extract(t["text"])]} for t in data["texts"]],
+    }
+
+
+if __name__ == "__main__":  # python tests/metrics_corpus.py [--same-texts]: record the fixture with the current rules
     from publisher.transforms.metrics import extract, metrics
 
-    data = build(extract, metrics)
+    if "--same-texts" in sys.argv:  # keep the stored texts, compute their metrics again
+        old = load()
+        data = recompute(old, extract, metrics)
+        for before, after in zip(old["digests"], data["digests"], strict=True):
+            if before["metrics"] != after["metrics"]:
+                changed = sum(a != b for a, b in zip(before["metrics"], after["metrics"], strict=False))
+                sizes = f"{len(before['metrics'])} → {len(after['metrics'])}"
+                print(f"{before['name']}: {sizes} metrics, {changed} of the first differ")
+    else:
+        data = build(extract, metrics)
     write(data)
     count = sum(len(d["metrics"]) for d in data["digests"]) + sum(len(t["metrics"]) for t in data["texts"])
     print(f"{FIXTURE}: {len(data['digests'])} digests, {len(data['texts'])} texts, {count} metrics")

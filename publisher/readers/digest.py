@@ -328,8 +328,8 @@ def _split_heading(heading: str, pangu: bool) -> int:
             return i
         if not (_is_cjk(a) or a in _CLOSE):
             continue
-        if not pangu and b.isascii() and b.isalpha():
-            return i
+        if not pangu and _is_cjk(a) and b.isascii() and b.isalpha():
+            return i  # 市场回顾 A股 (not "up 18.6% since …")
         if b in "(（0123456789" and numbering(heading[i + 1 :]):
             return i
     if "A" <= heading[:1] <= "Z" and not _CJK.search(heading):
@@ -835,9 +835,7 @@ def digest_title(digest: Digest) -> str:
     return f"Research digest {days}"
 
 
-def read(
-    path: str, encoding: str | None = None, diagnostics: Diagnostics | None = None, lazy: bool = False
-) -> Digest:
+def read(path: str, encoding: str | None = None, diagnostics: Diagnostics | None = None, lazy: bool = False) -> Digest:
     """Read a digest file (``InputError`` if it cannot be read at all)."""
     return read_text(read_source(path, encoding), diagnostics, lazy)
 
