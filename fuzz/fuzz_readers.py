@@ -82,7 +82,7 @@ def check_markdown(source: SourceText) -> None:
         (page,) = MD.write_report(report, digest, ctx)
         again = markdown_reader.read_text(SourceText("page.md", page.content().decode("utf-8")), Diagnostics())
         (back,) = again.reports
-        expected = sanitize(report.title)[0].strip()
+        expected = sanitize(report.title)[0]
         if back.title != expected:
             raise AssertionError(f"title {report.title!r} came back as {back.title!r}")
 

@@ -187,6 +187,10 @@ class Job:
     cost: int = 1
     #: The audience's transforms this job needs applied first (empty: the model as read).
     transforms: tuple[str, ...] = ()
+    #: A collection job's audience and writer (its fingerprint without the content), and
+    #: the keys of its outputs from the last build with the same setup, for outputs intact.
+    setup: str = ""
+    previous: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -196,6 +200,9 @@ class JobResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     failed: bool = False
     slugs: list[tuple[str, str, str]] = field(default_factory=list)
+    stems: list[tuple[str, str]] = field(default_factory=list)
+    #: Keys of every output of a collection job rendered page by page (see Writer.write_collection_since).
+    keys: dict[str, str] | None = None
 
 
 @dataclass
@@ -266,7 +273,11 @@ def _run_job(world: _World, job: Job) -> JobResult:
         elif job.kind == "index":
             outputs = list(writer.write_index(digests[job.digest], local))
         else:
-            outputs = list(writer.write_collection(digests, local))
+            since = writer.write_collection_since(digests, local, job.previous)
+            if since is None:
+                outputs = list(writer.write_collection(digests, local))
+            else:
+                outputs, result.keys = since
         result.written = FolderSink(world.roots[job.audience]).write(outputs)
     except UnsafePathError as exc:
         diagnostics.error(str(exc), source)
@@ -297,9 +308,11 @@ def _die_with_parent() -> None:
 def _run_batch(jobs: list[Job]) -> list[JobResult]:
     assert _WORLD is not None
     model.NEW_SLUGS.clear()
+    model.NEW_STEMS.clear()
     results = [_run_job(_WORLD, job) for job in jobs]
     if results:  # slugs this worker computed go back to the build process, to be kept
         results[-1].slugs = list(model.NEW_SLUGS)
+        results[-1].stems = list(model.NEW_STEMS)
     return results
 
 
@@ -324,10 +337,13 @@ def _save_manifest(root: Path, manifest: dict[str, Any]) -> None:
 
 def _load_slugs(root: Path) -> None:
     try:
-        entries = json.loads((root / SLUG_CACHE).read_text(encoding="utf-8"))
-        for title, report_id, slug in entries:
+        data = json.loads((root / SLUG_CACHE).read_text(encoding="utf-8"))
+        for title, report_id, slug in data["slugs"]:
             model.SLUGS.setdefault((title, report_id), slug)
-    except (OSError, ValueError, TypeError):
+        for text, stem in data["stems"].items():
+            if isinstance(text, str) and isinstance(stem, str):
+                model.STEMS.setdefault(text, stem)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         pass  # no cache, or an unreadable one: slugs are computed again
 
 
@@ -339,7 +355,9 @@ def _save_slugs(root: Path, digests: list[Digest]) -> None:
         for r in d.reports
         if (slug := model.SLUGS.get((r.title, r.id))) is not None
     ]
-    text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+    names = {r.institution for d in digests for r in d.reports}
+    stems = {name: model.STEMS[name] for name in sorted(names) if name in model.STEMS}
+    text = json.dumps({"slugs": entries, "stems": stems}, ensure_ascii=False, separators=(",", ":"))
     target = root / SLUG_CACHE
     try:
         if target.read_text(encoding="utf-8") == text:
@@ -427,6 +445,20 @@ def _up_to_date(root: Path, entry: dict[str, Any] | None, fingerprint: str) -> b
     return True
 
 
+def _intact_keys(root: Path, entry: dict[str, Any]) -> dict[str, str]:
+    """The keys of a job's outputs that are still as the build left them."""
+    base = os.fspath(root) + os.sep
+    keys: dict[str, str] = {}
+    for rel, meta in entry.get("outputs", {}).items():
+        try:
+            st = os.stat(base + rel)
+        except OSError:
+            continue
+        if "key" in meta and st.st_size == meta.get("size") and st.st_mtime_ns == meta.get("mtime_ns"):
+            keys[rel] = meta["key"]
+    return keys
+
+
 def _output_entry(w: Written) -> dict[str, Any]:
     st = w.path.stat()
     return {"sha256": w.sha256, "size": w.size, "mtime_ns": st.st_mtime_ns}
@@ -508,7 +540,7 @@ class Builder:
                 has_collection = getattr(writer_cls, "write_collection", None) is not Writer.write_collection
 
                 def add(key: str, kind: str, d: int, r: int, fp: str, cost: int = 1) -> None:
-                    jobs.append(Job(key, audience.name, fmt, kind, d, r, fp, cost, transforms))  # noqa: B023
+                    jobs.append(Job(key, audience.name, fmt, kind, d, r, fp, cost, transforms, writer_fp))  # noqa: B023
 
                 for d, digest in enumerate(digests):
                     prefix = f"{audience.name}/{fmt}/{digest.name}"
@@ -551,12 +583,16 @@ class Builder:
             if not self.force and _up_to_date(roots[job.audience], entry, job.fingerprint):
                 result.skipped_jobs += 1
             else:
+                if job.kind == "collection" and not self.force and entry and entry.get("setup") == job.setup:
+                    job.previous = _intact_keys(roots[job.audience], entry)
                 todo.append(job)
         world = _World(digests, contexts, roots, self.debug)
         by_key = {job.key: job for job in todo}
         for job_result in self._execute(world, todo):
             for title, report_id, slug in job_result.slugs:
                 model.SLUGS.setdefault((title, report_id), slug)
+            for text, stem in job_result.stems:
+                model.STEMS.setdefault(text, stem)
             job = by_key[job_result.key]
             self.diagnostics.extend(job_result.diagnostics)
             result.written.extend(job_result.written)
@@ -568,9 +604,14 @@ class Builder:
                 continue
             old = jobs.get(job.key, {}).get("outputs", {})
             new = {w.relative: _output_entry(w) for w in job_result.written}
+            if job_result.keys is not None:  # pages not rendered again are kept as they are
+                for rel, key in job_result.keys.items():
+                    new[rel] = {**(new.get(rel) or old[rel]), "key": key}
             if keep_stale:
                 new = {**old, **new}
             jobs[job.key] = {"fingerprint": job.fingerprint, "outputs": new}
+            if job.kind == "collection":
+                jobs[job.key]["setup"] = job.setup
             self._remove_stale(roots[job.audience], old, new, result)
         # Jobs of a format built now that no longer exist (a report or a digest
         # went away): their outputs go too.

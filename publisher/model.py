@@ -679,8 +679,25 @@ def _romanise(text: str) -> str:
     return unicodedata.normalize("NFKD", out).encode("ascii", "ignore").decode("ascii")
 
 
+#: ``safe_stem`` of texts at the default limit (institution names are sorted by it); the
+#: build engine keeps this table from one build to the next, as it keeps ``SLUGS``.
+STEMS: dict[str, str] = {}
+#: Stems computed (not found in ``STEMS``) since the list was last emptied.
+NEW_STEMS: list[tuple[str, str]] = []
+
+
 def safe_stem(text: str, limit: int = _SLUG_MAX) -> str:
     """Lower-case ASCII words joined by ``-``, at most ``limit`` characters."""
+    if limit == _SLUG_MAX:
+        stem = STEMS.get(text)
+        if stem is None:
+            stem = STEMS[text] = _safe_stem(text, limit)
+            NEW_STEMS.append((text, stem))
+        return stem
+    return _safe_stem(text, limit)
+
+
+def _safe_stem(text: str, limit: int) -> str:
     words = _NON_SLUG.sub("-", _romanise(text).lower()).strip("-")
     if len(words) > limit:
         words = words[:limit]

@@ -9,7 +9,7 @@ stored (always atomically).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
@@ -115,3 +115,17 @@ class Writer:
     def write_collection(self, digests: list[Digest], ctx: RenderContext) -> Iterable[Output]:
         """Outputs that span all digests of a build (indexes); none by default."""
         return ()
+
+    def write_collection_since(
+        self, digests: list[Digest], ctx: RenderContext, previous: Mapping[str, str]
+    ) -> tuple[list[Output], dict[str, str]] | None:
+        """The collection outputs whose key differs from ``previous[path]``, and the keys of all.
+
+        A writer whose collection is many pages (indexes) can give each page
+        a key of everything the page shows (not of the audience: the build
+        passes an empty ``previous`` when the audience or the writer
+        changed); the build then renders only pages whose key changed and
+        keeps the others as they are.  ``None`` (the default): the build
+        calls :meth:`write_collection` and renders them all.
+        """
+        return None

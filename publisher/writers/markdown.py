@@ -22,10 +22,11 @@ bytes and a build manifest can skip pages whose inputs did not change.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,7 +34,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from ..audiences import Audience, AudienceError
+from ..audiences import Audience, AudienceError, plain_data
 from ..model import BULLET, RAW, ROLE_BODY, Block, Digest, Report, Section, safe_stem
 from ..readers.digest import lead_role
 from ..textutil import first_sentence, not_a_device
@@ -527,6 +528,7 @@ def source_name(digest: Digest) -> str:
     return re.split(r"[\\/]", digest.source)[-1] if digest.source else ""
 
 
+@plain_data
 @dataclass(slots=True)
 class Entry:
     """A report as the index pages list it; ``url`` is relative to the page being rendered."""
@@ -558,6 +560,7 @@ class Entry:
         )
 
 
+@plain_data
 @dataclass(slots=True)
 class Day:
     """One day of the archive: its page and its reports (latest first)."""
@@ -567,6 +570,25 @@ class Day:
     path: str
     entries: list[Entry]
     url: MdSafe = _NO_URL
+
+
+def _key(*parts: str) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _entry_key(e: Entry) -> str:
+    """Every field of an index entry (its ``url`` depends only on its path and the page's)."""
+    fields = (e.id, e.title, e.institution, e.published_at.isoformat(), e.published, e.date, e.time, e.path, e.takeaway)
+    return "\x1e".join(fields)
+
+
+@dataclass(slots=True)
+class IndexPage:
+    """An index page not rendered yet: its path, a key of all it shows, and how to render it."""
+
+    path: str
+    key: str
+    render: Callable[[], Output]
 
 
 class PageRenderer:
@@ -740,6 +762,16 @@ class PageRenderer:
         return ordered
 
     def index_pages(self, reports: Iterable[Report]) -> list[Output]:
+        """Every index page."""
+        return [page.render() for page in self.index_plan(reports)]
+
+    def index_plan(self, reports: Iterable[Report]) -> list[IndexPage]:
+        """The index pages, each with a key of all its template can reach, not yet rendered.
+
+        A page's key covers every value of its context (entries with all
+        their fields, days with their entries, the page's own path, which
+        the relative links depend on): the same key, the same page.
+        """
         entries = self.entries(reports)
         layout = self.layout
         days: dict[str, Day] = {}
@@ -767,38 +799,74 @@ class PageRenderer:
                 "institutions": relative(layout.institutions, page),
             }
 
-        common = {"total": len(entries), "latest": entries[0] if entries else None}
-        outputs: list[Output] = []
+        common = {"total": len(entries)}  # and the home page: "latest"
+        entry_keys = {e.path: _entry_key(e) for e in entries}
+        day_keys = {
+            d.date: _key(d.date, d.month, d.path, *(entry_keys[e.path] for e in d.entries)) for d in days.values()
+        }
+        common_key = str(len(entries))
+        pages: list[IndexPage] = []
 
-        def emit(path: str, template: str, **context: Any) -> None:
-            text = self.render(template, links=links(path), **common, **context)
-            outputs.append(Output(path, text.encode("utf-8")))
+        def emit(path: str, template: str, key: str, context: Callable[[], dict[str, Any]]) -> None:
+            def render() -> Output:
+                text = self.render(template, links=links(path), **common, **context())
+                return Output(path, text.encode("utf-8"))
 
+            pages.append(IndexPage(path, _key(path, template, common_key, key), render))
+
+        all_days = _key(*day_keys.values())
         latest = entries[: self.home_latest] if self.home_latest else entries
         emit(
             layout.home,
             "home.md.j2",
-            reports=[e.at(layout.home) for e in latest],
-            days=days_at(layout.home, days.values()),
+            _key(all_days, *(entry_keys[e.path] for e in latest)),
+            lambda: {
+                "reports": [e.at(layout.home) for e in latest],
+                "days": days_at(layout.home, days.values()),
+                "latest": entries[0] if entries else None,
+            },
         )
         emit(
             layout.archive,
             "archive.md.j2",
-            months=[(month, days_at(layout.archive, ds)) for month, ds in months.items()],
+            _key(all_days, *months),
+            lambda: {"months": [(month, days_at(layout.archive, ds)) for month, ds in months.items()]},
         )
         emit(
             layout.institutions,
             "institutions.md.j2",
-            institutions=[(name, [e.at(layout.institutions) for e in by_institution[name]]) for name in institutions],
+            _key(*(f"{name}\x1e{entry_keys[e.path]}" for name in institutions for e in by_institution[name])),
+            lambda: {
+                "institutions": [
+                    (name, [e.at(layout.institutions) for e in by_institution[name]]) for name in institutions
+                ]
+            },
         )
         for day in days.values():
-            emit(day.path, "day.md.j2", day=day, reports=[e.at(day.path) for e in day.entries])
+            emit(
+                day.path,
+                "day.md.j2",
+                day_keys[day.date],
+                lambda day=day: {"day": day, "reports": [e.at(day.path) for e in day.entries]},
+            )
         if layout.sidebar:
             recent = list(days.values())[: self.sidebar_days] if self.sidebar_days else list(days.values())
-            emit(layout.sidebar, "sidebar.md.j2", days=days_at(layout.sidebar, recent))
+            emit(
+                layout.sidebar,
+                "sidebar.md.j2",
+                _key(*(day_keys[d.date] for d in recent)),
+                lambda: {"days": days_at(layout.sidebar, recent)},
+            )
         if layout.nav:
-            outputs.append(Output(layout.nav, self.mkdocs_nav(days.values()).encode("utf-8")))
-        return outputs
+            nav = layout.nav
+            pages.append(
+                IndexPage(
+                    nav,
+                    _key(nav, all_days),
+                    lambda: Output(nav, self.mkdocs_nav(days.values()).encode("utf-8")),
+                )
+            )
+        return pages
 
     def mkdocs_nav(self, days: Iterable[Day]) -> str:
         """``nav:`` for MkDocs (``INHERIT: <docs>/.nav.yml`` in mkdocs.yml): indexes, then days, latest first."""
@@ -881,3 +949,10 @@ class MarkdownWriter(Writer):
 
     def write_collection(self, digests: list[Digest], ctx: RenderContext) -> list[Output]:
         return self.renderer(ctx).index_pages(r for d in digests for r in d.reports)
+
+    def write_collection_since(
+        self, digests: list[Digest], ctx: RenderContext, previous: Mapping[str, str]
+    ) -> tuple[list[Output], dict[str, str]]:
+        pages = self.renderer(ctx).index_plan(r for d in digests for r in d.reports)
+        outputs = [page.render() for page in pages if previous.get(page.path) != page.key]
+        return outputs, {page.path: page.key for page in pages}
