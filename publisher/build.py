@@ -94,7 +94,7 @@ def report_fingerprint(report: Report, positions: bool = False) -> str:
 
 def digest_fingerprint(digest: Digest) -> str:
     """A hash of a whole digest, positions and layout included."""
-    if digest.source_hash:
+    if digest.text_hash():
         return _combine(digest.source, digest.source_hash)
     h = hashlib.blake2b(digest_size=16)
     h.update(

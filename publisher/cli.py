@@ -277,7 +277,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit status 1)")
 
 
-def make_parser() -> argparse.ArgumentParser:
+BUILTIN_COMMANDS = ("parse", "check", "build", "audiences", "formats")
+
+
+def make_parser(plugins: bool = True) -> argparse.ArgumentParser:
+    """The command line; ``plugins=False`` leaves out plug-in commands (not imported then)."""
     parser = argparse.ArgumentParser(
         prog="publisher",
         description="Turn research-report digests into briefings, workbooks, wiki pages and bilingual HTML.",
@@ -331,7 +335,7 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("formats", help="list output formats (installed writers)")
     p.set_defaults(func=cmd_formats)
 
-    for name in registry.names("commands"):
+    for name in registry.names("commands") if plugins else ():
         try:
             registry.load("commands", name)(sub)
         except registry.PluginError as exc:
@@ -340,8 +344,11 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = make_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = next((w for w in words if not w.startswith("-")), None)
+    # A built-in command does not need the plug-in commands' modules (imports cost time).
+    parser = make_parser(plugins=command not in BUILTIN_COMMANDS)
+    args = parser.parse_args(words)
     if not hasattr(args, "strict"):
         args.strict = False
     session = Session(args)

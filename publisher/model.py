@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
@@ -548,10 +548,24 @@ class Digest:
     encoding: str = "utf-8"
     #: A hash of the whole input file, set by readers (not serialised).
     source_hash: str = ""
+    # A reader may leave the hash to be computed when first needed (``text_hash``).
+    _hashing: Callable[[], str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def defer_hash(self, compute: Callable[[], str]) -> None:
+        """Compute ``source_hash`` only when something asks for it (``text_hash``)."""
+        self._hashing = compute
+
+    def text_hash(self) -> str:
+        """``source_hash``, computed now if a reader deferred it."""
+        if self._hashing is not None:
+            self.source_hash, self._hashing = self._hashing(), None
+        return self.source_hash
 
     def clone(self) -> Digest:
         """A copy of the whole model that a transform may change freely."""
-        return replace(self, reports=[r.clone() for r in self.reports], skipped=list(self.skipped))
+        return replace(
+            self, reports=[r.clone() for r in self.reports], skipped=list(self.skipped), source_hash=self.text_hash()
+        )
 
     @property
     def date_range(self) -> tuple[datetime, datetime] | None:

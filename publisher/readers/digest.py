@@ -611,9 +611,7 @@ _READER_CODE = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).dige
 def _hash(*parts: str) -> str:
     """A hash of source text as this reader reads it (see ``Report.source_hash``)."""
     h = hashlib.blake2b(_READER_CODE, digest_size=16)
-    for part in parts:
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\x1f")
+    h.update("\x1f".join(parts).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
@@ -709,10 +707,13 @@ def _read_text(source: SourceText, diagnostics: Diagnostics | None, lazy: bool) 
     file = source.path
     lines = source.text.split("\n")
     digest = Digest(source=file, newline=source.newline, bom=source.bom, encoding=source.encoding)
-    digest.source_hash = _hash(source.text, source.newline, str(source.bom), source.encoding)
+    # hashing the whole text takes a while: only digest-level outputs need it
+    digest.defer_hash(lambda: _hash("\n".join(lines), source.newline, str(source.bom), source.encoding))
     anchors = [
         a
         for i, line in enumerate(lines)
+        # a line with a citation mark is no institution line (and body lines have one early)
+        if not ("[" in line and _MARK.search(line))
         if "·" in line or "・" in line or "•" in line or _has_date(line)
         if (a := _anchor(i, line)) is not None
     ]

@@ -22,8 +22,10 @@ bytes and a build manifest can skip pages whose inputs did not change.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
+import operator
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -37,7 +39,8 @@ import jinja2
 from ..audiences import Audience, AudienceError, plain_data
 from ..model import BULLET, RAW, ROLE_BODY, Block, Digest, Report, Section, safe_stem
 from ..readers.digest import lead_role
-from ..textutil import first_sentence, not_a_device
+from ..textutil import first_sentence as _first_sentence
+from ..textutil import not_a_device
 from .base import Output, RenderContext, Writer
 
 # --- escaping ------------------------------------------------------------------
@@ -259,6 +262,9 @@ def fill(pattern: str, values: dict[str, Callable[[], str]], setting: str) -> st
     return _PLACEHOLDER.sub(sub, pattern)
 
 
+_DEFAULT_PAGE = "reports/{date}/{slug}.md"
+
+
 @dataclass(frozen=True, slots=True)
 class Layout:
     """Where pages go; read from the audience's ``[md]`` table."""
@@ -287,6 +293,8 @@ class Layout:
 
     def report_path(self, report: Report, slug: Callable[[], str] | None = None) -> str:
         """The page of a report (``slug`` may supply ``report.slug`` from a cache)."""
+        if self.page == _DEFAULT_PAGE:  # the common case, without the placeholder machinery
+            return f"reports/{report.published_at:%Y-%m-%d}/{slug() if slug else report.slug}.md"
         return fill(
             self.page,
             {
@@ -300,6 +308,10 @@ class Layout:
 
     def day_path(self, when: datetime) -> str:
         return fill(self.day, _dates(when), "day")
+
+
+#: The index pages and the build's index keys both want the first sentence of every takeaway.
+first_sentence = functools.lru_cache(maxsize=1 << 16)(_first_sentence)
 
 
 def _dates(when: datetime) -> dict[str, Callable[[], str]]:
@@ -544,6 +556,11 @@ class Entry:
     takeaway: str
     url: MdSafe = _NO_URL
 
+    def __str__(self) -> str:  # printed whole in a template: the title (index keys always cover it)
+        return self.title
+
+    __repr__ = __str__
+
     def at(self, page: str) -> Entry:
         """This entry with its link relative to ``page``."""
         return Entry(
@@ -571,15 +588,63 @@ class Day:
     entries: list[Entry]
     url: MdSafe = _NO_URL
 
+    def __str__(self) -> str:  # printed whole in a template: the date
+        return self.date
+
+    __repr__ = __str__
+
 
 def _key(*parts: str) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _entry_key(e: Entry) -> str:
-    """Every field of an index entry (its ``url`` depends only on its path and the page's)."""
-    fields = (e.id, e.title, e.institution, e.published_at.isoformat(), e.published, e.date, e.time, e.path, e.takeaway)
-    return "\x1e".join(fields)
+#: The fields of an index entry.  Its ``url`` depends only on its ``path`` and the page's;
+#: ``title``, ``path`` and ``date`` are what it shows when printed whole (see ``Entry``).
+_ENTRY_FIELDS = ("id", "title", "institution", "published_at", "published", "date", "time", "path", "takeaway")
+_ALWAYS = frozenset(("title", "path", "date"))
+_ALL_FIELDS = frozenset(_ENTRY_FIELDS)
+
+
+def _entry_values(e: Entry) -> tuple[str, ...]:
+    """Every field of an index entry as text, in ``_ENTRY_FIELDS`` order."""
+    return (e.id, e.title, e.institution, e.published_at.isoformat(), e.published, e.date, e.time, e.path, e.takeaway)
+
+
+def _entry_keys(values: dict[str, tuple[str, ...]], fields: frozenset[str]) -> dict[str, str]:
+    """The ``fields`` of index entries (their ``_entry_values`` by path), each as one string."""
+    pick = operator.itemgetter(*(k for k, name in enumerate(_ENTRY_FIELDS) if name in fields))
+    return {path: "\x1e".join(pick(v)) for path, v in values.items()}
+
+
+#: Filters that read an attribute named by their arguments (a name not known in advance).
+_ATTRIBUTE_FILTERS = frozenset(
+    ("attr", "map", "select", "reject", "selectattr", "rejectattr", "sort", "groupby", "sum", "unique", "min", "max")
+)
+
+
+def template_reads(env: jinja2.Environment, name: str) -> frozenset[str] | None:
+    """The attribute names template ``name`` may read, or ``None`` when that cannot be told.
+
+    Every ``x.name``, ``x["name"]`` and string constant (``map(attribute="name")``) counts;
+    a template that extends, includes or imports another, indexes with a computed key, or
+    gives a computed argument to a filter that reads attributes may read anything.
+    """
+    from jinja2 import nodes
+
+    source = env.loader.get_source(env, name)[0] if env.loader else ""
+    tree = env.parse(source)
+    if any(True for _ in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport))):
+        return None
+    names: set[str] = {n.attr for n in tree.find_all(nodes.Getattr)}
+    for n in tree.find_all(nodes.Getitem):
+        if not (isinstance(n.arg, nodes.Const) and isinstance(n.arg.value, str)):
+            return None
+    for n in tree.find_all(nodes.Filter):
+        args = [*n.args, *(k.value for k in n.kwargs)]
+        if n.name in _ATTRIBUTE_FILTERS and not all(isinstance(a, nodes.Const) for a in args):
+            return None
+    names.update(n.value for n in tree.find_all(nodes.Const) if isinstance(n.value, str))
+    return frozenset(names)
 
 
 @dataclass(slots=True)
@@ -600,6 +665,7 @@ class PageRenderer:
         self.audience = audience
         self.slugs = {} if slugs is None else slugs  # report.slug (pinyin) is the costly part of a path
         self._roles: dict[str, str] = {}
+        self._entry_fields: dict[str, frozenset[str]] = {}
         self.diagnostics = diagnostics
         self.layout = Layout.from_audience(audience)
         self.selection = Selection.from_audience(audience)
@@ -614,6 +680,19 @@ class PageRenderer:
         env.filters = dict(env.filters)
         env.filters.update(md=md_filter, yaml=lambda v: MdSafe(yaml_quote(str(v))), md_raw=lambda v: MdSafe(str(v)))
         self.env = env
+
+    def entry_fields(self, template: str | None) -> frozenset[str]:
+        """The fields of index entries ``template`` can show (``None``: the navigation file)."""
+        if template is None:
+            return _ALWAYS
+        fields = self._entry_fields.get(template)
+        if fields is None:
+            try:
+                reads = template_reads(self.env, template)
+            except jinja2.TemplateError:
+                reads = None  # rendering will say what is wrong
+            fields = self._entry_fields[template] = _ALL_FIELDS if reads is None else _ALWAYS | (_ALL_FIELDS & reads)
+        return fields
 
     def _count(self, key: str, default: int) -> int:
         value = self.audience.get(key, default)
@@ -800,12 +879,22 @@ class PageRenderer:
             }
 
         common = {"total": len(entries)}  # and the home page: "latest"
-        entry_keys = {e.path: _entry_key(e) for e in entries}
-        day_keys = {
-            d.date: _key(d.date, d.month, d.path, *(entry_keys[e.path] for e in d.entries)) for d in days.values()
-        }
         common_key = str(len(entries))
         pages: list[IndexPage] = []
+        views: dict[frozenset[str], tuple[dict[str, str], dict[str, str], str]] = {}
+        entry_values = {e.path: _entry_values(e) for e in entries}
+
+        def keys(template: str | None) -> tuple[dict[str, str], dict[str, str], str]:
+            """Keys of the entries and days as ``template`` can see them, and of all days."""
+            fields = self.entry_fields(template)
+            if fields not in views:
+                entry_keys = _entry_keys(entry_values, fields)
+                day_keys = {
+                    d.date: _key(d.date, d.month, d.path, *(entry_keys[e.path] for e in d.entries))
+                    for d in days.values()
+                }
+                views[fields] = entry_keys, day_keys, _key(*day_keys.values())
+            return views[fields]
 
         def emit(path: str, template: str, key: str, context: Callable[[], dict[str, Any]]) -> None:
             def render() -> Output:
@@ -814,8 +903,8 @@ class PageRenderer:
 
             pages.append(IndexPage(path, _key(path, template, common_key, key), render))
 
-        all_days = _key(*day_keys.values())
         latest = entries[: self.home_latest] if self.home_latest else entries
+        entry_keys, _, all_days = keys("home.md.j2")
         emit(
             layout.home,
             "home.md.j2",
@@ -829,9 +918,10 @@ class PageRenderer:
         emit(
             layout.archive,
             "archive.md.j2",
-            _key(all_days, *months),
+            _key(keys("archive.md.j2")[2], *months),
             lambda: {"months": [(month, days_at(layout.archive, ds)) for month, ds in months.items()]},
         )
+        entry_keys = keys("institutions.md.j2")[0]
         emit(
             layout.institutions,
             "institutions.md.j2",
@@ -842,6 +932,7 @@ class PageRenderer:
                 ]
             },
         )
+        day_keys = keys("day.md.j2")[1]
         for day in days.values():
             emit(
                 day.path,
@@ -851,6 +942,7 @@ class PageRenderer:
             )
         if layout.sidebar:
             recent = list(days.values())[: self.sidebar_days] if self.sidebar_days else list(days.values())
+            day_keys = keys("sidebar.md.j2")[1]
             emit(
                 layout.sidebar,
                 "sidebar.md.j2",
@@ -862,7 +954,7 @@ class PageRenderer:
             pages.append(
                 IndexPage(
                     nav,
-                    _key(nav, all_days),
+                    _key(nav, keys(None)[2]),  # mkdocs_nav shows days, titles and paths
                     lambda: Output(nav, self.mkdocs_nav(days.values()).encode("utf-8")),
                 )
             )
