@@ -412,11 +412,10 @@ def _account_for_bodies(
                 if body is None or not report.source_hash:
                     continue
                 known = cache.get(report.source_hash)
-                if known is not None:
-                    takeaway, messages = known
-                    for severity, message, line, column in messages:
-                        diagnostics.items.append(Diagnostic(severity, message, body.file, body.line + line, column))
-                    report.remember_takeaway(takeaway)
+                replay = _replayed(known, body.file, body.line) if known is not None else None
+                if replay is not None:
+                    diagnostics.extend(replay)
+                    report.remember_takeaway(known[0])
                     body.diagnostics = Diagnostics()
                 else:
                     said = body.diagnostics = Diagnostics()
@@ -429,6 +428,20 @@ def _account_for_bodies(
         if was_enabled:
             gc.enable()
     return kept
+
+
+def _replayed(known: Any, file: str, line: int) -> list[Diagnostic] | None:
+    """The messages a body cache entry holds, placed at ``line``; ``None`` if the entry is malformed."""
+    try:
+        takeaway, messages = known
+        if not isinstance(takeaway, str):
+            return None
+        return [
+            Diagnostic(str(severity), str(message), file, line + int(offset), int(column))
+            for severity, message, offset, column in messages
+        ]
+    except (TypeError, ValueError):
+        return None
 
 
 def _up_to_date(root: Path, entry: dict[str, Any] | None, fingerprint: str) -> bool:
@@ -606,7 +619,9 @@ class Builder:
             new = {w.relative: _output_entry(w) for w in job_result.written}
             if job_result.keys is not None:  # pages not rendered again are kept as they are
                 for rel, key in job_result.keys.items():
-                    new[rel] = {**(new.get(rel) or old[rel]), "key": key}
+                    kept = new.get(rel) or old.get(rel)
+                    if kept is not None:
+                        new[rel] = {**kept, "key": key}
             if keep_stale:
                 new = {**old, **new}
             jobs[job.key] = {"fingerprint": job.fingerprint, "outputs": new}

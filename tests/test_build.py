@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import re
@@ -208,8 +209,11 @@ def test_skipped_reports_still_say_what_their_bodies_say(cli, tmp_path):
     assert moved.stderr == cold.stderr.replace(":3:", ":4:") and ":4:" in check.stdout
     assert moved.stderr.strip() in check.stdout and "3 up-to-date jobs skipped" in moved.stdout
     assert cli("build", str(src), "-a", "wiki", "-o", str(out), "--strict").returncode == 1
-    (out / ".publisher" / "bodies.json").write_text("{not json", encoding="utf-8")
-    assert cli("build", str(src), "-a", "wiki", "-o", str(out)).stderr == moved.stderr  # parsed again
+    cache = out / ".publisher" / "bodies.json"
+    first = next(iter(json.loads(cache.read_text("utf-8"))["reports"]))
+    for broken in ("{not json", json.dumps({"version": 1, "reports": {first: ["x"]}})):
+        cache.write_text(broken, encoding="utf-8")
+        assert cli("build", str(src), "-a", "wiki", "-o", str(out)).stderr == moved.stderr  # parsed again
 
 
 def test_a_lazy_read_is_the_same_model_with_the_same_messages(sample_path):
