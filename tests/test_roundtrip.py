@@ -183,3 +183,15 @@ def test_generated_bullets_keep_in_text_dashes():
     assert [s.heading for s in sections] == ["报告核心观点", "点评"]
     assert sections[0].blocks[0].text == "未来五年(24 - 28财年)每股股息"
     assert sections[1].blocks[0].text == "GPT - 4 发布"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(digest_file())
+def test_a_lazy_read_gives_the_same_model_and_messages(text):
+    """Deferred bodies (what a build reads) give the eager model and, once parsed, the same messages."""
+    eager, lazy = Diagnostics(), Diagnostics()
+    a = read_text(SourceText("gen.txt", text), eager)
+    b = read_text(SourceText("gen.txt", text), lazy, lazy=True)
+    assert digest_text(b) == text
+    assert b.to_json() == a.to_json()
+    assert sorted(map(str, lazy)) == sorted(map(str, eager))
