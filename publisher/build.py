@@ -380,13 +380,7 @@ def _load_body_cache(out: Path) -> dict[str, list[Any]]:
 def _save_body_cache(out: Path, reports: dict[str, list[Any]]) -> None:
     data = {"version": BODY_CACHE_VERSION, "reports": reports}
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    target = out / BODY_CACHE
-    try:
-        if target.read_text(encoding="utf-8") == text:
-            return
-    except (OSError, ValueError):
-        pass
-    atomic_write_bytes(target, text.encode("utf-8", "surrogatepass"))
+    atomic_write_bytes(out / BODY_CACHE, text.encode("utf-8", "surrogatepass"))
 
 
 def _account_for_bodies(
@@ -444,32 +438,28 @@ def _replayed(known: Any, file: str, line: int) -> list[Diagnostic] | None:
         return None
 
 
+def _intact(base: str, rel: str, meta: dict[str, Any]) -> bool:
+    """Is output ``rel`` (under ``base``, which ends in a separator) still as the build left it?"""
+    try:
+        st = os.stat(base + rel)  # not Path: this runs for every output of every job
+    except OSError:
+        return False
+    return st.st_size == meta.get("size") and st.st_mtime_ns == meta.get("mtime_ns")
+
+
 def _up_to_date(root: Path, entry: dict[str, Any] | None, fingerprint: str) -> bool:
     if not entry or entry.get("fingerprint") != fingerprint:
         return False
     base = os.fspath(root) + os.sep
-    for rel, meta in entry.get("outputs", {}).items():
-        try:
-            st = os.stat(base + rel)  # not Path: this runs for every output of every job
-        except OSError:
-            return False
-        if st.st_size != meta.get("size") or st.st_mtime_ns != meta.get("mtime_ns"):
-            return False
-    return True
+    return all(_intact(base, rel, meta) for rel, meta in entry.get("outputs", {}).items())
 
 
 def _intact_keys(root: Path, entry: dict[str, Any]) -> dict[str, str]:
     """The keys of a job's outputs that are still as the build left them."""
     base = os.fspath(root) + os.sep
-    keys: dict[str, str] = {}
-    for rel, meta in entry.get("outputs", {}).items():
-        try:
-            st = os.stat(base + rel)
-        except OSError:
-            continue
-        if "key" in meta and st.st_size == meta.get("size") and st.st_mtime_ns == meta.get("mtime_ns"):
-            keys[rel] = meta["key"]
-    return keys
+    return {
+        rel: meta["key"] for rel, meta in entry.get("outputs", {}).items() if "key" in meta and _intact(base, rel, meta)
+    }
 
 
 def _output_entry(w: Written) -> dict[str, Any]:
@@ -587,7 +577,8 @@ class Builder:
         for root in roots.values():
             _remove_temporary_files(root)
             _load_slugs(root)
-        bodies = _account_for_bodies(digests, {} if self.force else _load_body_cache(self.out), self.diagnostics)
+        known_bodies = {} if self.force else _load_body_cache(self.out)
+        bodies = _account_for_bodies(digests, known_bodies, self.diagnostics)
         manifests = {name: _load_manifest(root) for name, root in roots.items()}
         planned = self.plan(digests, transform_code)
         todo: list[Job] = []
@@ -646,7 +637,7 @@ class Builder:
                 self._remove_stale(roots[audience.name], jobs.pop(key).get("outputs", {}), {}, result)
             _save_manifest(roots[audience.name], manifests[audience.name])
             _save_slugs(roots[audience.name], digests)
-        if bodies:
+        if bodies and bodies != known_bodies:  # the file read at the start says the same: keep it
             _save_body_cache(self.out, bodies)
         return result
 

@@ -249,20 +249,28 @@ def relative(target: str, from_page: str) -> MdSafe:
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
-def fill(pattern: str, values: dict[str, Callable[[], str]], setting: str) -> str:
-    """Expand ``{name}`` placeholders of a path setting (only the known names, computed when used)."""
-
-    def sub(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name not in values:
-            known = ", ".join("{" + k + "}" for k in values)
-            raise AudienceError(f"md.{setting} = {pattern!r}: unknown placeholder {{{name}}} (known: {known})")
-        return values[name]()
-
-    return _PLACEHOLDER.sub(sub, pattern)
+@functools.lru_cache(maxsize=256)
+def _pattern_parts(pattern: str) -> tuple[str, ...]:
+    """``pattern`` cut at its placeholders: literal, name, literal, … (split once per pattern)."""
+    return tuple(_PLACEHOLDER.split(pattern))
 
 
-_DEFAULT_PAGE = "reports/{date}/{slug}.md"
+def fill(pattern: str, value: Callable[[str], str], known: tuple[str, ...], setting: str) -> str:
+    """Expand the ``{name}`` placeholders of a path setting; ``value(name)`` computes a known name when used."""
+    parts = list(_pattern_parts(pattern))
+    for k in range(1, len(parts), 2):
+        name = parts[k]
+        if name not in known:
+            names = ", ".join("{" + n + "}" for n in known)
+            raise AudienceError(f"md.{setting} = {pattern!r}: unknown placeholder {{{name}}} (known: {names})")
+        parts[k] = value(name)
+    return "".join(parts)
+
+
+#: Placeholders of md.day, and of md.page (the date's and the report's own).
+_DATE_NAMES = ("date", "year", "month", "day")
+_PAGE_NAMES = (*_DATE_NAMES, "slug", "id", "institution")
+_DATE_FORMATS = {"date": "%Y-%m-%d", "year": "%Y", "month": "%m", "day": "%d"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,34 +301,24 @@ class Layout:
 
     def report_path(self, report: Report, slug: Callable[[], str] | None = None) -> str:
         """The page of a report (``slug`` may supply ``report.slug`` from a cache)."""
-        if self.page == _DEFAULT_PAGE:  # the common case, without the placeholder machinery
-            return f"reports/{report.published_at:%Y-%m-%d}/{slug() if slug else report.slug}.md"
-        return fill(
-            self.page,
-            {
-                **_dates(report.published_at),
-                "slug": slug or (lambda: report.slug),
-                "id": lambda: report.id,
-                "institution": lambda: not_a_device(safe_stem(report.institution) or "unknown"),
-            },
-            "page",
-        )
+
+        def value(name: str) -> str:
+            if name == "slug":
+                return slug() if slug else report.slug
+            if name == "id":
+                return report.id
+            if name == "institution":
+                return not_a_device(safe_stem(report.institution) or "unknown")
+            return report.published_at.strftime(_DATE_FORMATS[name])
+
+        return fill(self.page, value, _PAGE_NAMES, "page")
 
     def day_path(self, when: datetime) -> str:
-        return fill(self.day, _dates(when), "day")
+        return fill(self.day, lambda name: when.strftime(_DATE_FORMATS[name]), _DATE_NAMES, "day")
 
 
 #: The index pages and the build's index keys both want the first sentence of every takeaway.
 first_sentence = functools.lru_cache(maxsize=1 << 16)(_first_sentence)
-
-
-def _dates(when: datetime) -> dict[str, Callable[[], str]]:
-    return {
-        "date": lambda: when.strftime("%Y-%m-%d"),
-        "year": lambda: when.strftime("%Y"),
-        "month": lambda: when.strftime("%m"),
-        "day": lambda: when.strftime("%d"),
-    }
 
 
 @dataclass(slots=True)
