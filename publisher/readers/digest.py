@@ -18,7 +18,6 @@ kept in ``Digest.skipped`` and does not stop the other reports.
 from __future__ import annotations
 
 import bisect
-import gc
 import hashlib
 import itertools
 import re
@@ -27,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..diagnostics import Diagnostics
+from ..memory import collector_paused
 from ..model import (
     BULLET,
     PARAGRAPH,
@@ -693,13 +693,8 @@ def read_text(source: SourceText, diagnostics: Diagnostics | None = None, lazy: 
     """
     # The parser allocates many small objects and no cycles: pausing the
     # cyclic garbage collector halves the parse time of a large digest.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _read_text(source, diagnostics, lazy)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read_text(source: SourceText, diagnostics: Diagnostics | None, lazy: bool) -> Digest:

@@ -42,13 +42,13 @@ from __future__ import annotations
 
 import bisect
 import functools
-import gc
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
+from ..memory import collector_paused
 from ..model import Digest, Metric, Pos, Report
 from . import metric_rules as R
 
@@ -1392,13 +1392,8 @@ def metrics(digest: Digest, ctx: RenderContext | None = None) -> Digest:
     # running, they trigger full collections over the whole model (two of about two seconds
     # each for 10,000 reports).  Reference counting frees all that the transform drops, so the
     # collector is paused as the digest reader does (the build collects once afterwards).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         _annotate_all(digest, ctx)
-    finally:
-        if was_enabled:
-            gc.enable()
     return digest
 
 
