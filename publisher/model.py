@@ -652,8 +652,7 @@ def parse_timestamp(text: str) -> datetime | None:
     m = _TIMESTAMP_RE.fullmatch(text)
     if not m:
         return None
-    y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
-    return datetime(y, mo, d, h, mi, s)
+    return datetime(*map(int, m.groups("0")))  # hours, minutes and seconds left out are 0
 
 
 def report_id(institution: str, published_at: datetime, title: str) -> str:
