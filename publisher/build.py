@@ -24,25 +24,31 @@ import gc
 import hashlib
 import inspect
 import json
-import multiprocessing
 import os
 import re
 import signal
 import sys
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, model, registry
 from .audiences import Audience, AudienceError
 from .diagnostics import Diagnostic, Diagnostics
+from .memory import collector_paused
 from .model import Digest, Report, Section
-from .sinks.folder import FolderSink, UnsafePathError, Written, atomic_write_bytes
+from .sinks.folder import FolderSink, UnsafePathError, Written, atomic_write_bytes, safe_relative
 from .writers.base import RenderContext, Writer
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+#: Per audience folder: ``{"version": 2, "jobs": {KEY: [FINGERPRINT, OUTPUTS, SETUP]}}`` with
+#: ``OUTPUTS`` ``{PATH: [SIZE, MTIME_NS, SHA256, PAGE_KEY]}`` (``SETUP`` and ``PAGE_KEY`` only for
+#: collection jobs).  Lists, not objects: every build reads and writes it whole, and lists
+#: are quicker to parse and to print.
 MANIFEST = ".publisher/manifest.json"
 #: Slugs of earlier builds (pinyin is slow): ``[[title, id, slug], …]``.
 SLUG_CACHE = ".publisher/slugs.json"
@@ -50,9 +56,12 @@ SLUG_CACHE = ".publisher/slugs.json"
 #: the reports last built said, by source hash (see ``_account_for_bodies``).
 BODY_CACHE = ".publisher/bodies.json"
 BODY_CACHE_VERSION = 1
+#: In each audience folder while a build writes there: the next build knows from it that
+#: this one was interrupted, and looks for the temporary files it left (see ``_start_writing``).
+UNFINISHED = ".publisher/unfinished"
 #: The names :func:`publisher.sinks.folder.atomic_write` gives its temporary files.
 TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{6,}\.tmp$")
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 #: Report jobs are sent to worker processes in batches of this size.
 BATCH = 64
 
@@ -79,10 +88,10 @@ def report_fingerprint(report: Report, positions: bool = False) -> str:
     """A hash of what a report says (and, with ``positions``, where it stood).
 
     A report read from text has a hash of that text (``source_hash``),
-    which says the same for far less work.
+    which says the same for far less work (and needs no hashing again).
     """
     if report.source_hash and not positions:
-        return _combine(report.id, report.source_hash)
+        return f"{report.id}\x1f{report.source_hash}"
     parts = [report.id, report.title, report.institution, report.published_at.isoformat(), report.language]
     if positions:
         parts += [str(report.pos.line), report.meta_sep, report.timestamp_text, *report.before, report.body_trail]
@@ -322,33 +331,36 @@ def _run_batch(jobs: list[Job]) -> list[JobResult]:
 def _load_manifest(root: Path) -> dict[str, Any]:
     path = root / MANIFEST
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_bytes().decode("utf-8", "surrogatepass"))
         if data.get("version") == MANIFEST_VERSION and isinstance(data.get("jobs"), dict):
             return data
-    except (OSError, ValueError):
-        pass
+    except (OSError, ValueError, AttributeError):
+        pass  # no manifest, or an unreadable one: every job runs
     return {"version": MANIFEST_VERSION, "jobs": {}}
 
 
 def _save_manifest(root: Path, manifest: dict[str, Any]) -> None:
     text = json.dumps(manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
-    atomic_write_bytes(root / MANIFEST, text.encode("utf-8"))
+    atomic_write_bytes(root / MANIFEST, text.encode("utf-8", "surrogatepass"))
 
 
-def _load_slugs(root: Path) -> None:
+def _load_slugs(root: Path) -> Any:
+    """Add the slugs an earlier build kept to ``model.SLUGS``; returns what the cache file holds."""
+    data = None
     try:
-        data = json.loads((root / SLUG_CACHE).read_text(encoding="utf-8"))
+        data = json.loads((root / SLUG_CACHE).read_bytes().decode("utf-8", "surrogatepass"))
         for title, report_id, slug in data["slugs"]:
             model.SLUGS.setdefault((title, report_id), slug)
-        for text, stem in data["stems"].items():
-            if isinstance(text, str) and isinstance(stem, str):
-                model.STEMS.setdefault(text, stem)
+        for name, stem in data["stems"].items():
+            if isinstance(name, str) and isinstance(stem, str):
+                model.STEMS.setdefault(name, stem)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         pass  # no cache, or an unreadable one: slugs are computed again
+    return data
 
 
-def _save_slugs(root: Path, digests: list[Digest]) -> None:
-    """Keep the slugs of this build's reports for the next one."""
+def _save_slugs(root: Path, digests: list[Digest], previous: Any) -> None:
+    """Keep the slugs of this build's reports for the next one (``previous``: what the file holds now)."""
     entries = [
         [r.title, r.id, slug]
         for d in digests
@@ -357,19 +369,15 @@ def _save_slugs(root: Path, digests: list[Digest]) -> None:
     ]
     names = {r.institution for d in digests for r in d.reports}
     stems = {name: model.STEMS[name] for name in sorted(names) if name in model.STEMS}
-    text = json.dumps({"slugs": entries, "stems": stems}, ensure_ascii=False, separators=(",", ":"))
-    target = root / SLUG_CACHE
-    try:
-        if target.read_text(encoding="utf-8") == text:
-            return
-    except OSError:
-        pass
-    atomic_write_bytes(target, text.encode("utf-8", "surrogatepass"))
+    data = {"slugs": entries, "stems": stems}
+    if data != previous:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        atomic_write_bytes(root / SLUG_CACHE, text.encode("utf-8", "surrogatepass"))
 
 
 def _load_body_cache(out: Path) -> dict[str, list[Any]]:
     try:
-        data = json.loads((out / BODY_CACHE).read_text(encoding="utf-8"))
+        data = json.loads((out / BODY_CACHE).read_bytes().decode("utf-8", "surrogatepass"))
         if data.get("version") == BODY_CACHE_VERSION and isinstance(data.get("reports"), dict):
             return data["reports"]
     except (OSError, ValueError, AttributeError):
@@ -397,9 +405,8 @@ def _account_for_bodies(
     parsed now.  Returns the cache for the next build: this build's reports.
     """
     kept: dict[str, list[Any]] = {}
-    was_enabled = gc.isenabled()
-    gc.disable()  # parsing makes many small objects and no cycles
-    try:
+    silent = Diagnostics()  # where the messages of bodies printed from the cache go, if parsed
+    with collector_paused():  # parsing makes many small objects and no cycles
         for digest in digests:
             for report in digest.reports:
                 body = report.deferred
@@ -410,7 +417,7 @@ def _account_for_bodies(
                 if replay is not None:
                     diagnostics.extend(replay)
                     report.remember_takeaway(known[0])
-                    body.diagnostics = Diagnostics()
+                    body.diagnostics = silent
                 else:
                     said = body.diagnostics = Diagnostics()
                     report.sections  # noqa: B018 (parses the body)
@@ -418,9 +425,6 @@ def _account_for_bodies(
                     messages = [[d.severity, d.message, d.line - body.line, d.column] for d in said]
                     known = [report.takeaway_text(), messages]
                 kept[report.source_hash] = known
-    finally:
-        if was_enabled:
-            gc.enable()
     return kept
 
 
@@ -438,33 +442,52 @@ def _replayed(known: Any, file: str, line: int) -> list[Diagnostic] | None:
         return None
 
 
-def _intact(base: str, rel: str, meta: dict[str, Any]) -> bool:
-    """Is output ``rel`` (under ``base``, which ends in a separator) still as the build left it?"""
+def _outputs(entry: Any) -> dict[str, list[Any]]:
+    """The outputs a manifest entry lists (none if the entry is malformed)."""
     try:
-        st = os.stat(base + rel)  # not Path: this runs for every output of every job
-    except OSError:
-        return False
-    return st.st_size == meta.get("size") and st.st_mtime_ns == meta.get("mtime_ns")
+        outputs = entry[1]
+    except (TypeError, IndexError, KeyError):
+        return {}
+    return outputs if isinstance(outputs, dict) else {}
 
 
-def _up_to_date(root: Path, entry: dict[str, Any] | None, fingerprint: str) -> bool:
-    if not entry or entry.get("fingerprint") != fingerprint:
-        return False
-    base = os.fspath(root) + os.sep
-    return all(_intact(base, rel, meta) for rel, meta in entry.get("outputs", {}).items())
+def _setup(entry: Any) -> str | None:
+    """The setup a collection job's manifest entry was built with."""
+    try:
+        return entry[2] if isinstance(entry[2], str) else None
+    except (TypeError, IndexError, KeyError):
+        return None
 
 
-def _intact_keys(root: Path, entry: dict[str, Any]) -> dict[str, str]:
-    """The keys of a job's outputs that are still as the build left them."""
-    base = os.fspath(root) + os.sep
-    return {
-        rel: meta["key"] for rel, meta in entry.get("outputs", {}).items() if "key" in meta and _intact(base, rel, meta)
-    }
+def _up_to_date(base: str, entry: Any, fingerprint: str) -> bool:
+    """Has the job of ``entry`` the same fingerprint, and are its outputs (under ``base``) as it left them?"""
+    try:
+        if entry[0] != fingerprint:
+            return False
+        for rel, meta in entry[1].items():  # this runs for every output of every job: kept lean
+            st = os.stat(base + rel)
+            if st.st_size != meta[0] or st.st_mtime_ns != meta[1]:
+                return False
+    except (OSError, TypeError, IndexError, KeyError, AttributeError):
+        return False  # no entry, a malformed one, or an output gone
+    return True
 
 
-def _output_entry(w: Written) -> dict[str, Any]:
-    st = w.path.stat()
-    return {"sha256": w.sha256, "size": w.size, "mtime_ns": st.st_mtime_ns}
+def _intact_keys(base: str, entry: Any) -> dict[str, str]:
+    """The page keys of a job's outputs that are still as the build left them."""
+    keys = {}
+    for rel, meta in _outputs(entry).items():
+        try:
+            st = os.stat(base + rel)
+            if st.st_size == meta[0] and st.st_mtime_ns == meta[1] and isinstance(meta[3], str):
+                keys[rel] = meta[3]
+        except (OSError, TypeError, IndexError, KeyError):
+            continue
+    return keys
+
+
+def _output_entry(w: Written) -> list[Any]:
+    return [w.size, w.path.stat().st_mtime_ns, w.sha256]
 
 
 # --- the builder ---------------------------------------------------------------
@@ -574,22 +597,26 @@ class Builder:
         # wrote for them must not go, as the publish command keeps its pages too.
         keep_stale = bool(self.diagnostics.errors)
         roots = {a.name: self.root(a) for a in self.audiences}
-        for root in roots.values():
-            _remove_temporary_files(root)
-            _load_slugs(root)
+        slug_files = {}
+        for name, root in roots.items():
+            _start_writing(root)
+            slug_files[name] = _load_slugs(root)
         known_bodies = {} if self.force else _load_body_cache(self.out)
-        bodies = _account_for_bodies(digests, known_bodies, self.diagnostics)
         manifests = {name: _load_manifest(root) for name, root in roots.items()}
-        planned = self.plan(digests, transform_code)
-        todo: list[Job] = []
-        for job in planned:
-            entry = manifests[job.audience]["jobs"].get(job.key)
-            if not self.force and _up_to_date(roots[job.audience], entry, job.fingerprint):
-                result.skipped_jobs += 1
-            else:
-                if job.kind == "collection" and not self.force and entry and entry.get("setup") == job.setup:
-                    job.previous = _intact_keys(roots[job.audience], entry)
-                todo.append(job)
+        gc.freeze()  # what the last build left, like the model, stays until the end
+        bases = {name: os.fspath(root) + os.sep for name, root in roots.items()}
+        with collector_paused():  # many small objects, no cycles
+            bodies = _account_for_bodies(digests, known_bodies, self.diagnostics)
+            planned = self.plan(digests, transform_code)
+            todo: list[Job] = []
+            for job in planned:
+                entry = manifests[job.audience]["jobs"].get(job.key)
+                if not self.force and _up_to_date(bases[job.audience], entry, job.fingerprint):
+                    result.skipped_jobs += 1
+                else:
+                    if job.kind == "collection" and not self.force and _setup(entry) == job.setup:
+                        job.previous = _intact_keys(bases[job.audience], entry)
+                    todo.append(job)
         world = _World(digests, contexts, roots, self.debug)
         by_key = {job.key: job for job in todo}
         for job_result in self._execute(world, todo):
@@ -606,18 +633,16 @@ class Builder:
                 result.failed_jobs += 1
                 jobs.pop(job.key, None)
                 continue
-            old = jobs.get(job.key, {}).get("outputs", {})
+            old = _outputs(jobs.get(job.key))
             new = {w.relative: _output_entry(w) for w in job_result.written}
             if job_result.keys is not None:  # pages not rendered again are kept as they are
                 for rel, key in job_result.keys.items():
                     kept = new.get(rel) or old.get(rel)
                     if kept is not None:
-                        new[rel] = {**kept, "key": key}
+                        new[rel] = [*kept[:3], key]
             if keep_stale:
                 new = {**old, **new}
-            jobs[job.key] = {"fingerprint": job.fingerprint, "outputs": new}
-            if job.kind == "collection":
-                jobs[job.key]["setup"] = job.setup
+            jobs[job.key] = [job.fingerprint, new, job.setup] if job.kind == "collection" else [job.fingerprint, new]
             self._remove_stale(roots[job.audience], old, new, result)
         # Jobs of a format built now that no longer exist (a report or a digest
         # went away): their outputs go too.
@@ -634,23 +659,26 @@ class Builder:
                 )
                 stale = []
             for key in stale:
-                self._remove_stale(roots[audience.name], jobs.pop(key).get("outputs", {}), {}, result)
+                self._remove_stale(roots[audience.name], _outputs(jobs.pop(key)), {}, result)
             _save_manifest(roots[audience.name], manifests[audience.name])
-            _save_slugs(roots[audience.name], digests)
+            _save_slugs(roots[audience.name], digests, slug_files[audience.name])
         if bodies and bodies != known_bodies:  # the file read at the start says the same: keep it
             _save_body_cache(self.out, bodies)
+        for root in roots.values():
+            (root / UNFINISHED).unlink(missing_ok=True)
         return result
 
     def _remove_stale(self, root: Path, old: dict[str, Any], new: dict[str, Any], result: BuildResult) -> None:
         for rel, meta in old.items():
             if rel in new:
                 continue
-            path = root / rel
             try:
+                path = root.joinpath(*safe_relative(rel).parts)  # a tampered manifest deletes nothing outside
                 data = path.read_bytes()
-            except OSError:
+                built = meta[2]
+            except (OSError, UnsafePathError, TypeError, IndexError, KeyError):
                 continue
-            if hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+            if hashlib.sha256(data).hexdigest() != built:
                 self.diagnostics.warning(f"not removing {path}: changed since it was built", str(path))
                 continue
             path.unlink()
@@ -660,13 +688,16 @@ class Builder:
         total = len(todo)
         done = 0
         results: list[JobResult] = []
-        if self.jobs <= 1 or total <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if self.jobs <= 1 or total <= 1 or not _can_fork():
             for job in todo:
                 results.append(_run_job(world, job))
                 done += 1
                 if self.progress:
                     self.progress(done, total)
             return results
+        import multiprocessing  # only a parallel build needs the pool (and its imports)
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
         global _WORLD
         _WORLD = world
         batches = _batches(todo)
@@ -687,13 +718,26 @@ class Builder:
         return results
 
 
+def _can_fork() -> bool:
+    """Can worker processes be forked (and so inherit the model without copying it)?"""
+    return hasattr(os, "fork")
+
+
+def _start_writing(root: Path) -> None:
+    """Mark ``root`` as being written; first clean up after a build that was interrupted there."""
+    marker = root / UNFINISHED
+    if marker.exists() or not (root / MANIFEST).exists():
+        _remove_temporary_files(root)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+
+
 def _remove_temporary_files(root: Path) -> None:
     """Delete temporary files an interrupted build left (``.<name>.<random>.tmp``)."""
-    if not root.is_dir():
-        return
-    for path in root.rglob(".*.tmp"):
-        if path.is_file() and TEMPORARY.match(path.name):
-            path.unlink(missing_ok=True)
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if TEMPORARY.match(name):
+                Path(folder, name).unlink(missing_ok=True)
 
 
 def _batches(jobs: list[Job]) -> list[list[Job]]:

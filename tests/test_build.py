@@ -18,6 +18,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from corpus import make_digest
 
+from publisher.build import MANIFEST, SLUG_CACHE, UNFINISHED
+
 
 def _snapshot(root: Path) -> dict[str, str]:
     return {
@@ -111,12 +113,17 @@ def test_parallel_build_gives_the_same_bytes(cli, plugin_env, tmp_path):
 
 
 def test_leftover_temporary_files_are_cleaned(cli, plugin_env, sample_path, tmp_path):
+    """A build that finds the last one interrupted removes the temporary files it left."""
     out = tmp_path / "out"
     _build(cli, plugin_env, str(sample_path), "-f", "pages", "-o", str(out))
+    marker = out / "analyst" / UNFINISHED
+    assert not marker.exists(), "a finished build leaves no mark"
     junk = out / "analyst" / "pages" / "research-digest-2025-02-16" / ".index.page.abc123.tmp"
     junk.write_bytes(b"half")
+    marker.touch()  # as a build killed while writing leaves it (see the killed-build test)
     _build(cli, plugin_env, str(sample_path), "-f", "pages", "-o", str(out))
     assert not junk.exists()
+    assert not marker.exists()
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -186,6 +193,32 @@ def test_wiki_rebuild_touches_only_the_changed_page(cli, sample_path, tmp_path):
     src.write_text(src.read_text(encoding="utf-8").replace("继续被看好", "持续被看好"), encoding="utf-8")
     cli("build", str(src), "-a", "wiki", "-o", str(out))
     assert (out / "wiki" / "reports" / "2025-02-14" / "index.md").read_text(encoding="utf-8") != "edited"
+
+
+def test_the_build_state_is_never_trusted_with_paths_or_shapes(cli, sample_path, tmp_path):
+    """A tampered or broken manifest neither deletes outside the output folder nor stops the build."""
+    out = tmp_path / "out"
+    args = ("build", str(sample_path), "-a", "wiki", "-o", str(out))
+    assert cli(*args).returncode == 0
+    pages = _snapshot(out / "wiki")
+    slugs = out / "wiki" / SLUG_CACHE
+    kept = slugs.stat().st_mtime_ns
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    manifest = out / "wiki" / MANIFEST
+    state = json.loads(manifest.read_text(encoding="utf-8"))
+    sha = hashlib.sha256(victim.read_bytes()).hexdigest()
+    state["jobs"]["wiki/md/gone/report"] = ["x", {"../../victim.txt": [7, 0, sha]}]  # a job no longer made
+    manifest.write_text(json.dumps(state), encoding="utf-8")
+    result = cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert slugs.stat().st_mtime_ns == kept  # nothing new to keep: the slug cache is not written again
+    for broken in ("[]", "{", json.dumps({"version": 2, "jobs": {"wiki/md/*": 5, "wiki/md/x": [1], "wiki/md/y": {}}})):
+        manifest.write_text(broken, encoding="utf-8")
+        result = cli(*args)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+        assert _snapshot(out / "wiki") == pages
 
 
 def test_skipped_reports_still_say_what_their_bodies_say(cli, tmp_path):
