@@ -9,10 +9,12 @@ is only shown with ``--debug``.
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import json
 import os
 import sys
+import threading
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -375,4 +377,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    if _nothing_left_to_do():
+        # A build of many reports leaves a large heap, which the interpreter would free
+        # object by object on its way out (about 20 ms for 10,000 reports).
+        os._exit(code)
+    sys.exit(code)
+
+
+def _nothing_left_to_do() -> bool:
+    """May the process end at once: output flushed, no exit handler, no other thread?"""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return False  # (a closed pipe): let the interpreter end the usual way
+    callbacks = getattr(atexit, "_ncallbacks", None)  # CPython: handlers registered with atexit
+    return callbacks is not None and callbacks() == 0 and threading.active_count() == 1
