@@ -164,10 +164,9 @@ def cmd_check(session: Session, out: TextIO) -> int:
 
 def _formats(audience: Audience, requested: str | None) -> list[str]:
     formats = [f.strip() for f in requested.split(",") if f.strip()] if requested else audience.formats
-    known = registry.names("writers")
     for fmt in formats:
-        if fmt not in known:
-            raise UsageError(f"unknown format {fmt!r} (known: {', '.join(known)})")
+        if not registry.has("writers", fmt):
+            raise UsageError(f"unknown format {fmt!r} (known: {', '.join(registry.names('writers'))})")
     if not formats:
         raise UsageError(f"audience {audience.name!r} names no formats; give --format")
     return formats

@@ -7,6 +7,8 @@ import os
 import textwrap
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def test_parse_prints_the_model(cli, sample_path):
     result = cli("parse", str(sample_path))
@@ -115,7 +117,9 @@ def _install_plugin(root: Path) -> None:
     info = root / "shout_writer-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: shout-writer\nVersion: 1.0\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text("[publisher.writers]\nshout = shout_writer:ShoutWriter\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(
+        "[publisher.writers]\nshout = shout_writer:ShoutWriter\nmd = shout_writer:ShoutWriter\n", encoding="utf-8"
+    )
 
 
 def test_third_party_writer_plugin(cli, sample_path, tmp_path):
@@ -128,6 +132,23 @@ def test_third_party_writer_plugin(cli, sample_path, tmp_path):
     text = (out / "analyst" / "research-digest-2025-02-16.shout").read_text(encoding="utf-8")
     assert text.splitlines()[-1] == "DEEPSEEK模型综述"
     assert "shout" not in cli("formats").stdout  # gone when not installed
+    # a plug-in adds names: the one it gives as "md" is not taken, the built-in wiki writer is
+    wiki = cli("build", str(sample_path), "-a", "wiki", "--out", str(out), env=env)
+    assert wiki.returncode == 0, wiki.stderr
+    assert (out / "wiki" / "index.md").is_file() and not list((out / "wiki").rglob("*.shout"))
+
+
+def test_builtin_plugins_are_the_declared_entry_points():
+    """The registry finds built-ins without scanning installed packages: its table is pyproject.toml's."""
+    import tomllib
+
+    from publisher import registry
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["entry-points"]
+    assert {kind: declared[group] for kind, group in registry.GROUPS.items()} == registry.BUILTINS
+    for kind, table in registry.BUILTINS.items():
+        for name in table:
+            assert registry.load(kind, name) is not None
 
 
 def test_failing_writer_does_not_crash(cli, sample_path, tmp_path):
