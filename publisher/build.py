@@ -203,6 +203,15 @@ class Job:
 
 
 @dataclass(slots=True)
+class Plan:
+    """What a build has to do: the jobs to run, the keys of all its jobs, how many are up to date."""
+
+    jobs: list[Job] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+    skipped: int = 0
+
+
+@dataclass(slots=True)
 class JobResult:
     key: str
     written: list[Written] = field(default_factory=list)
@@ -527,8 +536,11 @@ class Builder:
         finally:
             gc.unfreeze()
 
-    def plan(self, digests: list[Digest], transform_code: dict[str, str]) -> list[Job]:
-        jobs: list[Job] = []
+    def plan(
+        self, digests: list[Digest], transform_code: dict[str, str], manifests: dict[str, Any] | None = None
+    ) -> Plan:
+        """The build's jobs; with the ``manifests`` of the last build, only those not up to date."""
+        plan = Plan()
         report_fps: dict[tuple[int, int], str] = {}
         digest_fps: dict[int, str] = {}
 
@@ -554,6 +566,8 @@ class Builder:
         for audience in self.audiences:
             audience_fp = audience_fingerprint(audience)
             names = _transforms(audience)
+            done = manifests[audience.name]["jobs"] if manifests is not None else None
+            base = os.fspath(self.root(audience)) + os.sep
             for fmt in self.formats[audience.name]:
                 writer_cls = registry.load("writers", fmt)
                 writer = registry.create("writers", fmt)
@@ -566,7 +580,11 @@ class Builder:
                 has_collection = getattr(writer_cls, "write_collection", None) is not Writer.write_collection
 
                 def add(key: str, kind: str, d: int, r: int, fp: str, cost: int = 1) -> None:
-                    jobs.append(Job(key, audience.name, fmt, kind, d, r, fp, cost, transforms, writer_fp))  # noqa: B023
+                    plan.keys.add(key)
+                    if done is not None and _up_to_date(base, done.get(key), fp):  # noqa: B023
+                        plan.skipped += 1  # (no Job made: most jobs of an incremental build end here)
+                    else:
+                        plan.jobs.append(Job(key, audience.name, fmt, kind, d, r, fp, cost, transforms, writer_fp))  # noqa: B023
 
                 for d, digest in enumerate(digests):
                     prefix = f"{audience.name}/{fmt}/{digest.name}"
@@ -587,7 +605,7 @@ class Builder:
                         fp = _combine(writer_fp, *(digest_fp(d) for d in range(len(digests))))
                     cost = sum(len(d.reports) for d in digests) // 50 + 1
                     add(f"{audience.name}/{fmt}/*", "collection", -1, -1, fp, cost)
-        return jobs
+        return plan
 
     def _run(
         self, digests: list[Digest], contexts: dict[str, RenderContext], transform_code: dict[str, str]
@@ -604,19 +622,15 @@ class Builder:
         known_bodies = {} if self.force else _load_body_cache(self.out)
         manifests = {name: _load_manifest(root) for name, root in roots.items()}
         gc.freeze()  # what the last build left, like the model, stays until the end
-        bases = {name: os.fspath(root) + os.sep for name, root in roots.items()}
         with collector_paused():  # many small objects, no cycles
             bodies = _account_for_bodies(digests, known_bodies, self.diagnostics)
-            planned = self.plan(digests, transform_code)
-            todo: list[Job] = []
-            for job in planned:
-                entry = manifests[job.audience]["jobs"].get(job.key)
-                if not self.force and _up_to_date(bases[job.audience], entry, job.fingerprint):
-                    result.skipped_jobs += 1
-                else:
-                    if job.kind == "collection" and not self.force and _setup(entry) == job.setup:
-                        job.previous = _intact_keys(bases[job.audience], entry)
-                    todo.append(job)
+            plan = self.plan(digests, transform_code, None if self.force else manifests)
+        result.skipped_jobs = plan.skipped
+        todo = plan.jobs
+        for job in todo:
+            entry = manifests[job.audience]["jobs"].get(job.key)
+            if job.kind == "collection" and not self.force and _setup(entry) == job.setup:
+                job.previous = _intact_keys(os.fspath(roots[job.audience]) + os.sep, entry)
         world = _World(digests, contexts, roots, self.debug)
         by_key = {job.key: job for job in todo}
         for job_result in self._execute(world, todo):
@@ -646,7 +660,7 @@ class Builder:
             self._remove_stale(roots[job.audience], old, new, result)
         # Jobs of a format built now that no longer exist (a report or a digest
         # went away): their outputs go too.
-        planned_keys = {job.key for job in planned}
+        planned_keys = plan.keys
         for audience in self.audiences:
             jobs = manifests[audience.name]["jobs"]
             formats = set(self.formats[audience.name])
