@@ -43,7 +43,6 @@ from ..model import (
     Section,
     Skipped,
     assign_ids,
-    parse_timestamp,
 )
 from .source import SourceText, read_source
 
@@ -249,9 +248,10 @@ _LATIN = re.compile(r"[A-Za-z]")
 _COLON = re.compile(r"[:：]")
 _LEFT_WORD = re.compile(r"[A-Za-z0-9.]+$")
 
+#: An institution line; the groups after ``ts`` are the timestamp's numbers (as ``parse_timestamp`` reads them).
 _META_RE = re.compile(
     r"(?P<inst>.*?\S)(?P<sep>[ \t\u3000]*[·・•][ \t\u3000]*|[ \t\u3000]+)"
-    r"(?P<ts>\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]+\d{1,2}:\d{2}(?::\d{2})?)?[ \t\u3000\r]*)"
+    r"(?P<ts>(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?[ \t\u3000\r]*)"
 )
 _DOT_RE = re.compile(r"(?P<inst>[^·・•]*?\S)(?P<sep>[ \t\u3000]*[·・•][ \t\u3000]*)(?P<ts>[^·・•]{0,40})")
 
@@ -652,13 +652,12 @@ def _anchor(index: int, line: str) -> _Anchor | None:
         return None
     m = _META_RE.fullmatch(line)
     if m:
-        anchor = _Anchor(index, m.group("inst"), m.group("sep"), m.group("ts"), column=m.start("ts") + 1)
+        inst, sep, ts, *numbers = m.groups("0")  # hours, minutes and seconds left out are 0
+        anchor = _Anchor(index, inst, sep, ts, column=m.start("ts") + 1)
         try:
-            anchor.published_at = parse_timestamp(m.group("ts").strip())
+            anchor.published_at = datetime(*map(int, numbers))
         except ValueError as exc:
-            anchor.error = f"invalid timestamp {m.group('ts').strip()!r}: {exc}"
-        if anchor.published_at is None and not anchor.error:
-            anchor.error = f"invalid timestamp {m.group('ts').strip()!r}"
+            anchor.error = f"invalid timestamp {ts.strip()!r}: {exc}"
         return anchor
     m = _DOT_RE.fullmatch(line)
     if m and len(m.group("inst")) <= 60 and " - " not in line:
