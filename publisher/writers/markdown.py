@@ -260,21 +260,17 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 @functools.lru_cache(maxsize=256)
-def _pattern_parts(pattern: str) -> tuple[str, ...]:
-    """``pattern`` cut at its placeholders: literal, name, literal, … (split once per pattern)."""
-    return tuple(_PLACEHOLDER.split(pattern))
+def _pattern_parts(pattern: str, known: tuple[str, ...], setting: str) -> tuple[str, ...]:
+    """A path setting cut at its ``{name}`` placeholders: literal, name, literal, …
 
-
-def fill(pattern: str, value: Callable[[str], str], known: tuple[str, ...], setting: str) -> str:
-    """Expand the ``{name}`` placeholders of a path setting; ``value(name)`` computes a known name when used."""
-    parts = list(_pattern_parts(pattern))
-    for k in range(1, len(parts), 2):
-        name = parts[k]
+    Split and checked once per pattern (paths are made for every report).
+    """
+    parts = tuple(_PLACEHOLDER.split(pattern))
+    for name in parts[1::2]:
         if name not in known:
             names = ", ".join("{" + n + "}" for n in known)
             raise AudienceError(f"md.{setting} = {pattern!r}: unknown placeholder {{{name}}} (known: {names})")
-        parts[k] = value(name)
-    return "".join(parts)
+    return parts
 
 
 #: Placeholders of md.day, and of md.page (the date's and the report's own).
@@ -317,21 +313,24 @@ class Layout:
 
     def report_path(self, report: Report, slug: Callable[[], str] | None = None) -> str:
         """The page of a report (``slug`` may supply ``report.slug`` from a cache)."""
-
-        def value(name: str) -> str:
+        parts = list(_pattern_parts(self.page, _PAGE_NAMES, "page"))
+        for k in range(1, len(parts), 2):  # a value is computed only when its placeholder is used
+            name = parts[k]
             if name == "slug":
-                return slug() if slug else report.slug
-            if name == "id":
-                return report.id
-            if name == "institution":
-                return not_a_device(safe_stem(report.institution) or "unknown")
-            return _date_text(report.published_at.date(), name)
-
-        return fill(self.page, value, _PAGE_NAMES, "page")
+                parts[k] = slug() if slug else report.slug
+            elif name == "id":
+                parts[k] = report.id
+            elif name == "institution":
+                parts[k] = not_a_device(safe_stem(report.institution) or "unknown")
+            else:
+                parts[k] = _date_text(report.published_at.date(), name)
+        return "".join(parts)
 
     def day_path(self, when: datetime) -> str:
-        day = when.date()
-        return fill(self.day, lambda name: _date_text(day, name), _DATE_NAMES, "day")
+        parts = list(_pattern_parts(self.day, _DATE_NAMES, "day"))
+        for k in range(1, len(parts), 2):
+            parts[k] = _date_text(when.date(), parts[k])
+        return "".join(parts)
 
 
 #: The index pages and the build's index keys both want the first sentence of every takeaway.
