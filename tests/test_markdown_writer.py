@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import posixpath
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from publisher.audiences import AudienceCatalog, AudienceError
@@ -14,7 +17,7 @@ from publisher.model import Digest
 from publisher.readers.markdown import read_text
 from publisher.readers.source import decode
 from publisher.writers.base import RenderContext
-from publisher.writers.markdown import MarkdownWriter, PageRenderer
+from publisher.writers.markdown import MarkdownWriter, PageRenderer, format_time
 
 
 def build(cli, tmp_path: Path, *args: str, env=None) -> dict[str, bytes]:
@@ -198,3 +201,13 @@ def test_unrepresentable_characters_are_replaced_with_a_warning(sample_digest):
 def test_formats_and_audiences_list_md(cli):
     assert "md" in cli("formats").stdout.split()
     assert "formats: md;" in cli("audiences").stdout
+
+
+_ZONES = st.one_of(st.none(), st.integers(-23 * 60, 23 * 60).map(lambda m: timezone(timedelta(minutes=m))))
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 1), timezones=_ZONES))
+def test_times_show_seconds_only_when_there_are_some(when):
+    """Pages show the wall-clock time: minutes, seconds if any, never a fraction or a zone."""
+    spec = "seconds" if when.second else "minutes"
+    assert format_time(when) == when.replace(tzinfo=None).isoformat(" ", spec)

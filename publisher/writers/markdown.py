@@ -30,7 +30,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -222,18 +222,9 @@ def yaml_entry(indent: str, key: str, value: str | None) -> str:
 
 
 def format_time(when: datetime) -> str:
-    """``2025-02-16 16:06`` (seconds only when there are some)."""
-    return when.replace(tzinfo=None).isoformat(" ", "seconds" if when.second else "minutes")
-
-
-def _stamp(when: datetime) -> str:
-    """``format_time``, once per time (index pages list thousands of reports, which share times)."""
-    return _stamp_in(when, when.tzinfo)  # equal times in two zones are equal datetimes: keep them apart
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _stamp_in(when: datetime, zone: tzinfo | None) -> str:
-    return format_time(when)
+    """``2025-02-16 16:06`` (seconds only when there are some; no fraction, no zone)."""
+    text = when.isoformat(" ")  # YYYY-MM-DD HH:MM:SS, then any fraction and zone (cut off)
+    return text[:19] if when.second else text[:16]
 
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9._/#-]*")
@@ -827,7 +818,7 @@ class PageRenderer:
     # index pages: a function of the list of reports only
 
     def entry(self, report: Report) -> Entry:
-        stamp = _stamp(report.published_at)
+        stamp = format_time(report.published_at)
         return Entry(
             report.id,
             report.title,
