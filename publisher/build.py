@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__, model, registry
 from .audiences import Audience, AudienceError
 from .diagnostics import Diagnostic, Diagnostics
+from .journal import Journal
 from .memory import collector_paused
 from .model import Digest, Report, Section
 from .sinks.folder import FolderSink, UnsafePathError, Written, atomic_write_bytes, safe_relative
@@ -45,23 +46,22 @@ from .writers.base import RenderContext, Writer
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-#: Per audience folder: ``{"version": 2, "jobs": {KEY: [FINGERPRINT, OUTPUTS, SETUP]}}`` with
-#: ``OUTPUTS`` ``{PATH: [SIZE, MTIME_NS, SHA256, PAGE_KEY]}`` (``SETUP`` and ``PAGE_KEY`` only for
-#: collection jobs).  Lists, not objects: every build reads and writes it whole, and lists
-#: are quicker to parse and to print.
+#: Per audience folder, a journal (see publisher/journal.py) of ``{KEY: [FINGERPRINT, OUTPUTS, SETUP]}``
+#: by job, with ``OUTPUTS`` ``{PATH: [SIZE, MTIME_NS, SHA256, PAGE_KEY]}`` (``SETUP`` and ``PAGE_KEY``
+#: only for collection jobs).  Lists, not objects: they are quicker to parse and to print.
 MANIFEST = ".publisher/manifest.json"
 #: Slugs of earlier builds (pinyin is slow): ``[[title, id, slug], …]``.
 SLUG_CACHE = ".publisher/slugs.json"
 #: In the output folder itself (shared by its audiences): what the bodies of
 #: the reports last built said, by source hash (see ``_account_for_bodies``).
 BODY_CACHE = ".publisher/bodies.json"
-BODY_CACHE_VERSION = 1
+BODY_CACHE_VERSION = 2
 #: In each audience folder while a build writes there: the next build knows from it that
 #: this one was interrupted, and looks for the temporary files it left (see ``_start_writing``).
 UNFINISHED = ".publisher/unfinished"
 #: The names :func:`publisher.sinks.folder.atomic_write` gives its temporary files.
 TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{6,}\.tmp$")
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 #: Report jobs are sent to worker processes in batches of this size.
 BATCH = 64
 
@@ -337,22 +337,6 @@ def _run_batch(jobs: list[Job]) -> list[JobResult]:
 # --- the manifest --------------------------------------------------------------
 
 
-def _load_manifest(root: Path) -> dict[str, Any]:
-    path = root / MANIFEST
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8", "surrogatepass"))
-        if data.get("version") == MANIFEST_VERSION and isinstance(data.get("jobs"), dict):
-            return data
-    except (OSError, ValueError, AttributeError):
-        pass  # no manifest, or an unreadable one: every job runs
-    return {"version": MANIFEST_VERSION, "jobs": {}}
-
-
-def _save_manifest(root: Path, manifest: dict[str, Any]) -> None:
-    text = json.dumps(manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
-    atomic_write_bytes(root / MANIFEST, text.encode("utf-8", "surrogatepass"))
-
-
 def _load_slugs(root: Path) -> Any:
     """Add the slugs an earlier build kept to ``model.SLUGS``; returns what the cache file holds."""
     data = None
@@ -382,22 +366,6 @@ def _save_slugs(root: Path, digests: list[Digest], previous: Any) -> None:
     if data != previous:
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         atomic_write_bytes(root / SLUG_CACHE, text.encode("utf-8", "surrogatepass"))
-
-
-def _load_body_cache(out: Path) -> dict[str, list[Any]]:
-    try:
-        data = json.loads((out / BODY_CACHE).read_bytes().decode("utf-8", "surrogatepass"))
-        if data.get("version") == BODY_CACHE_VERSION and isinstance(data.get("reports"), dict):
-            return data["reports"]
-    except (OSError, ValueError, AttributeError):
-        pass  # no cache, or an unreadable one: bodies are parsed again
-    return {}
-
-
-def _save_body_cache(out: Path, reports: dict[str, list[Any]]) -> None:
-    data = {"version": BODY_CACHE_VERSION, "reports": reports}
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    atomic_write_bytes(out / BODY_CACHE, text.encode("utf-8", "surrogatepass"))
 
 
 def _account_for_bodies(
@@ -566,7 +534,7 @@ class Builder:
         for audience in self.audiences:
             audience_fp = audience_fingerprint(audience)
             names = _transforms(audience)
-            done = manifests[audience.name]["jobs"] if manifests is not None else None
+            done = manifests[audience.name] if manifests is not None else None
             base = os.fspath(self.root(audience)) + os.sep
             for fmt in self.formats[audience.name]:
                 writer_cls = registry.load("writers", fmt)
@@ -619,8 +587,10 @@ class Builder:
         for name, root in roots.items():
             _start_writing(root)
             slug_files[name] = _load_slugs(root)
-        known_bodies = {} if self.force else _load_body_cache(self.out)
-        manifests = {name: _load_manifest(root) for name, root in roots.items()}
+        body_cache = Journal(self.out / BODY_CACHE, BODY_CACHE_VERSION)
+        known_bodies = {} if self.force else body_cache.load()
+        journals = {name: Journal(root / MANIFEST, MANIFEST_VERSION) for name, root in roots.items()}
+        manifests = {name: journal.load() for name, journal in journals.items()}
         gc.freeze()  # what the last build left, like the model, stays until the end
         with collector_paused():  # many small objects, no cycles
             bodies = _account_for_bodies(digests, known_bodies, self.diagnostics)
@@ -628,7 +598,7 @@ class Builder:
         result.skipped_jobs = plan.skipped
         todo = plan.jobs
         for job in todo:
-            entry = manifests[job.audience]["jobs"].get(job.key)
+            entry = manifests[job.audience].get(job.key)
             if job.kind == "collection" and not self.force and _setup(entry) == job.setup:
                 job.previous = _intact_keys(os.fspath(roots[job.audience]) + os.sep, entry)
         world = _World(digests, contexts, roots, self.debug)
@@ -642,7 +612,7 @@ class Builder:
             self.diagnostics.extend(job_result.diagnostics)
             result.written.extend(job_result.written)
             result.run_jobs += 1
-            jobs = manifests[job.audience]["jobs"]
+            jobs = manifests[job.audience]
             if job_result.failed:
                 result.failed_jobs += 1
                 jobs.pop(job.key, None)
@@ -662,7 +632,7 @@ class Builder:
         # went away): their outputs go too.
         planned_keys = plan.keys
         for audience in self.audiences:
-            jobs = manifests[audience.name]["jobs"]
+            jobs = manifests[audience.name]
             formats = set(self.formats[audience.name])
             stale = [k for k in jobs if k not in planned_keys and k.split("/")[1] in formats]
             if stale and keep_stale:
@@ -674,10 +644,10 @@ class Builder:
                 stale = []
             for key in stale:
                 self._remove_stale(roots[audience.name], _outputs(jobs.pop(key)), {}, result)
-            _save_manifest(roots[audience.name], manifests[audience.name])
+            journals[audience.name].save(jobs)
             _save_slugs(roots[audience.name], digests, slug_files[audience.name])
-        if bodies and bodies != known_bodies:  # the file read at the start says the same: keep it
-            _save_body_cache(self.out, bodies)
+        if bodies:
+            body_cache.save(bodies)
         for root in roots.values():
             (root / UNFINISHED).unlink(missing_ok=True)
         return result

@@ -208,13 +208,14 @@ def test_the_build_state_is_never_trusted_with_paths_or_shapes(cli, sample_path,
     manifest = out / "wiki" / MANIFEST
     state = json.loads(manifest.read_text(encoding="utf-8"))
     sha = hashlib.sha256(victim.read_bytes()).hexdigest()
-    state["jobs"]["wiki/md/gone/report"] = ["x", {"../../victim.txt": [7, 0, sha]}]  # a job no longer made
+    state["entries"]["wiki/md/gone/report"] = ["x", {"../../victim.txt": [7, 0, sha]}]  # a job no longer made
     manifest.write_text(json.dumps(state), encoding="utf-8")
     result = cli(*args)
     assert result.returncode == 0, result.stderr
     assert victim.read_text(encoding="utf-8") == "keep me"
     assert slugs.stat().st_mtime_ns == kept  # nothing new to keep: the slug cache is not written again
-    for broken in ("[]", "{", json.dumps({"version": 2, "jobs": {"wiki/md/*": 5, "wiki/md/x": [1], "wiki/md/y": {}}})):
+    bad = {"wiki/md/*": 5, "wiki/md/x": [1], "wiki/md/y": {}}
+    for broken in ("[]", "{", json.dumps({**state, "entries": {**state["entries"], **bad}})):
         manifest.write_text(broken, encoding="utf-8")
         result = cli(*args)
         assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
@@ -243,8 +244,9 @@ def test_skipped_reports_still_say_what_their_bodies_say(cli, tmp_path):
     assert moved.stderr.strip() in check.stdout and "3 up-to-date jobs skipped" in moved.stdout
     assert cli("build", str(src), "-a", "wiki", "-o", str(out), "--strict").returncode == 1
     cache = out / ".publisher" / "bodies.json"
-    first = next(iter(json.loads(cache.read_text("utf-8"))["reports"]))
-    for broken in ("{not json", json.dumps({"version": 1, "reports": {first: ["x"]}})):
+    state = json.loads(cache.read_text("utf-8"))
+    first = next(iter(state["entries"]))
+    for broken in ("{not json", json.dumps({**state, "entries": {first: ["x"]}})):
         cache.write_text(broken, encoding="utf-8")
         assert cli("build", str(src), "-a", "wiki", "-o", str(out)).stderr == moved.stderr  # parsed again
 

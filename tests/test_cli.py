@@ -43,8 +43,10 @@ def test_build_writes_deterministic_paths(cli, sample_path, tmp_path):
     assert result.returncode == 0, result.stderr
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert files == [
-        ".publisher/bodies.json",
+        ".publisher/bodies.json",  # the build's state: a snapshot and a log of changes
+        ".publisher/bodies.log",
         "analyst/.publisher/manifest.json",
+        "analyst/.publisher/manifest.log",
         "analyst/.publisher/slugs.json",
         "analyst/research-digest-2025-02-16.json",
         "analyst/research-digest-2025-02-16.txt",

@@ -1,0 +1,109 @@
+"""A table of JSON values kept on disk as a snapshot and a log of changes.
+
+The build engine keeps its state (the manifest of each output folder, the
+cache of what report bodies said) from one build to the next.  The tables
+hold an entry per report; an incremental build changes a few of them.
+Writing the whole table again would cost more than the rest of such a
+build, so the changes are appended to a log next to the snapshot
+(``NAME.log`` beside ``NAME.json``), and the snapshot is written again
+only when the log has grown long.
+
+Nothing here is trusted: a missing, unreadable or foreign file, and a log
+cut short by a crash, read as fewer entries (the build does the work
+again), never as an error.  The log names the generation of the snapshot
+it extends, so a log left beside a newer snapshot is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .sinks.folder import atomic_write_bytes
+
+#: The log is folded into a new snapshot when it has more lines than this share of the table.
+FOLD_SHARE = 8
+FOLD_MIN = 256
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+
+
+def _loads(data: bytes) -> Any:
+    return json.loads(data.decode("utf-8", "surrogatepass"))
+
+
+class Journal:
+    """The table stored at ``path`` (``.json``, with its ``.log``), of format ``version``."""
+
+    def __init__(self, path: Path, version: int) -> None:
+        self.path = path
+        self.log = path.with_suffix(".log")
+        self.version = version
+        self.generation = 0
+        self.logged = -1  # lines in the log (-1: no usable log)
+        self.loaded: dict[str, Any] = {}
+
+    def load(self) -> dict[str, Any]:
+        """The table as the last save left it ({} when there is none); a new dict for the caller."""
+        try:
+            head = _loads(self.path.read_bytes())
+            entries = head["entries"]
+            if head["version"] != self.version or not isinstance(entries, dict):
+                return {}
+            self.generation = int(head["generation"])
+        except (OSError, ValueError, TypeError, KeyError):
+            return {}
+        self.logged = -1  # the next save writes a new snapshot, unless the log is whole
+        try:
+            lines = self.log.read_bytes().split(b"\n")
+            if _loads(lines[0]) == {"version": self.version, "generation": self.generation}:
+                for line in lines[1:-1]:  # (the last piece: empty, or a line a crash cut short)
+                    key, value = _loads(line)
+                    if not isinstance(key, str):
+                        raise ValueError(key)
+                    if value is None:
+                        entries.pop(key, None)
+                    else:
+                        entries[key] = value
+                if not lines[-1]:
+                    self.logged = len(lines) - 2
+        except (OSError, ValueError, TypeError, IndexError):
+            pass  # no log, another snapshot's, or a broken line: the lines before it stand
+        self.loaded = dict(entries)
+        return entries
+
+    def save(self, table: dict[str, Any]) -> None:
+        """Store ``table``: the entries that changed since ``load`` go to the log, or all to a new snapshot.
+
+        An entry counts as changed when it is another object than the one loaded: callers
+        replace entries, they never change one in place.
+        """
+        changed = [key for key, value in table.items() if self.loaded.get(key) is not value]
+        removed = [key for key in self.loaded if key not in table]
+        if not changed and not removed:
+            return
+        if self.logged < 0 or self.logged + len(changed) + len(removed) > max(FOLD_MIN, len(table) // FOLD_SHARE):
+            self._snapshot(table)
+        else:
+            self._append([[key, table[key]] for key in changed] + [[key, None] for key in removed])
+        self.loaded = dict(table)
+
+    def _snapshot(self, table: dict[str, Any]) -> None:
+        self.generation += 1
+        head = {"version": self.version, "generation": self.generation, "entries": table}
+        atomic_write_bytes(self.path, _dumps(head) + b"\n")
+        atomic_write_bytes(self.log, _dumps({"version": self.version, "generation": self.generation}) + b"\n")
+        self.logged = 0
+
+    def _append(self, lines: Iterable[list[Any]]) -> None:
+        data = b"".join(_dumps(line) + b"\n" for line in lines)
+        with open(self.log, "ab") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.logged += data.count(b"\n")
