@@ -3,7 +3,9 @@
     python bench/end_to_end.py [--reports 1000 10000] [--skip-pandoc]
 
 For each corpus size (generated from the sample's shapes, bench/corpus.py)
-it times, as separate processes, with their peak memory (largest process):
+it times the ``publisher`` command of the Python that runs it (installed
+with ``pip install .``; ``python -m publisher`` if there is none), as
+separate processes, with their peak memory (largest process):
 
 - a cold build of every audience (executive docx, analyst docx + xlsx,
   wiki md, global html) with ``-j 1`` and with ``-j 2``;
@@ -56,8 +58,13 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
     return wall, rss / 1024
 
 
+#: The ``publisher`` command of this Python's installation, as a user runs it (else ``python -m publisher``).
+SCRIPT = Path(sys.executable).with_name("publisher")
+COMMAND = [str(SCRIPT)] if SCRIPT.is_file() else [sys.executable, "-m", "publisher"]
+
+
 def publisher(*args: str) -> list[str]:
-    return [sys.executable, "-m", "publisher", "build", "-q", *args]
+    return [*COMMAND, "build", "-q", *args]
 
 
 def markdown_of(digest_path: Path, target: Path) -> None:
