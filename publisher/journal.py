@@ -11,7 +11,7 @@ only when the log has grown long.
 Nothing here is trusted: a missing, unreadable or foreign file, and a log
 cut short by a crash, read as fewer entries (the build does the work
 again), never as an error.  The log names the generation of the snapshot
-it extends, so a log left beside a newer snapshot is ignored.
+it extends (a random number), so a log left beside a newer snapshot is ignored.
 """
 
 from __future__ import annotations
@@ -94,7 +94,8 @@ class Journal:
         self.loaded = dict(table)
 
     def _snapshot(self, table: dict[str, Any]) -> None:
-        self.generation += 1
+        # A new name, not a count: a snapshot that could not be read must not pass for its successor.
+        self.generation = int.from_bytes(os.urandom(6), "big")
         head = {"version": self.version, "generation": self.generation, "entries": table}
         atomic_write_bytes(self.path, _dumps(head) + b"\n")
         atomic_write_bytes(self.log, _dumps({"version": self.version, "generation": self.generation}) + b"\n")
