@@ -584,15 +584,15 @@ class Builder:
         keep_stale = bool(self.diagnostics.errors)
         roots = {a.name: self.root(a) for a in self.audiences}
         slug_files = {}
-        for name, root in roots.items():
-            _start_writing(root)
-            slug_files[name] = _load_slugs(root)
         body_cache = Journal(self.out / BODY_CACHE, BODY_CACHE_VERSION)
-        known_bodies = {} if self.force else body_cache.load()
         journals = {name: Journal(root / MANIFEST, MANIFEST_VERSION) for name, root in roots.items()}
-        manifests = {name: journal.load() for name, journal in journals.items()}
-        gc.freeze()  # what the last build left, like the model, stays until the end
-        with collector_paused():  # many small objects, no cycles
+        # What the last build left, and the plan: many small objects, no cycles, kept to the end.
+        with collector_paused(keep=True):
+            for name, root in roots.items():
+                _start_writing(root)
+                slug_files[name] = _load_slugs(root)
+            known_bodies = {} if self.force else body_cache.load()
+            manifests = {name: journal.load() for name, journal in journals.items()}
             bodies = _account_for_bodies(digests, known_bodies, self.diagnostics)
             plan = self.plan(digests, transform_code, None if self.force else manifests)
         result.skipped_jobs = plan.skipped

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import gc
 import json
 import os
 import sys
@@ -25,6 +24,7 @@ from typing import Any, TextIO
 from . import __version__, registry
 from .audiences import Audience, AudienceCatalog, AudienceError
 from .diagnostics import Diagnostics, InputError
+from .memory import collector_paused
 from .model import Digest
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -85,21 +85,21 @@ class Session:
         parses only what it renders, and prints every message all the same).
         """
         digests: list[Digest] = []
-        for path in paths:
-            try:
-                reader = registry.reader_for(path, getattr(self.args, "reader", None))
-                if lazy and getattr(reader, "lazy_bodies", False):
-                    digests.append(reader.read(path, self.args.encoding, self.diagnostics, lazy=True))
-                else:
-                    digests.append(reader.read(path, self.args.encoding, self.diagnostics))
-            except InputError as exc:
-                self.diagnostics.items.append(exc.diagnostic)
-                self.failed_files += 1
-            except registry.PluginError as exc:
-                raise UsageError(str(exc)) from None
-        # The command keeps the model until it ends: move it out of the cyclic
+        # The command keeps the model until it ends: it is frozen out of the cyclic
         # collector's way (a full collection of a large digest takes seconds).
-        gc.freeze()
+        with collector_paused(keep=True):
+            for path in paths:
+                try:
+                    reader = registry.reader_for(path, getattr(self.args, "reader", None))
+                    if lazy and getattr(reader, "lazy_bodies", False):
+                        digests.append(reader.read(path, self.args.encoding, self.diagnostics, lazy=True))
+                    else:
+                        digests.append(reader.read(path, self.args.encoding, self.diagnostics))
+                except InputError as exc:
+                    self.diagnostics.items.append(exc.diagnostic)
+                    self.failed_files += 1
+                except registry.PluginError as exc:
+                    raise UsageError(str(exc)) from None
         return digests
 
     def report(self, stream: TextIO = sys.stderr) -> None:

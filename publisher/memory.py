@@ -13,12 +13,19 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside the block (as it was afterwards)."""
+def collector_paused(keep: bool = False) -> Iterator[None]:
+    """No cyclic garbage collection inside the block (as it was afterwards).
+
+    With ``keep``, what the block made stays (as a command's model does): it is
+    frozen out of the collector's sight, where it would otherwise be walked,
+    all of it, by the first collection after the block.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if keep:
+            gc.freeze()
         if enabled:
             gc.enable()
