@@ -119,7 +119,7 @@ def run(n: int, work: Path, pandoc: bool) -> list[tuple[str, float, float]]:
         markdown_of(src, md)
         for fmt, ext, extra in (("docx", "docx", ["--toc"]), ("html", "html", ["-s", "--toc"])):
             wall, rss = measure(["pandoc", "-f", "markdown", "-t", fmt, *extra, str(md), "-o", str(work / f"p.{ext}")])
-            rows.append((f"pandoc -t {fmt} (reference)", wall, rss))
+            rows.append((f"pandoc -t {fmt}{' -s' * ('-s' in extra)} (reference)", wall, rss))
     return rows
 
 
