@@ -385,7 +385,11 @@ def run() -> None:
 
 
 def _nothing_left_to_do() -> bool:
-    """May the process end at once: output flushed, no exit handler, no other thread?"""
+    """May the process end at once: output flushed, no exit handler, no other thread?
+
+    Ending at once skips the interpreter's clean-up: code that leaves a file open
+    (rather than closing it, as every built-in plug-in does) would lose what it buffered.
+    """
     try:
         sys.stdout.flush()
         sys.stderr.flush()
