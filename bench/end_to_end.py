@@ -8,7 +8,8 @@ with ``pip install .``; ``python -m publisher`` if there is none), as
 separate processes, with their peak memory (largest process):
 
 - a cold build of every audience (executive docx, analyst docx + xlsx,
-  wiki md, global html) with ``-j 1`` and with ``-j 2``;
+  wiki md, global html) with ``-j 1`` and with ``-j 2`` (each twice, into
+  new folders, keeping the quicker);
 - the same after one report changed (incremental), and a cold and an
   incremental build of the wiki pages alone (the cold one twice, into new
   folders, keeping the quicker; the incremental one five times, each after
@@ -97,10 +98,13 @@ def run(n: int, work: Path, pandoc: bool) -> list[tuple[str, float, float]]:
     src = work / f"digest-{n}.txt"
     src.write_text(make_digest(n), encoding="utf-8")
     env = dict(os.environ, SOURCE_DATE_EPOCH="1739692800")
-    for jobs in ("1", "2"):
-        out = work / f"out-{n}-j{jobs}"
-        wall, rss = measure(publisher(str(src), *AUDIENCES, "-o", str(out), "-j", jobs), env)
-        rows.append((f"cold, all four formats, -j {jobs}", wall, rss))
+    for jobs in ("1", "2"):  # each twice, into new folders (the second run is kept for the incremental one)
+        runs = [
+            measure(publisher(str(src), *AUDIENCES, "-o", str(work / f"out-{n}-j{jobs}-{k}"), "-j", jobs), env)
+            for k in (1, 2)
+        ]
+        rows.append((f"cold, all four formats, -j {jobs}", *min(runs)))
+        shutil.move(work / f"out-{n}-j{jobs}-2", work / f"out-{n}-j{jobs}")
     same = _tree(work / f"out-{n}-j1") == _tree(work / f"out-{n}-j2")
     print(f"  -j 1 and -j 2 outputs identical: {same}", file=sys.stderr)
     colds = [measure(publisher(str(src), "-a", "wiki", "-o", str(work / f"wiki-{n}-{k}")), env) for k in (1, 2)]
