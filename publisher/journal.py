@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .sinks.folder import atomic_write_bytes
 
-#: The log is folded into a new snapshot when it has more lines than this share of the table.
+#: The log is folded into a new snapshot when it would grow past this share of the snapshot's
+#: size (reading a long log would cost more than the snapshot), and past ``FOLD_MIN`` bytes.
 FOLD_SHARE = 8
-FOLD_MIN = 256
+FOLD_MIN = 64 * 1024
 
 
 def _dumps(value: Any) -> bytes:
@@ -45,22 +45,26 @@ class Journal:
         self.log = path.with_suffix(".log")
         self.version = version
         self.generation = 0
-        self.logged = -1  # lines in the log (-1: no usable log)
+        self.snapshot_size = 0
+        self.logged = -1  # bytes in the log (-1: no usable log)
         self.loaded: dict[str, Any] = {}
 
     def load(self) -> dict[str, Any]:
         """The table as the last save left it ({} when there is none); a new dict for the caller."""
         try:
-            head = _loads(self.path.read_bytes())
+            raw = self.path.read_bytes()
+            head = _loads(raw)
             entries = head["entries"]
             if head["version"] != self.version or not isinstance(entries, dict):
                 return {}
             self.generation = int(head["generation"])
         except (OSError, ValueError, TypeError, KeyError):
             return {}
+        self.snapshot_size = len(raw)
         self.logged = -1  # the next save writes a new snapshot, unless the log is whole
         try:
-            lines = self.log.read_bytes().split(b"\n")
+            log = self.log.read_bytes()
+            lines = log.split(b"\n")
             if _loads(lines[0]) == {"version": self.version, "generation": self.generation}:
                 for line in lines[1:-1]:  # (the last piece: empty, or a line a crash cut short)
                     key, value = _loads(line)
@@ -71,7 +75,7 @@ class Journal:
                     else:
                         entries[key] = value
                 if not lines[-1]:
-                    self.logged = len(lines) - 2
+                    self.logged = len(log)
         except (OSError, ValueError, TypeError, IndexError):
             pass  # no log, another snapshot's, or a broken line: the lines before it stand
         self.loaded = dict(entries)
@@ -87,24 +91,26 @@ class Journal:
         removed = [key for key in self.loaded if key not in table]
         if not changed and not removed:
             return
-        if self.logged < 0 or self.logged + len(changed) + len(removed) > max(FOLD_MIN, len(table) // FOLD_SHARE):
+        lines = [[key, table[key]] for key in changed] + [[key, None] for key in removed]
+        data = b"".join(_dumps(line) + b"\n" for line in lines)
+        if self.logged < 0 or self.logged + len(data) > max(FOLD_MIN, self.snapshot_size // FOLD_SHARE):
             self._snapshot(table)
         else:
-            self._append([[key, table[key]] for key in changed] + [[key, None] for key in removed])
+            self._append(data)
         self.loaded = dict(table)
 
     def _snapshot(self, table: dict[str, Any]) -> None:
         # A new name, not a count: a snapshot that could not be read must not pass for its successor.
         self.generation = int.from_bytes(os.urandom(6), "big")
-        head = {"version": self.version, "generation": self.generation, "entries": table}
-        atomic_write_bytes(self.path, _dumps(head) + b"\n")
-        atomic_write_bytes(self.log, _dumps({"version": self.version, "generation": self.generation}) + b"\n")
-        self.logged = 0
+        snapshot = _dumps({"version": self.version, "generation": self.generation, "entries": table}) + b"\n"
+        header = _dumps({"version": self.version, "generation": self.generation}) + b"\n"
+        atomic_write_bytes(self.path, snapshot)
+        atomic_write_bytes(self.log, header)
+        self.snapshot_size, self.logged = len(snapshot), len(header)
 
-    def _append(self, lines: Iterable[list[Any]]) -> None:
-        data = b"".join(_dumps(line) + b"\n" for line in lines)
+    def _append(self, data: bytes) -> None:
         with open(self.log, "ab") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        self.logged += data.count(b"\n")
+        self.logged += len(data)
