@@ -38,7 +38,10 @@ def _loads(data: bytes) -> Any:
 
 
 class Journal:
-    """The table stored at ``path`` (``.json``, with its ``.log``), of format ``version``."""
+    """The table stored at ``path`` (``.json``, with its ``.log``), of format ``version``.
+
+    Keys are strings, values any JSON value but null (which the log uses for a removed key).
+    """
 
     def __init__(self, path: Path, version: int) -> None:
         self.path = path
@@ -91,12 +94,14 @@ class Journal:
         removed = [key for key in self.loaded if key not in table]
         if not changed and not removed:
             return
-        lines = [[key, table[key]] for key in changed] + [[key, None] for key in removed]
-        data = b"".join(_dumps(line) + b"\n" for line in lines)
-        if self.logged < 0 or self.logged + len(data) > max(FOLD_MIN, self.snapshot_size // FOLD_SHARE):
-            self._snapshot(table)
-        else:
-            self._append(data)
+        if self.logged >= 0:
+            lines = [[key, table[key]] for key in changed] + [[key, None] for key in removed]
+            data = b"".join(_dumps(line) + b"\n" for line in lines)
+            if self.logged + len(data) <= max(FOLD_MIN, self.snapshot_size // FOLD_SHARE):
+                self._append(data)
+                self.loaded = dict(table)
+                return
+        self._snapshot(table)
         self.loaded = dict(table)
 
     def _snapshot(self, table: dict[str, Any]) -> None:
