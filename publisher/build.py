@@ -436,31 +436,36 @@ def _setup(entry: Any) -> str | None:
         return None
 
 
+def _intact(base: str, rel: str, meta: Any) -> bool:
+    """Is output ``rel`` (under ``base``, which ends in a separator) as the build left it (``meta``)?"""
+    try:
+        st = os.stat(base + rel)  # not Path: this runs for every output of every job
+        return st.st_size == meta[0] and st.st_mtime_ns == meta[1]
+    except (OSError, TypeError, IndexError, KeyError):
+        return False  # gone, or a malformed entry
+
+
 def _up_to_date(base: str, entry: Any, fingerprint: str) -> bool:
     """Has the job of ``entry`` the same fingerprint, and are its outputs (under ``base``) as it left them?"""
     try:
         if entry[0] != fingerprint:
             return False
-        for rel, meta in entry[1].items():  # this runs for every output of every job: kept lean
-            st = os.stat(base + rel)
-            if st.st_size != meta[0] or st.st_mtime_ns != meta[1]:
-                return False
-    except (OSError, TypeError, IndexError, KeyError, AttributeError):
-        return False  # no entry, a malformed one, or an output gone
+        outputs = entry[1].items()
+    except (TypeError, IndexError, KeyError, AttributeError):
+        return False  # no entry, or a malformed one
+    for rel, meta in outputs:
+        if not _intact(base, rel, meta):
+            return False
     return True
 
 
 def _intact_keys(base: str, entry: Any) -> dict[str, str]:
     """The page keys of a job's outputs that are still as the build left them."""
-    keys = {}
-    for rel, meta in _outputs(entry).items():
-        try:
-            st = os.stat(base + rel)
-            if st.st_size == meta[0] and st.st_mtime_ns == meta[1] and isinstance(meta[3], str):
-                keys[rel] = meta[3]
-        except (OSError, TypeError, IndexError, KeyError):
-            continue
-    return keys
+    return {
+        rel: meta[3]
+        for rel, meta in _outputs(entry).items()
+        if _intact(base, rel, meta) and len(meta) > 3 and isinstance(meta[3], str)
+    }
 
 
 def _output_entry(w: Written) -> list[Any]:
@@ -598,9 +603,10 @@ class Builder:
         result.skipped_jobs = plan.skipped
         todo = plan.jobs
         for job in todo:
-            entry = manifests[job.audience].get(job.key)
-            if job.kind == "collection" and not self.force and _setup(entry) == job.setup:
-                job.previous = _intact_keys(os.fspath(roots[job.audience]) + os.sep, entry)
+            if job.kind == "collection" and not self.force:
+                entry = manifests[job.audience].get(job.key)
+                if _setup(entry) == job.setup:
+                    job.previous = _intact_keys(os.fspath(roots[job.audience]) + os.sep, entry)
         world = _World(digests, contexts, roots, self.debug)
         by_key = {job.key: job for job in todo}
         for job_result in self._execute(world, todo):
