@@ -14,10 +14,17 @@ Templates refer to a parent audience's file as ``"<audience>/<file>"``.
 Templates run in Jinja's sandbox with ``StrictUndefined``; ``*.html`` and
 ``*.xml`` templates (also with a ``.j2`` suffix) are autoescaped.  Input
 text only ever reaches templates as data, never as template source.
+Templates see plain data only (see ``publisher.sandbox``): the profile as
+``profile`` (a copy) and the audience as ``audience`` (its name,
+description, language and formats).  No file is read from outside its
+template root: template, profile and reference files whose real path
+leaves the root (through a symlink) are refused.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,34 +34,55 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .sandbox import TIME_LIMIT, Sandbox, readonly_data
 
 _AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".svg", ".xhtml")
-
-#: Plain-data classes writers hand to templates (see ``plain_data``).
-_PLAIN_DATA: set[type] = set()
-
-
-def plain_data(cls: type) -> type:
-    """Class decorator: the public attributes of ``cls`` instances are safe in templates.
-
-    For value classes that hold only text, numbers and other plain data (an
-    index entry, a day of the archive), the sandbox need not inspect each
-    attribute read; that inspection is most of the cost of a large index page.
-    """
-    _PLAIN_DATA.add(cls)
-    return cls
-
-
-class _Sandbox(ImmutableSandboxedEnvironment):
-    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        if type(obj) in _PLAIN_DATA and not attr.startswith("_"):
-            return True
-        return super().is_safe_attribute(obj, attr, value)
+#: An audience name: a folder name of one part (a profile's ``base`` is input too).
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 class AudienceError(Exception):
     """An unknown audience or a broken profile."""
+
+
+def _inside(path: str | Path, root: str | Path) -> bool:
+    """Whether the real path of ``path`` is ``root``'s real path or below it (symlinks followed)."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def rooted_file(root: Path, name: str) -> Path | None:
+    """``root/name`` if it is a regular file whose real path stays inside ``root``, else ``None``.
+
+    ``name`` is ``/``-separated and relative; ``..``, absolute names and
+    symlinks that lead out of ``root`` are refused with ``AudienceError``.
+    """
+    parts = name.replace("\\", "/").split("/")
+    if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise AudienceError(f"{name!r} is not a relative file name inside the templates folder")
+    candidate = root.joinpath(*parts)
+    if not candidate.is_file():
+        return None
+    if not _inside(candidate, root):
+        raise AudienceError(f"{candidate}: leads outside its templates folder {root} (through a symbolic link)")
+    return candidate
+
+
+class _RootedLoader(jinja2.FileSystemLoader):
+    """A file loader that refuses template files whose real path leaves their folder's template root."""
+
+    def __init__(self, searchpath: list[str], roots: list[Path]) -> None:
+        super().__init__(searchpath)
+        self.roots = roots
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        pieces = jinja2.loaders.split_template_path(template)
+        for folder in self.searchpath:
+            candidate = os.path.join(folder, *pieces)
+            if os.path.isfile(candidate) and not any(_inside(candidate, root) for root in self.roots):
+                raise AudienceError(f"{candidate}: template leads outside its templates folder (symbolic link)")
+        return super().get_source(environment, template)
 
 
 def builtin_root() -> Path:
@@ -69,6 +97,17 @@ def _autoescape(name: str | None) -> bool:
         if name.endswith(suffix):
             name = name[: -len(suffix)]
     return name.lower().endswith(_AUTOESCAPE_EXTENSIONS)
+
+
+def _dotted_keys(table: dict[str, Any], prefix: str = "") -> set[str]:
+    """Every key of a profile, tables included, as dotted names (``i18n.openai.base_url``)."""
+    keys = set()
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        keys.add(name)
+        if isinstance(value, dict):
+            keys |= _dotted_keys(value, f"{name}.")
+    return keys
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -92,6 +131,12 @@ class Audience:
     roots: list[Path]
     profile_path: Path | None = None
     globals: dict[str, Any] = field(default_factory=dict)
+    #: Seconds one template render may take (``None``: no limit).
+    time_limit: float | None = TIME_LIMIT
+    #: Profile keys set on the command line (``-D``): trusted, unlike the profile files.
+    overridden: set[str] = field(default_factory=set)
+    #: Profile keys (dotted) set by a profile of a user's templates folder, not a built-in one.
+    from_folder: set[str] = field(default_factory=set)
 
     @property
     def description(self) -> str:
@@ -128,6 +173,7 @@ class Audience:
                 child = node[part] = {}
             node = child
         node[parts[-1]] = value
+        self.overridden.add(dotted)
         self.__dict__.pop("env", None)
 
     @property
@@ -136,26 +182,40 @@ class Audience:
         return [root / name for name in self.chain for root in self.roots if (root / name).is_dir()]
 
     def find_file(self, name: str) -> Path | None:
-        """The first file called ``name`` along the search path (``reference.docx`` …)."""
-        for folder in self.search_path:
-            candidate = folder / name
-            if candidate.is_file():
-                return candidate
+        """The first file called ``name`` along the search path (``reference.docx`` …).
+
+        ``name`` is relative; a file whose real path leaves its template root is refused.
+        """
+        for root in self.roots:
+            for audience in self.chain:
+                if (root / audience).is_dir():
+                    found = rooted_file(root, f"{audience}/{name}")
+                    if found is not None:
+                        return found
         return None
+
+    def set_by_folder(self, dotted: str) -> bool:
+        """Whether a profile of a user's templates folder chose this value (and ``-D`` did not)."""
+        return dotted in self.from_folder and dotted not in self.overridden
+
+    def view(self) -> dict[str, Any]:
+        """The audience as templates see it: plain data."""
+        return {"name": self.name, "description": self.description, "language": self.language, "formats": self.formats}
 
     @cached_property
     def env(self) -> jinja2.Environment:
         """The sandboxed Jinja environment of this audience."""
-        prefixes = {
-            name: jinja2.FileSystemLoader([str(root / name) for root in self.roots if (root / name).is_dir()])
-            for root in self.roots
+        roots = self.roots
+        prefixes: dict[str, jinja2.BaseLoader] = {
+            name: _RootedLoader([str(root / name) for root in roots if (root / name).is_dir()], roots)
+            for root in roots
             if root.is_dir()
-            for name in (p.name for p in root.iterdir() if p.is_dir())
+            for name in (p.name for p in root.iterdir() if p.is_dir() and _NAME.match(p.name))
         }
         loader = jinja2.ChoiceLoader(
-            [jinja2.FileSystemLoader([str(p) for p in self.search_path]), jinja2.PrefixLoader(prefixes)]
+            [_RootedLoader([str(p) for p in self.search_path], roots), jinja2.PrefixLoader(prefixes)]
         )
-        env = _Sandbox(
+        env = Sandbox(
             loader=loader,
             undefined=jinja2.StrictUndefined,
             autoescape=_autoescape,
@@ -163,8 +223,9 @@ class Audience:
             trim_blocks=True,
             lstrip_blocks=True,
             auto_reload=False,
+            time_limit=self.time_limit,
         )
-        env.globals.update(audience=self, profile=self.profile)
+        env.globals.update(audience=self.view(), profile=readonly_data(self.profile))
         env.globals.update(self.globals)
         return env
 
@@ -191,32 +252,42 @@ class Audience:
 class AudienceCatalog:
     """All audiences visible from a search path of template roots."""
 
-    def __init__(self, user_roots: Iterable[str | Path] = ()) -> None:
+    def __init__(self, user_roots: Iterable[str | Path] = (), time_limit: float | None = TIME_LIMIT) -> None:
         self.roots = [Path(r) for r in user_roots] + [builtin_root()]
+        self.time_limit = time_limit
         for root in self.roots[:-1]:
             if not root.is_dir():
                 raise AudienceError(f"templates folder {root} does not exist")
 
     def names(self) -> list[str]:
         found = {
-            p.name for root in self.roots if root.is_dir() for p in root.iterdir() if (p / "profile.toml").is_file()
+            p.name
+            for root in self.roots
+            if root.is_dir()
+            for p in root.iterdir()
+            if _NAME.match(p.name) and (p / "profile.toml").is_file()
         }
         return sorted(found)
 
     def _profile(self, name: str) -> tuple[dict[str, Any], Path]:
+        if not _NAME.match(name):
+            raise AudienceError(f"{name!r} is not an audience name (letters, digits, '_', '.', '-')")
         for root in self.roots:
-            path = root / name / "profile.toml"
-            if path.is_file():
+            path = rooted_file(root, f"{name}/profile.toml")
+            if path is not None:
                 try:
                     return tomllib.loads(path.read_text(encoding="utf-8")), path
                 except tomllib.TOMLDecodeError as exc:
                     raise AudienceError(f"{path}: invalid profile: {exc}") from None
+                except (UnicodeDecodeError, OSError) as exc:
+                    raise AudienceError(f"{path}: cannot read the profile: {exc}") from None
         known = ", ".join(self.names())
         raise AudienceError(f"unknown audience {name!r} (known: {known})")
 
     def load(self, name: str) -> Audience:
         chain: list[str] = []
         profiles: list[dict[str, Any]] = []
+        foreign: set[str] = set()  # keys set by profiles of a user's templates folder
         first_path: Path | None = None
         current: str | None = name
         while current:
@@ -226,6 +297,8 @@ class AudienceCatalog:
             first_path = first_path or path
             chain.append(current)
             profiles.append(profile)
+            if not _inside(path, builtin_root()):
+                foreign.update(_dotted_keys(profile))
             base = profile.get("base")
             if base is not None and not isinstance(base, str):
                 raise AudienceError(f"{path}: 'base' must be an audience name")
@@ -235,4 +308,6 @@ class AudienceCatalog:
             merged = merge(merged, profile)
         merged["abstract"] = profiles[0].get("abstract", False)
         merged.pop("base", None)
-        return Audience(name, merged, chain, self.roots, first_path)
+        audience = Audience(name, merged, chain, self.roots, first_path, time_limit=self.time_limit)
+        audience.from_folder = foreign
+        return audience

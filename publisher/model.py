@@ -19,7 +19,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
@@ -717,6 +717,27 @@ def _safe_stem(text: str, limit: int) -> str:
         if "-" in words:
             words = words.rsplit("-", 1)[0]
     return words.strip("-")
+
+
+def _readable(cls: type, *methods: str) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls) if not f.name.startswith("_")) | {"to_json", *methods}
+
+
+#: What a template may read of each node: its public fields and the methods and
+#: properties that only read.  The template sandbox (``publisher.sandbox``) refuses
+#: every other attribute (``defer``, ``remember_takeaway``, ``clone``, ``from_json`` …).
+TEMPLATE_API: dict[type, frozenset[str]] = {
+    Pos: _readable(Pos),
+    Citation: _readable(Citation),
+    Metric: _readable(Metric, "is_range"),
+    Block: _readable(Block, "refs", "marked_text"),
+    Section: _readable(Section, "walk"),
+    Report: _readable(
+        Report, "takeaway_text", "walk", "blocks", "timestamp", "slug", "metrics", "section_path", "key_takeaway"
+    ),
+    Skipped: _readable(Skipped),
+    Digest: _readable(Digest, "date_range", "name"),
+}
 
 
 #: Slugs already computed, by (title, id): pinyin is the costly part of a

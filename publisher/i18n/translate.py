@@ -116,7 +116,16 @@ class Settings:
 
     @classmethod
     def from_audience(cls, audience: Audience) -> Settings:
-        return cls.from_profile(audience.get("i18n"), f"profile of audience {audience.name!r}")
+        settings = cls.from_profile(audience.get("i18n"), f"profile of audience {audience.name!r}")
+        for name in settings.options:
+            for option in _DESTINATIONS:
+                key = f"i18n.{name}.{option}"
+                if audience.set_by_folder(key):
+                    raise AudienceError(
+                        f"{audience.profile_path}: {key} says where text, keys or files go, which a "
+                        f"templates folder may not choose; give it on the command line (-D {key}=…)"
+                    )
+        return settings
 
     def catalog_paths(self, digest: Digest | None) -> list[tuple[Path, bool]]:
         """Catalog files for a digest: ``(path, is_pattern)``; ``{dir}``/``{name}`` filled in."""
@@ -132,6 +141,11 @@ class Settings:
                 path = pattern
             out.append((Path(path), templated))
         return out
+
+
+#: Translator options that send text or a secret somewhere, or write a file: a profile of a
+#: user's templates folder may not set them (see ``Audience.set_by_folder``).
+_DESTINATIONS = ("base_url", "api_key_env", "cache")
 
 
 @dataclass

@@ -637,8 +637,16 @@ class DocxWriter(Writer):
         wanted = str(audience.get("docx.reference", "") or "")
         path: Path | None
         if wanted:
-            path = Path(wanted).expanduser()
-            if not path.is_file():
+            # A path given on the command line (-D) may be anywhere; a profile's names a
+            # file of its templates folder (profiles come from folders the build does not own).
+            if "docx.reference" in audience.overridden:
+                path = Path(wanted).expanduser()
+                if not path.is_file():
+                    try:
+                        path = audience.find_file(wanted)
+                    except AudienceError:
+                        path = None
+            else:
                 path = audience.find_file(wanted)
             if path is None:
                 raise AudienceError(f"docx.reference: {wanted}: no such file")

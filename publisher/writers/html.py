@@ -45,6 +45,7 @@ from ..i18n.segments import (
 from ..i18n.translate import Resources, Settings, Translation, make_chain
 from ..memory import collector_paused
 from ..model import BULLET, Block, Digest, Report, Section
+from ..sandbox import template_view
 from ..textutil import xml_safe
 from .base import Output, RenderContext, Writer
 
@@ -72,6 +73,7 @@ Part = tuple[str, str, str]
 BlockView = tuple[str, str, list[Part], str, str]
 
 
+@template_view
 @dataclass(slots=True)
 class SkippedView:
     line: int

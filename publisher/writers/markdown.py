@@ -36,9 +36,10 @@ from urllib.parse import quote
 
 import jinja2
 
-from ..audiences import Audience, AudienceError, plain_data
+from ..audiences import Audience, AudienceError
 from ..model import BULLET, RAW, ROLE_BODY, Block, Digest, Report, Section, safe_stem
 from ..readers.digest import lead_role
+from ..sandbox import template_view
 from ..textutil import first_sentence as _first_sentence
 from ..textutil import not_a_device
 from .base import Output, RenderContext, Writer
@@ -328,6 +329,7 @@ class Layout:
 first_sentence = functools.lru_cache(maxsize=1 << 16)(_first_sentence)
 
 
+@template_view
 @dataclass(slots=True)
 class BlockView:
     """A block ready for a template: ``markdown`` is the complete Markdown of it."""
@@ -349,6 +351,7 @@ class BlockView:
         return self.block.refs
 
 
+@template_view
 @dataclass(slots=True)
 class SectionView:
     """A section ready for a template (sections come flat, in document order).
@@ -514,6 +517,7 @@ def _render_sections(
     return MdSafe("".join(out))
 
 
+@template_view
 class Sections:
     """The section views of a page, made only when a template loops over them."""
 
@@ -545,7 +549,7 @@ def source_name(digest: Digest) -> str:
     return re.split(r"[\\/]", digest.source)[-1] if digest.source else ""
 
 
-@plain_data
+@template_view
 @dataclass(slots=True)
 class Entry:
     """A report as the index pages list it; ``url`` is relative to the page being rendered."""
@@ -582,7 +586,7 @@ class Entry:
         )
 
 
-@plain_data
+@template_view
 @dataclass(slots=True)
 class Day:
     """One day of the archive: its page and its reports (latest first)."""
