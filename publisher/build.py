@@ -38,9 +38,10 @@ from . import __version__, model, registry
 from .audiences import Audience, AudienceError
 from .diagnostics import Diagnostic, Diagnostics
 from .journal import Journal
+from .lock import FolderLock, state_folder
 from .memory import collector_paused
 from .model import Digest, Report, Section
-from .sinks.folder import FolderSink, UnsafePathError, Written, atomic_write_bytes, safe_relative
+from .sinks.folder import FolderSink, OutputError, UnsafePathError, Written, atomic_write_bytes
 from .writers.base import RenderContext, Writer
 
 if TYPE_CHECKING:
@@ -300,7 +301,7 @@ def _run_job(world: _World, job: Job) -> JobResult:
     except UnsafePathError as exc:
         diagnostics.error(str(exc), source)
         result.failed = True
-    except AudienceError:
+    except (AudienceError, OutputError):  # a broken template, a full disk: the build stops
         raise
     except Exception as exc:  # one job a writer fails on must not stop the others
         if world.debug:
@@ -489,6 +490,10 @@ class Builder:
     options: dict[str, Any] = field(default_factory=dict)
     progress: Callable[[int, int], None] | None = None
     debug: bool = False
+    #: Wait for another build writing the same output folder (else fail at once).
+    wait: bool = True
+    #: Told (a line of text) when the build waits for another.
+    waiting: Callable[[str], None] | None = None
 
     def root(self, audience: Audience) -> Path:
         return self.out / audience.name
@@ -504,9 +509,12 @@ class Builder:
         # The model is built and will not change: keep the collector from
         # scanning its many objects again and again while writers run.
         gc.freeze()
+        lock = FolderLock(self.out)
         try:
+            lock.acquire(self.wait, self.waiting)  # before anything of the folder is read
             return self._run(digests, contexts, transform_code)
         finally:
+            lock.release()
             gc.unfreeze()
 
     def plan(
@@ -594,7 +602,7 @@ class Builder:
         # What the last build left, and the plan: many small objects, no cycles, kept to the end.
         with collector_paused(keep=True):
             for name, root in roots.items():
-                _start_writing(root)
+                _recover(root)
                 slug_files[name] = _load_slugs(root)
             known_bodies = {} if self.force else body_cache.load()
             manifests = {name: journal.load() for name, journal in journals.items()}
@@ -602,6 +610,24 @@ class Builder:
             plan = self.plan(digests, transform_code, None if self.force else manifests)
         result.skipped_jobs = plan.skipped
         todo = plan.jobs
+        if keep_stale and any(job.kind == "collection" for job in todo):
+            # Pages that list every report (a wiki's home, days, navigation) would lose the
+            # reports of the input that could not be read: they stay as the last build left them.
+            todo = [job for job in todo if job.kind != "collection"]
+            self.diagnostics.warning(
+                "input errors: the pages that list all reports (indexes, navigation) were not rebuilt",
+                os.fspath(self.out),
+            )
+        marked: set[str] = set()
+
+        def mark(name: str) -> None:
+            """Mark an audience folder as being written, before its first change (see ``_recover``)."""
+            if name not in marked:
+                marked.add(name)
+                (roots[name] / UNFINISHED).touch()
+
+        for job in todo:
+            mark(job.audience)
         for job in todo:
             if job.kind == "collection" and not self.force:
                 entry = manifests[job.audience].get(job.key)
@@ -648,22 +674,29 @@ class Builder:
                     str(roots[audience.name]),
                 )
                 stale = []
+            if stale:
+                mark(audience.name)
             for key in stale:
                 self._remove_stale(roots[audience.name], _outputs(jobs.pop(key)), {}, result)
             journals[audience.name].save(jobs)
             _save_slugs(roots[audience.name], digests, slug_files[audience.name])
         if bodies:
             body_cache.save(bodies)
-        for root in roots.values():
-            (root / UNFINISHED).unlink(missing_ok=True)
+        for name in marked:
+            (roots[name] / UNFINISHED).unlink(missing_ok=True)
         return result
 
     def _remove_stale(self, root: Path, old: dict[str, Any], new: dict[str, Any], result: BuildResult) -> None:
+        sink = FolderSink(root)
         for rel, meta in old.items():
             if rel in new:
                 continue
             try:
-                path = root.joinpath(*safe_relative(rel).parts)  # a tampered manifest deletes nothing outside
+                # A tampered manifest deletes nothing outside: the path is checked as text and
+                # resolved (symbolic links followed), and a link itself is never read.
+                path = sink.target(rel)
+                if path.is_symlink():
+                    continue
                 data = path.read_bytes()
                 built = meta[2]
             except (OSError, UnsafePathError, TypeError, IndexError, KeyError):
@@ -713,13 +746,15 @@ def _can_fork() -> bool:
     return hasattr(os, "fork")
 
 
-def _start_writing(root: Path) -> None:
-    """Mark ``root`` as being written; first clean up after a build that was interrupted there."""
-    marker = root / UNFINISHED
-    if marker.exists() or not (root / MANIFEST).exists():
+def _recover(root: Path) -> None:
+    """Clean up after a build that was interrupted in ``root`` (run while holding the folder's lock).
+
+    A build marks an audience folder (``UNFINISHED``) before it changes anything there and
+    removes the mark at its end; a mark left behind means temporary files may be left too.
+    """
+    state_folder(root)
+    if (root / UNFINISHED).exists() or not (root / MANIFEST).exists():
         _remove_temporary_files(root)
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.touch()
 
 
 def _remove_temporary_files(root: Path) -> None:

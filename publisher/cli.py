@@ -23,9 +23,12 @@ from typing import Any, TextIO
 
 from . import __version__, registry
 from .audiences import Audience, AudienceCatalog, AudienceError
-from .diagnostics import Diagnostics, InputError
+from .diagnostics import Diagnostics, InputError, printable
+from .lock import FolderBusy, StateFolderError
 from .memory import collector_paused
 from .model import Digest
+from .sandbox import TIME_LIMIT
+from .sinks.folder import OutputError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -195,7 +198,9 @@ def cmd_build(session: Session, out: TextIO) -> int:
     from .build import Builder, default_jobs
 
     args = session.args
-    catalog = AudienceCatalog(args.templates or ())
+    if args.template_time_limit is not None and args.template_time_limit <= 0:
+        raise UsageError("--template-time-limit expects a number of seconds above 0")
+    catalog = AudienceCatalog(args.templates or (), time_limit=args.template_time_limit or TIME_LIMIT)
     audiences = _audiences(catalog, args.audience, args.define)
     formats = {a.name: _formats(a, args.format) for a in audiences}
     if args.jobs < 0:
@@ -212,6 +217,8 @@ def cmd_build(session: Session, out: TextIO) -> int:
         force=args.force,
         options={"strict": args.strict},
         debug=args.debug,
+        wait=not args.no_wait,
+        waiting=lambda message: print(f"publisher: {message}", file=sys.stderr, flush=True),
     )
 
     def step(done: int, total: int) -> None:
@@ -315,7 +322,16 @@ def make_parser(plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", default="build", help="output folder (default: build)")
     p.add_argument("-t", "--templates", action="append", metavar="DIR", help="templates folder searched first")
     p.add_argument("-j", "--jobs", type=int, default=1, help="render in N processes (0 = one per core; default 1)")
+    p.add_argument(
+        "--template-time-limit",
+        type=float,
+        metavar="SECONDS",
+        help=f"stop a template that renders for longer than this (default {TIME_LIMIT:g})",
+    )
     p.add_argument("--force", action="store_true", help="render everything, even outputs that are up to date")
+    p.add_argument(
+        "--no-wait", action="store_true", help="fail at once if another build is writing the output folder"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     p.add_argument("-v", "--verbose", action="store_true", help="also list unchanged files")
     p.add_argument(
@@ -362,11 +378,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(exc.diagnostic, file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+    except (OutputError, FolderBusy, StateFolderError) as exc:
+        session.report()
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as exc:  # the output folder or a file the build keeps: read-only, full, gone …
+        session.report()
+        where = printable(os.fsdecode(exc.filename)) if exc.filename is not None else "publisher"
+        print(f"{where}: error: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         print("publisher: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
     except Exception as exc:
         if args.debug or os.environ.get("PUBLISHER_DEBUG"):
             raise

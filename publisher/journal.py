@@ -114,7 +114,9 @@ class Journal:
         self.snapshot_size, self.logged = len(snapshot), len(header)
 
     def _append(self, data: bytes) -> None:
-        with open(self.log, "ab") as handle:
+        # O_NOFOLLOW: a log that is a symbolic link (planted in the output folder) is not followed.
+        fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC)
+        with open(fd, "ab") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

@@ -28,6 +28,21 @@ class UnsafePathError(ValueError):
     """An output path that would escape the output folder or is not portable."""
 
 
+class OutputError(Exception):
+    """An output could not be written: a full disk, a file-size limit, a read-only folder …
+
+    Nothing is left half-written (the temporary file is removed); the message
+    reads ``PATH: error: cannot write: REASON``.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(path, reason)
+        self.path, self.reason = path, reason
+
+    def __str__(self) -> str:
+        return f"{self.path}: error: cannot write: {self.reason}"
+
+
 def safe_relative(path: str) -> PurePosixPath:
     """Validate a writer's relative output path (``/`` separated)."""
     rel = PurePosixPath(path)
@@ -108,18 +123,22 @@ class FolderSink:
         done: list[Written] = []
         for output in outputs:
             target = self.target(output.path)
-            if output.data is not None:
-                data = output.data
-                digest = hashlib.sha256(data).hexdigest()
-                if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
-                    done.append(Written(target, "unchanged", len(data), digest, output.path))
-                    continue
-                atomic_write_bytes(target, data)
-                done.append(Written(target, "written", len(data), digest, output.path))
-            else:
-                assert output.stream is not None
-                replaced = atomic_write(target, output.stream, keep_if_same=True)
-                data = target.read_bytes()
-                status = "written" if replaced else "unchanged"
-                done.append(Written(target, status, len(data), hashlib.sha256(data).hexdigest(), output.path))
+            try:
+                done.append(self._write(target, output))
+            except OSError as exc:
+                raise OutputError(str(target), exc.strerror or str(exc)) from None
         return done
+
+    def _write(self, target: Path, output: Output) -> Written:
+        if output.data is not None:
+            data = output.data
+            digest = hashlib.sha256(data).hexdigest()
+            if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+                return Written(target, "unchanged", len(data), digest, output.path)
+            atomic_write_bytes(target, data)
+            return Written(target, "written", len(data), digest, output.path)
+        assert output.stream is not None
+        replaced = atomic_write(target, output.stream, keep_if_same=True)
+        data = target.read_bytes()
+        status = "written" if replaced else "unchanged"
+        return Written(target, status, len(data), hashlib.sha256(data).hexdigest(), output.path)
