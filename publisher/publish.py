@@ -18,7 +18,7 @@ from . import registry
 from .audiences import AudienceCatalog
 from .build import apply_transforms
 from .cli import EXIT_INPUT, Session, UsageError, build_time, parse_define
-from .sinks.git_wiki import DEFAULT_AUTHOR, GitWikiSink, PublishError, parse_author, summarize
+from .sinks.git_wiki import DEFAULT_AUTHOR, GitWikiSink, PublishError, check_repo, parse_author, summarize
 from .writers.base import Output, RenderContext
 from .writers.markdown import MarkdownWriter, source_name
 
@@ -47,6 +47,11 @@ def render_pages(session: Session, audience_name: str) -> tuple[list[Output], An
 
 def cmd_publish_wiki(session: Session, out: TextIO) -> int:
     args = session.args
+    if args.repo.startswith("-"):  # git would take it for an option (``--upload-pack=CMD`` runs CMD)
+        try:
+            check_repo(args.repo)
+        except PublishError as exc:
+            raise UsageError(str(exc)) from None
     outputs, (audience, digests) = render_pages(session, args.audience)
     if session.failed_files:
         session.report()
