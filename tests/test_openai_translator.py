@@ -210,6 +210,21 @@ def test_unreachable_service_is_a_warning(tmp_path):
     assert any("cannot reach http://127.0.0.1:9/v1/chat/completions" in d.message for d in diagnostics.warnings)
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://[::1/v1", "is not a valid URL (Invalid IPv6 URL)"),
+        ("http://127.0.0.1:99999/v1", "is not a valid URL (Port out of range 0-65535)"),
+        ("http:///v1", "names no host"),
+    ],
+)
+def test_a_malformed_base_url_is_one_clear_warning(tmp_path, url, message):
+    broken = type("Broken", (), {"url": url})()
+    found, diagnostics = _translate(broken, tmp_path, segments=SEGMENTS[:2])
+    assert found == {}
+    assert [d.message for d in diagnostics] == [f"openai translator: base_url {url!r} {message}"]
+
+
 def test_no_key_for_the_public_endpoint_is_one_clear_warning(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)

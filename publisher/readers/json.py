@@ -6,13 +6,23 @@ becomes a model: a wrong type, an unknown block kind or role, a level
 below 1, a time with a zone, an unknown encoding or a citation outside its
 text is an error naming the field (``reports[0].sections[1].blocks[2].kind``),
 never a writer failing later.
+
+The JSON itself is read strictly, each refusal an error at the line and
+column of the offending token: an object with the same key twice (other
+JSON tools would keep another one of the two), ``NaN``, ``Infinity`` and
+``-Infinity`` (not JSON), a number too large for a float (``1e999``) and an
+integer of more digits than Python converts (``sys.get_int_max_str_digits()``,
+4300 by default).  Nesting deeper than the parser's recursion limit is an
+error at 1:1.
 """
 
 from __future__ import annotations
 
 import codecs
 import json
+import math
 import re
+import sys
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -37,7 +47,7 @@ def read_text(source: SourceText, diagnostics: Diagnostics | None = None) -> Dig
     """The model in ``source`` (JSON text), checked against the schema."""
     path = source.path
     try:
-        data = json.loads(source.text)
+        data = _loads(source.text)
     except json.JSONDecodeError as exc:
         raise InputError(Diagnostic(ERROR, f"invalid JSON: {exc.msg}", path, exc.lineno, exc.colno)) from None
     except RecursionError:
@@ -56,6 +66,97 @@ def read_text(source: SourceText, diagnostics: Diagnostics | None = None) -> Dig
         raise InputError(Diagnostic(ERROR, f"not a publisher model: {detail}", path, 1, 1)) from None
     _check_ids(digest, path, diagnostics)
     return digest
+
+
+# --- strict JSON ---------------------------------------------------------------------------------
+
+
+class _Refused(ValueError):
+    """A token :func:`json.loads` would accept (or crash on) that a model must not contain."""
+
+
+def _constant(name: str) -> Any:
+    raise _Refused(name)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(text)
+    return value
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise _Refused("duplicate key")
+    return value
+
+
+def _loads(text: str) -> Any:
+    """``json.loads(text)``, strict: what :class:`_Refused` lists is a :class:`json.JSONDecodeError` at its token."""
+    try:
+        return json.loads(text, parse_constant=_constant, parse_float=_float, object_pairs_hook=_object)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # _Refused, or an integer of more digits than int() converts
+        found = _refused_token(text)
+        if found is None:  # cannot happen: json.loads refuses only what _refused_token finds
+            raise json.JSONDecodeError("a number or key that cannot be read", text, 0) from None
+        message, offset = found
+        raise json.JSONDecodeError(message, text, offset) from None
+
+
+# Tokens outside strings, and strings whole (scanned only to skip them or to read keys).
+_TOKEN = re.compile(
+    r'"[^"\\]*(?:\\.[^"\\]*)*"'
+    r"|-?Infinity|NaN"
+    r"|-?(?:0|[1-9][0-9]*)(?P<frac>\.[0-9]+)?(?P<exp>[eE][-+]?[0-9]+)?"
+    r"|[{}\[\],:]"
+)
+
+
+def _refused_token(text: str) -> tuple[str, int] | None:
+    """The first token ``json.loads`` refused in ``text`` (valid JSON up to it): ``(message, offset)``.
+
+    Walks the tokens with an explicit stack of the open objects' keys, so any nesting is fine.
+    """
+    limit = sys.get_int_max_str_digits()  # 0: no limit
+    stack: list[set[str] | None] = []  # the keys seen so far in each open object; None for an array
+    expect_key = False
+    for match in _TOKEN.finditer(text):
+        token, offset = match.group(), match.start()
+        first = token[0]
+        if first == '"':
+            if expect_key and stack and stack[-1] is not None:
+                key = json.loads(token)
+                if key in stack[-1]:
+                    return f"duplicate key {_show(key)}", offset
+                stack[-1].add(key)
+            expect_key = False
+        elif first in "{[":
+            stack.append(set() if first == "{" else None)
+            expect_key = first == "{"
+        elif first in "}]":
+            if stack:
+                stack.pop()
+            expect_key = False
+        elif first == ",":
+            expect_key = bool(stack) and stack[-1] is not None
+        elif first == ":":
+            expect_key = False
+        elif token.endswith(("NaN", "Infinity")):
+            return f"{token} is not a JSON number", offset
+        elif match.group("frac") or match.group("exp"):
+            if not math.isfinite(float(token)):
+                return f"number {_show_number(token)} is too large", offset
+        elif limit and len(token.lstrip("-")) > limit:
+            return f"integer of {len(token.lstrip('-'))} digits; at most {limit} are read", offset
+    return None
+
+
+def _show_number(token: str) -> str:
+    return token if len(token) <= 40 else token[:37] + "..."
 
 
 # --- validation against the shipped schema -------------------------------------------------------
