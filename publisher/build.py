@@ -753,8 +753,12 @@ def _recover(root: Path) -> None:
     removes the mark at its end; a mark left behind means temporary files may be left too.
     """
     state_folder(root)
-    if (root / UNFINISHED).exists() or not (root / MANIFEST).exists():
+    marker = root / UNFINISHED
+    interrupted = marker.exists()
+    if interrupted or not (root / MANIFEST).exists():
         _remove_temporary_files(root)
+    if interrupted:
+        marker.unlink()  # cleaned up: this build marks the folder again before it writes
 
 
 def _remove_temporary_files(root: Path) -> None:

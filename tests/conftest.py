@@ -66,3 +66,17 @@ def plugin_site(tmp_path_factory) -> Path:
 @pytest.fixture
 def plugin_env(plugin_site) -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join([str(plugin_site), os.environ.get("PYTHONPATH", "")])}
+
+
+def git(*args: str, cwd: Path | None = None) -> str:
+    """Run git as a test's own tool (its output, stripped)."""
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def remote(tmp_path) -> Path:
+    """An empty bare wiki repository on this machine."""
+    path = tmp_path / "wiki.git"
+    git("init", "--quiet", "--bare", "--initial-branch=main", str(path))
+    return path

@@ -32,6 +32,15 @@ def _files(folder: Path) -> dict[str, bytes]:
     }
 
 
+def _two_digests(folder: Path) -> tuple[Path, Path]:
+    """The sample, and the sample a month earlier (other report ids, another day)."""
+    first, second = folder / "a.txt", folder / "b.txt"
+    text = SAMPLE.read_text(encoding="utf-8")
+    first.write_text(text, encoding="utf-8")
+    second.write_text(text.replace("2025-02-16", "2025-01-16"), encoding="utf-8")
+    return first, second
+
+
 def _clean(result: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
 
@@ -73,10 +82,7 @@ def test_a_second_build_waits_for_the_first_then_runs(tmp_path):
 
 def test_two_builds_at_once_both_finish_and_keep_every_entry(tmp_path):
     """Once the second build deleted the first one's temporary files (FileNotFoundError) and lost its entries."""
-    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
-    text = SAMPLE.read_text(encoding="utf-8")
-    first.write_text(text, encoding="utf-8")
-    second.write_text(text.replace("2025-02-16", "2025-01-16"), encoding="utf-8")
+    first, second = _two_digests(tmp_path)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "publisher", "build", "-a", "wiki,analyst", "-o", str(out)]
     builds = [
@@ -131,10 +137,7 @@ def test_a_state_folder_that_is_a_symlink_is_refused(tmp_path):
 
 
 def test_an_input_that_cannot_be_read_never_shrinks_the_index_pages(tmp_path):
-    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
-    text = SAMPLE.read_text(encoding="utf-8")
-    first.write_text(text, encoding="utf-8")
-    second.write_text(text.replace("2025-02-16", "2025-01-16"), encoding="utf-8")
+    first, second = _two_digests(tmp_path)
     out = tmp_path / "out"
     assert run_cli("build", str(first), str(second), "-a", "wiki", "-o", str(out)).returncode == 0
     indexes = {name: (out / "wiki" / name).read_bytes() for name in ("index.md", "archive.md", ".nav.yml")}

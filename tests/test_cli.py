@@ -45,6 +45,7 @@ def test_build_writes_deterministic_paths(cli, sample_path, tmp_path):
     assert files == [
         ".publisher/bodies.json",  # the build's state: a snapshot and a log of changes
         ".publisher/bodies.log",
+        ".publisher/lock",  # one build at a time in this folder
         "analyst/.publisher/manifest.json",
         "analyst/.publisher/manifest.log",
         "analyst/.publisher/slugs.json",

@@ -7,24 +7,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import git
 
 from publisher.audiences import AudienceCatalog
 from publisher.readers.digest import read
 from publisher.sinks.git_wiki import MANIFEST, GitWikiSink, PublishError
 from publisher.writers.base import RenderContext
 from publisher.writers.markdown import MarkdownWriter
-
-
-def git(*args: str, cwd: Path | None = None) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
-@pytest.fixture
-def remote(tmp_path) -> Path:
-    path = tmp_path / "wiki.git"
-    git("init", "--quiet", "--bare", "--initial-branch=main", str(path))
-    return path
 
 
 def clone(remote: Path, where: Path) -> Path:

@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import git
 
 from publisher.sinks.git_wiki import MANIFEST, GitWikiSink, PublishError, is_local_url, printable
 from publisher.writers.base import Output
 
 PAGES = [Output("index.md", b"# Research\n"), Output("reports/2025-02-16/a.md", b"# A\n")]
 HOOKS = ("pre-receive", "update", "post-receive", "reference-transaction", "post-update", "pre-auto-gc")
-
-
-def git(*args: str, cwd: Path | None = None) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
-@pytest.fixture
-def remote(tmp_path) -> Path:
-    path = tmp_path / "wiki.git"
-    git("init", "--quiet", "--bare", "--initial-branch=main", str(path))
-    return path
 
 
 def push_tree(remote: Path, where: Path, build) -> None:

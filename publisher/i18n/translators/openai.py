@@ -173,26 +173,27 @@ def _shut(connection: http.client.HTTPConnection) -> None:
         pass
 
 
-class _WatchedHTTPConnection(http.client.HTTPConnection):
+class _Watched:
+    """A connection the deadline watches: it connects within the time left and is shut down at the end."""
+
+    timeout: float | None
+
     def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         self.deadline = deadline
-        deadline.watch(self)
+        deadline.watch(self)  # type: ignore[arg-type]
 
     def connect(self) -> None:
         self.timeout = self.deadline.read_timeout()
-        super().connect()
+        super().connect()  # type: ignore[misc]
 
 
-class _WatchedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.deadline = deadline
-        deadline.watch(self)
+class _WatchedHTTPConnection(_Watched, http.client.HTTPConnection):
+    pass
 
-    def connect(self) -> None:
-        self.timeout = self.deadline.read_timeout()
-        super().connect()
+
+class _WatchedHTTPSConnection(_Watched, http.client.HTTPSConnection):
+    pass
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):
