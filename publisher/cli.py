@@ -3,7 +3,9 @@
 Exit status: 0 on success, 1 when an input had errors (the good reports are
 still processed) or ``--strict`` saw warnings, 2 on a usage error.  Input
 problems are printed as ``FILE:LINE:COL: severity: message``; a traceback
-is only shown with ``--debug``.
+is only shown with ``--debug``.  What commands share (:class:`Session`,
+:class:`UsageError`, the exit codes, the common options) is the plug-in API
+of :mod:`publisher.commands`.
 """
 
 from __future__ import annotations
@@ -14,39 +16,26 @@ import json
 import os
 import sys
 import threading
-import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__, registry
 from .audiences import Audience, AudienceCatalog, AudienceError
-from .diagnostics import Diagnostics, InputError, printable
+from .commands import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_USAGE,
+    Session,
+    UsageError,
+    add_common_options,
+    build_time,
+    parse_define,
+)
+from .diagnostics import InputError, printable
 from .lock import FolderBusy, StateFolderError
-from .memory import collector_paused
-from .model import Digest
 from .sandbox import TIME_LIMIT
 from .sinks.folder import OutputError
-
-EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A wrong command line (unknown format, audience …)."""
-
-
-def parse_define(definition: str) -> tuple[str, Any]:
-    """``content.max_bullets=5`` → ``("content.max_bullets", 5)``; non-TOML values are strings."""
-    key, sep, raw = definition.partition("=")
-    if not sep or not key.strip():
-        raise UsageError(f"-D expects KEY=VALUE, not {definition!r}")
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw
-    return key.strip(), value
 
 
 class Progress:
@@ -71,61 +60,6 @@ class Progress:
         if self.enabled:
             self.stream.write("\r" + " " * 100 + "\r")
             self.stream.flush()
-
-
-@dataclass
-class Session:
-    """State shared by the commands: diagnostics and how to print them."""
-
-    args: argparse.Namespace
-    diagnostics: Diagnostics = field(default_factory=Diagnostics)
-    failed_files: int = 0
-
-    def read(self, paths: Sequence[str], lazy: bool = False) -> list[Digest]:
-        """Read every file; a file that cannot be read is reported and skipped.
-
-        ``lazy``: readers that can defer report bodies do (the build engine
-        parses only what it renders, and prints every message all the same).
-        """
-        digests: list[Digest] = []
-        # The command keeps the model until it ends: it is frozen out of the cyclic
-        # collector's way (a full collection of a large digest takes seconds).
-        with collector_paused(keep=True):
-            for path in paths:
-                try:
-                    reader = registry.reader_for(path, getattr(self.args, "reader", None))
-                    if lazy and getattr(reader, "lazy_bodies", False):
-                        digests.append(reader.read(path, self.args.encoding, self.diagnostics, lazy=True))
-                    else:
-                        digests.append(reader.read(path, self.args.encoding, self.diagnostics))
-                except InputError as exc:
-                    self.diagnostics.items.append(exc.diagnostic)
-                    self.failed_files += 1
-                except registry.PluginError as exc:
-                    raise UsageError(str(exc)) from None
-        return digests
-
-    def report(self, stream: TextIO = sys.stderr) -> None:
-        for d in self.diagnostics:
-            print(d, file=stream)
-
-    def status(self) -> int:
-        if self.diagnostics.errors or self.failed_files:
-            return EXIT_INPUT
-        if self.args.strict and self.diagnostics.warnings:
-            return EXIT_INPUT
-        return EXIT_OK
-
-
-def build_time() -> datetime:
-    """Now, or ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=UTC)
-        except (ValueError, OverflowError):
-            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time") from None
-    return datetime.now(UTC)
 
 
 # --- commands ----------------------------------------------------------------
@@ -279,12 +213,6 @@ def cmd_formats(session: Session, out: TextIO) -> int:
 # --- argument parsing ----------------------------------------------------------
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--encoding", help="input encoding (default: UTF-8 with or without BOM, else GB18030)")
-    p.add_argument("--from", dest="reader", metavar="READER", help="input reader (default: by file extension)")
-    p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit status 1)")
-
-
 BUILTIN_COMMANDS = ("parse", "check", "build", "audiences", "formats")
 
 
@@ -301,12 +229,12 @@ def make_parser(plugins: bool = True) -> argparse.ArgumentParser:
     p = sub.add_parser("parse", help="read inputs and print the model as JSON (or as digest text)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--to", choices=("json", "digest"), default="json", help="output form (default: json)")
-    _common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("check", help="report warnings and errors with their positions")
     p.add_argument("files", nargs="+", metavar="FILE")
-    _common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("build", help="render inputs for an audience into the output folder")
@@ -329,9 +257,7 @@ def make_parser(plugins: bool = True) -> argparse.ArgumentParser:
         help=f"stop a template that renders for longer than this (default {TIME_LIMIT:g})",
     )
     p.add_argument("--force", action="store_true", help="render everything, even outputs that are up to date")
-    p.add_argument(
-        "--no-wait", action="store_true", help="fail at once if another build is writing the output folder"
-    )
+    p.add_argument("--no-wait", action="store_true", help="fail at once if another build is writing the output folder")
     p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     p.add_argument("-v", "--verbose", action="store_true", help="also list unchanged files")
     p.add_argument(
@@ -342,7 +268,7 @@ def make_parser(plugins: bool = True) -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a profile value, e.g. -D content.max_bullets=5 (VALUE is TOML, or else a string)",
     )
-    _common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("audiences", help="list audiences with their formats")

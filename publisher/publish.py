@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from . import registry
 from .audiences import AudienceCatalog
 from .build import apply_transforms
-from .cli import EXIT_INPUT, Session, UsageError, build_time, parse_define
+from .commands import EXIT_INPUT, Session, UsageError, add_common_options, build_time, parse_define
 from .sinks.git_wiki import DEFAULT_AUTHOR, GitWikiSink, PublishError, check_repo, parse_author, summarize
 from .writers.base import Output, RenderContext
 from .writers.markdown import MarkdownWriter, source_name
@@ -130,9 +130,7 @@ def add_command(sub: Any) -> None:
     w.add_argument("--force", action="store_true", help="take over existing pages publisher did not write")
     w.add_argument("-n", "--dry-run", action="store_true", help="show what would change; commit and push nothing")
     w.add_argument("-q", "--quiet", action="store_true", help="print only problems")
-    w.add_argument("--encoding", help="input encoding (default: UTF-8 with or without BOM, else GB18030)")
-    w.add_argument("--from", dest="reader", metavar="READER", help="input reader (default: by file extension)")
-    w.add_argument("--strict", action="store_true", help="treat warnings as errors (exit status 1)")
+    add_common_options(w)
     w.set_defaults(func=cmd_publish_wiki)
 
 

@@ -12,7 +12,10 @@ a small incremental build).  A plug-in adds names; a built-in name is
 always the built-in plug-in.
 
 A ``publisher.commands`` entry point is a function that receives the
-sub-command parser collection (``argparse``) and adds its own command.
+sub-command parser collection (``argparse``) and adds its own command (its
+API: :mod:`publisher.commands`).  Readers, writers and sinks derive from
+:class:`publisher.readers.base.Reader`, :class:`publisher.writers.base.Writer`
+and :class:`publisher.sinks.base.Sink`, whose docstrings give the contract.
 """
 
 from __future__ import annotations

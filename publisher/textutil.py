@@ -1,15 +1,26 @@
-"""Small text helpers shared by writers: XML-safe text, display width, sentences."""
+"""Small text helpers shared by readers and writers: what is Chinese, XML-safe text, display width,
+sentences, file names, and the bytes of a text as its source stored them.
+
+:data:`HAN_CLASS`, :data:`HAN`, :func:`is_han` and :func:`has_cjk` are the one definition
+of a Chinese (Han) character in publisher: the CJK Unified Ideographs with
+Extension A, the compatibility ideographs and the supplementary planes
+(Extensions B to H).
+"""
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 
 # Code points XML 1.0 forbids (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SENTENCE_END = re.compile(r"[。！？!?;；]|\.(?=\s|$)")
-# Han ideographs: CJK Unified Ideographs and Extension A, compatibility ideographs, supplementary planes.
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+#: Han ideographs as a regular-expression character class: CJK Unified Ideographs and
+#: Extension A, compatibility ideographs, supplementary planes (Extensions B to H).
+HAN_CLASS = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+#: :data:`HAN_CLASS` compiled.
+HAN = re.compile(HAN_CLASS)
 
 
 # Names Windows reserves for devices, with or without an extension ("nul", "com1.txt").
@@ -53,6 +64,27 @@ def first_sentence(text: str) -> str:
     return text[: m.end()].strip() if m else text.strip()
 
 
+def is_han(ch: str) -> bool:
+    """Is the character ``ch`` a Chinese (Han) character (one of :data:`HAN_CLASS`)?"""
+    if ch < "\u3400":  # Latin, digits, punctuation, kana: the usual answer, with one comparison
+        return False
+    if ch <= "\u9fff":
+        return ch >= "\u4e00" or ch <= "\u4dbf"
+    return "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch <= "\U0003134f"
+
+
 def has_cjk(text: str) -> bool:
     """Does ``text`` contain a Chinese (Han) character?"""
-    return _HAN.search(text) is not None
+    return HAN.search(text) is not None
+
+
+def encode(text: str, encoding: str = "utf-8", bom: bool = False, newline: str = "\n") -> bytes:
+    """``text`` (with ``\\n`` line ends) as bytes the way its source stored it: encoding, BOM, line ends.
+
+    The inverse of :func:`publisher.readers.source.decode`; unpaired surrogates
+    (only a JSON model holds them) pass through UTF-8 as they are.
+    """
+    if newline != "\n":
+        text = text.replace("\n", newline)
+    data = text.encode(encoding, errors="surrogatepass" if encoding == "utf-8" else "strict")
+    return codecs.BOM_UTF8 + data if bom else data

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ..audiences import Audience, AudienceCatalog
-from ..cli import EXIT_INPUT, EXIT_OK, Session, UsageError, _common, build_time, parse_define
+from ..commands import EXIT_INPUT, EXIT_OK, Session, UsageError, add_common_options, build_time, parse_define
+from ..content import ContentSettings
 from ..sinks.folder import atomic_write_bytes
 from .catalog import FUZZY, MACHINE, MISSING, REVIEWED, Catalog, CatalogError, entry_state, merge, po_text, read_po
 from .segments import Occurrence, Segment, SegmentTable, digest_segments, label_segments
@@ -38,7 +39,7 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-obsolete", action="store_true", help="drop entries no input uses any more")
     p.add_argument("--no-labels", action="store_true", help="leave out the labels of the audience's templates")
     _audience_options(p)
-    _common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_extract)
 
     p = actions.add_parser("status", help="translation coverage per digest (or per catalog without FILE)")
@@ -48,7 +49,7 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--fail-under", type=float, metavar="PERCENT", help="exit 1 if a digest is translated less")
     _audience_options(p)
-    _common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_status)
 
     p = actions.add_parser("translate", help="draft the untranslated entries of a catalog by machine")
@@ -63,7 +64,7 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         help="machine translator to use (repeatable; default: the machine translators of the profile)",
     )
     _audience_options(p)
-    _common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_translate)
 
     p = actions.add_parser("glossary", help="print the glossary (bundled plus yours) as TSV")
@@ -79,18 +80,15 @@ def _audience_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-g", "--glossary", action="append", default=[], metavar="FILE", help="your glossary (TOML or TSV)")
 
 
-def _load(args: argparse.Namespace) -> tuple[Audience, Settings]:
+def _load(args: argparse.Namespace) -> tuple[Audience, Settings, ContentSettings]:
+    """The audience with its ``-D`` values, its ``[i18n]`` settings and its checked ``content.*`` values."""
     audience = AudienceCatalog(args.templates or ()).load(args.audience)
     for definition in args.define:
         audience.override(*parse_define(definition))
+    content = ContentSettings.from_audience(audience)  # which sections are translated, as the writers show them
     settings = Settings.from_audience(audience)
     settings.glossaries.extend(args.glossary)
-    return audience, settings
-
-
-def _roles(audience: Audience) -> list[str] | None:
-    roles = audience.get("content.roles")
-    return list(roles) if isinstance(roles, list) else None
+    return audience, settings, content
 
 
 # --- extract -----------------------------------------------------------------------
@@ -98,7 +96,7 @@ def _roles(audience: Audience) -> list[str] | None:
 
 def cmd_extract(session: Session, out: TextIO) -> int:
     args = session.args
-    audience, settings = _load(args)
+    audience, settings, content = _load(args)
     digests = session.read(args.files)
     if session.failed_files:
         session.report()
@@ -106,7 +104,7 @@ def cmd_extract(session: Session, out: TextIO) -> int:
         return EXIT_INPUT
     table = SegmentTable()
     for digest in digests:
-        digest_segments(digest, _roles(audience), table)
+        digest_segments(digest, content.roles, table)
     if not args.no_labels:
         for key, text in sorted(settings.labels.items()):
             for segment in label_segments({key: text}):
@@ -165,7 +163,7 @@ def _row(name: str, total: int, counts: dict[str, int]) -> tuple[str, float]:
 
 def cmd_status(session: Session, out: TextIO) -> int:
     args = session.args
-    audience, settings = _load(args)
+    audience, settings, content = _load(args)
     if args.catalog:
         settings.catalogs = list(args.catalog)
     resources = Resources(settings, session.diagnostics)
@@ -178,7 +176,7 @@ def cmd_status(session: Session, out: TextIO) -> int:
     lowest = 100.0
     for digest in digests:
         chain = make_chain(settings, resources, digest, offline)
-        segments = list(digest_segments(digest, _roles(audience)))
+        segments = list(digest_segments(digest, content.roles))
         line, share = _row(digest.name, len(segments), _count(chain, chain.setup.catalog, segments))
         lowest = min(lowest, share)
         print(line, file=out)
@@ -231,7 +229,7 @@ def _is_machine(name: str) -> bool:
 
 def cmd_translate(session: Session, out: TextIO) -> int:
     args = session.args
-    audience, settings = _load(args)
+    audience, settings, _ = _load(args)
     names = args.engines or [n for n in settings.translators if _is_machine(n)]
     if not names:
         raise UsageError(
@@ -285,7 +283,7 @@ def cmd_translate(session: Session, out: TextIO) -> int:
 
 
 def cmd_glossary(session: Session, out: TextIO) -> int:
-    _, settings = _load(session.args)
+    _, settings, _ = _load(session.args)
     resources = Resources(settings, session.diagnostics)
     wanted = set(session.args.category)
     for term in resources.glossary.entries.values():

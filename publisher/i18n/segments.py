@@ -22,7 +22,8 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..model import ROLES, Digest, Report, Section
+from ..content import ContentSettings
+from ..model import Digest, Report, Section
 from ..textutil import has_cjk
 
 TITLE = "title"
@@ -31,6 +32,8 @@ HEADING = "heading"
 TEXT = "text"
 LABEL = "label"
 CONTEXTS = (TITLE, INSTITUTION, HEADING, TEXT, LABEL)
+
+_EVERY_ROLE = ContentSettings()
 
 
 def segment_id(context: str, text: str) -> str:
@@ -94,11 +97,12 @@ def translatable(text: str) -> bool:
 
 
 def included_sections(report: Report, roles: Iterable[str] | None = None) -> Iterator[Section]:
-    """Top-level sections whose role is in ``roles`` (all when ``None``), in document order."""
-    wanted = set(ROLES if roles is None else roles)
-    for section in report.sections:
-        if section.role in wanted:
-            yield section
+    """Top-level sections whose role is in ``roles`` (all when ``None``), in document order.
+
+    The selection of :meth:`publisher.content.ContentSettings.sections`: what is
+    translated is what the writers show.
+    """
+    yield from _EVERY_ROLE.sections(report, roles)
 
 
 def report_segments(

@@ -6,7 +6,8 @@ run of sections: a heading, then bullets introduced by `` - `` that end in
 citation markers ``[n]``; a heading may instead be followed by a plain
 paragraph; a heading may name a parent part and a child (``市场回顾
 指数涨跌情况``, ``一、行情回顾 （一）板块表现``, ``Sector Review Banks``).  Lead
-sections are known by name (``LEAD_SECTIONS``) in Chinese and English.
+sections are known by name in Chinese and English (the vocabulary of
+:mod:`publisher.vocabulary`: ``LEAD_SECTIONS``, heading numbers).
 
 The reader is lossless: together with the layout fields of the model, the
 ``digest`` writer gives back the input byte for byte.  What it cannot
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .. import textutil, vocabulary
 from ..diagnostics import Diagnostics
 from ..memory import collector_paused
 from ..model import (
@@ -32,9 +34,6 @@ from ..model import (
     PARAGRAPH,
     RAW,
     ROLE_BODY,
-    ROLE_RATING,
-    ROLE_RISK,
-    ROLE_SUMMARY,
     Block,
     Citation,
     Digest,
@@ -44,191 +43,22 @@ from ..model import (
     Skipped,
     assign_ids,
 )
+from ..textutil import HAN, HAN_CLASS, is_han
+from ..vocabulary import LEAD_SECTIONS, NUMBER_START, NUMBERING, digest_title, guess_language, lead_role, numbering
+from .base import Reader
 from .source import SourceText, read_source
 
-# --- lead sections ---------------------------------------------------------
+# --- lead sections (names from publisher.vocabulary) ------------------------
 
-#: Names of lead sections and the role each plays.  Matching is exact (case
-#: folded for Latin names, a leading number such as ``一、`` or ``1.`` ignored),
-#: so ``核心观点`` does not swallow ``核心观点总结``.  A lead name may be followed
-#: by a paragraph instead of bullets, also after a colon (``事件：公司发布…``).
-#: Names of the ``body`` role are sections every reader knows by name (the
-#: event a note comments on, catalysts, industry news) but that are neither
-#: its summary, its rating nor its risks.
-LEAD_SECTIONS: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "报告核心观点",
-            "报告的核心观点",
-            "核心观点",
-            "文章核心观点",
-            "文章的核心观点",
-            "报告要点",
-            "报告核心要点",
-            "核心要点",
-            "投资要点",
-            "主要观点",
-            "报告主要观点",
-            "报告摘要",
-            "摘要",
-            "内容摘要",
-            "核心结论",
-            "主要结论",
-            "研究结论",
-            "报告结论",
-            "核心内容",
-            "要点",
-            "投资逻辑",
-            "核心逻辑",
-            "投资摘要",
-            "总结",
-            "结论",
-            "Core Insights",
-            "Core Views",
-            "Core View",
-            "Key Takeaways",
-            "Key Takeaway",
-            "Key Points",
-            "Key Insights",
-            "Key Findings",
-            "Key Conclusions",
-            "Key Highlights",
-            "Summary",
-            "Executive Summary",
-            "Investment Summary",
-            "Earnings Summary",
-            "Results Summary",
-            "Investment Highlights",
-            "Highlights",
-            "Abstract",
-            "Main Points",
-            "Our View",
-            "Our Views",
-            "Our Take",
-            "Investment Thesis",
-            "Investment View",
-            "Investment Case",
-            "Bottom Line",
-            "The Bottom Line",
-            "Conclusion",
-            "Conclusions",
-        ),
-        ROLE_SUMMARY,
-    ),
-    **dict.fromkeys(
-        (
-            "投资评级",
-            "报告投资评级",
-            "报告行业投资评级",
-            "行业投资评级",
-            "报告的投资评级",
-            "公司投资评级",
-            "公司评级",
-            "行业评级",
-            "投资建议",
-            "评级",
-            "盈利预测与投资建议",
-            "盈利预测及投资建议",
-            "盈利预测与投资评级",
-            "盈利预测与评级",
-            "盈利预测与估值",
-            "盈利预测",
-            "投资建议与盈利预测",
-            "估值与评级",
-            "Investment Rating",
-            "Rating",
-            "Our Rating",
-            "Industry Rating",
-            "Recommendation",
-            "Investment Recommendation",
-            "Valuation",
-            "Valuation and Rating",
-            "Valuation and Price Target",
-            "Price Target",
-            "Rating and Price Target",
-        ),
-        ROLE_RATING,
-    ),
-    **dict.fromkeys(
-        (
-            "风险提示",
-            "风险因素",
-            "主要风险",
-            "风险",
-            "风险分析",
-            "投资风险",
-            "Risks",
-            "Risk",
-            "Risk Warning",
-            "Risk Warnings",
-            "Risk Factors",
-            "Key Risks",
-            "Investment Risks",
-            "Downside Risks",
-            "Risks to Rating",
-        ),
-        ROLE_RISK,
-    ),
-    **dict.fromkeys(
-        (
-            "事件",
-            "事件概述",
-            "点评",
-            "事件点评",
-            "行业动态",
-            "公司动态",
-            "公司公告",
-            "重要公告",
-            "What's New",
-            "What’s New",
-            "Event",
-            "Catalysts",
-            "Key Catalysts",
-        ),
-        ROLE_BODY,
-    ),
-}
-_LEAD_KEYS = {name.casefold(): role for name, role in LEAD_SECTIONS.items()}
-
-#: A heading's number: ``一、``, ``（一）``, ``(1)``, ``1.``, ``1、``.  The group
-#: names its kind; parts numbered in one kind are of one rank.
-_NUMBERING = re.compile(
-    r"(?:(?P<cn>[一二三四五六七八九十]{1,3}、)"
-    r"|(?P<pcn>[（(][一二三四五六七八九十]{1,3}[)）])"
-    r"|(?P<pnum>[（(][0-9]{1,2}[)）])"
-    r"|(?P<num>[0-9]{1,2}(?:[、．]|\.(?![0-9]))))[ \t\u3000]*"
-)
 _LEAD_RE = re.compile(
-    "(?:" + _NUMBERING.pattern + ")?"
+    "(?:" + NUMBERING.pattern + ")?"
     "(" + "|".join(re.escape(n) for n in sorted(LEAD_SECTIONS, key=len, reverse=True)) + r")(?=[ \t\u3000:：]|$)",
     re.IGNORECASE,
 )
 
 
-_NUMBER_START = frozenset("一二三四五六七八九十（(0123456789")
-
-
 #: First characters of lead names (either case) and of numbers: a cheap test before the regex.
 _LEAD_FIRST = frozenset("".join(n[0] + n[0].swapcase() for n in LEAD_SECTIONS) + "一二三四五六七八九十（(0123456789")
-
-
-def numbering(heading: str) -> str | None:
-    """The kind of number a heading starts with (``cn`` for ``一、`` …), or ``None``."""
-    if not heading or heading[0] not in _NUMBER_START:
-        return None
-    m = _NUMBERING.match(heading)
-    return m.lastgroup if m and m.end() < len(heading) else None
-
-
-def lead_role(heading: str) -> str | None:
-    """The role of a lead-section heading (``summary``, ``rating``, ``risk``, or ``body`` for known names)."""
-    name = heading.strip().rstrip(":：").strip()
-    role = _LEAD_KEYS.get(name.casefold())
-    if role is None and name and name[0] in _NUMBER_START:
-        m = _NUMBERING.match(name)
-        if m and m.end() < len(name):
-            role = _LEAD_KEYS.get(name[m.end() :].casefold())
-    return role
 
 
 # --- character classes -------------------------------------------------------
@@ -242,9 +72,7 @@ _DASH = re.compile(r"(?<=[ \t\u3000])-(?=[ \t\u3000])")
 _BULLET_START = re.compile(r"-[ \t\u3000]+|-$")
 _INNER_SPACE = re.compile(r"(?<=\S)[ \u3000](?=\S)")
 # Starts with the space itself, so the regex engine can skip straight to spaces.
-_PANGU = re.compile(r" (?:(?<=[\u4e00-\u9fff] )(?=[0-9])|(?<=[0-9%] )(?=[\u4e00-\u9fff]))")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile(r"[A-Za-z]")
+_PANGU = re.compile(f" (?:(?<={HAN_CLASS} )(?=[0-9])|(?<=[0-9%] )(?={HAN_CLASS}))")
 _COLON = re.compile(r"[:：]")
 _LEFT_WORD = re.compile(r"[A-Za-z0-9.]+$")
 
@@ -274,10 +102,6 @@ def _runs_on(text: str, end: int, limit: int) -> bool:
     while k < limit and text[k] in _SPACE:
         k += 1
     return k < limit and "a" <= text[k] <= "z"
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 def _dash_is_in_text(text: str, left: int, right: int) -> bool:
@@ -317,22 +141,22 @@ def _split_heading(heading: str, pangu: bool) -> int:
     Banks`` split; ``LLama 3.1``, ``1. 宏观经济`` and (in a report that puts
     spaces between Chinese and Latin text) ``北证 A 股整体 PE`` do not.
     """
-    number = _NUMBERING.match(heading) if heading and heading[0] in _NUMBER_START else None
+    number = NUMBERING.match(heading) if heading and heading[0] in NUMBER_START else None
     after_number = number.end() if number else 0
     for m in _INNER_SPACE.finditer(heading):
         i = m.start()
         a, b = heading[i - 1], heading[i + 1]
         if i < 2 or len(heading) - i - 1 < 2 or i < after_number:
             continue
-        if (_is_cjk(a) or a in _CLOSE) and (_is_cjk(b) or b in _OPEN):
+        if (is_han(a) or a in _CLOSE) and (is_han(b) or b in _OPEN):
             return i
-        if not (_is_cjk(a) or a in _CLOSE):
+        if not (is_han(a) or a in _CLOSE):
             continue
-        if not pangu and _is_cjk(a) and b.isascii() and b.isalpha():
+        if not pangu and is_han(a) and b.isascii() and b.isalpha():
             return i  # 市场回顾 A股 (not "up 18.6% since …")
         if b in "(（0123456789" and numbering(heading[i + 1 :]):
             return i
-    if "A" <= heading[:1] <= "Z" and not _CJK.search(heading):
+    if "A" <= heading[:1] <= "Z" and not HAN.search(heading):
         m = _EN_PARENT.match(heading)
         if m:
             return m.end()
@@ -350,7 +174,7 @@ def _heading_like(text: str, start: int, end: int) -> bool:
     part = text[start:end]
     if any(c in "，。；,;!！?？" for c in part):
         return False
-    if _CJK.search(part):
+    if HAN.search(part):
         return True
     words = part.split()
     return len(words) <= 6 and all(w[0].isupper() or w[0].isdigit() or w in _SMALL_WORDS for w in words)
@@ -526,15 +350,15 @@ class _Body:
         k = i
         while k < limit and text[k] not in _SPACE:
             c = text[k]
-            if not (_is_cjk(c) or (c.isascii() and c.isalnum()) or c in _CJK_HEADING_CHARS):
+            if not (is_han(c) or (c.isascii() and c.isalnum()) or c in _CJK_HEADING_CHARS):
                 return -1
             k += 1
-        if k - i < 2 or k >= limit or not _is_cjk(text[k - 1]):
+        if k - i < 2 or k >= limit or not is_han(text[k - 1]):
             return -1
         t = k
         while t < zone_end and text[t] in _SPACE:
             t += 1
-        if t >= zone_end or not (_is_cjk(text[t]) or text[t].isdigit()):
+        if t >= zone_end or not (is_han(text[t]) or text[t].isdigit()):
             return -1
         return k
 
@@ -604,9 +428,12 @@ class _Body:
         return True
 
 
-#: Starts every hash of source text: changes whenever this reader's code does, so
-#: hashes of what it read change too.
-_READER_CODE = hashlib.sha256(hashlib.sha256(Path(__file__).read_bytes()).digest())
+#: Starts every hash of source text: changes whenever this reader's code does (or
+#: that of the vocabulary and character classes it reads with), so hashes of what
+#: it read change too.
+_READER_CODE = hashlib.sha256(
+    hashlib.sha256(b"".join(Path(f).read_bytes() for f in (__file__, vocabulary.__file__, textutil.__file__))).digest()
+)
 
 
 def _hash(*parts: str) -> str:
@@ -618,15 +445,6 @@ def _hash(*parts: str) -> str:
     h = _READER_CODE.copy()
     h.update("\x1f".join(parts).encode("utf-8", "surrogatepass"))
     return h.hexdigest()[:32]
-
-
-def guess_language(text: str) -> str:
-    """``zh`` when Chinese characters make up a fair share of the letters, else ``en``."""
-    if text.isascii():
-        return "en"
-    cjk = len(_CJK.findall(text))
-    latin = len(_LATIN.findall(text))
-    return "zh" if cjk and cjk * 4 >= latin else "en"
 
 
 def _has_body_marker(line: str) -> bool:
@@ -826,21 +644,12 @@ def _has_date(line: str) -> bool:
     return len(line) < 200 and bool(_DATE_LINE.search(line))
 
 
-def digest_title(digest: Digest) -> str:
-    """A title for a digest from the dates of its reports."""
-    rng = digest.date_range
-    assert rng is not None
-    first, last = rng[0].date(), rng[1].date()
-    days = first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
-    return f"Research digest {days}"
-
-
 def read(path: str, encoding: str | None = None, diagnostics: Diagnostics | None = None, lazy: bool = False) -> Digest:
     """Read a digest file (``InputError`` if it cannot be read at all)."""
     return read_text(read_source(path, encoding), diagnostics, lazy)
 
 
-class DigestReader:
+class DigestReader(Reader):
     """``*.txt``: the research-digest text feed."""
 
     name = "digest"

@@ -29,10 +29,11 @@ from typing import Any
 
 from ..diagnostics import ERROR, Diagnostic, Diagnostics, InputError
 from ..model import Digest, assign_ids, load_schema
+from .base import Reader
 from .source import SourceText, read_source
 
 
-class JsonReader:
+class JsonReader(Reader):
     """``*.json``: a serialised model (schema version 1)."""
 
     name = "json"

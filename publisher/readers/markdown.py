@@ -61,13 +61,16 @@ from ..model import (
     parse_timestamp,
     report_id,
 )
-from .digest import digest_title, guess_language, lead_role
+from ..textutil import HAN_CLASS
+from ..vocabulary import digest_title, guess_language, lead_role
+from .base import Reader
 from .source import SourceText, read_source
 
 _MARK = re.compile(r"\[(0|[1-9][0-9]{0,5})\]")
 _WS = " \t\u3000"
 _ID = re.compile(r"[0-9a-f]{12}(?:-[0-9]{1,6})?")  # as the model schema has it
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+#: Text a line break joins without a space: Han characters, CJK punctuation, full-width forms.
+_JOINED = re.compile(f"{HAN_CLASS}|[\u3000-\u303f\uff00-\uffef]")
 _MAX_FRONT_MATTER = 64 * 1024
 _TIME_KEYS = ("published", "published_at", "date", "time")
 
@@ -252,7 +255,7 @@ class _Page:
             elif kind == "softbreak":
                 after = next((c.content[:1] for c in children[k + 1 :] if c.content), "")
                 before = last_char()
-                buf.append("" if _CJK.match(before or " ") and _CJK.match(after or " ") else " ")
+                buf.append("" if _JOINED.match(before or " ") and _JOINED.match(after or " ") else " ")
             elif kind == "hardbreak":
                 buf.append("\n")
             elif kind == "image":
@@ -521,7 +524,7 @@ def read(path: str, encoding: str | None = None, diagnostics: Diagnostics | None
     return read_text(read_source(path, encoding), diagnostics)
 
 
-class MarkdownReader:
+class MarkdownReader(Reader):
     """``*.md``: a Markdown page with YAML front matter (one report)."""
 
     name = "markdown"

@@ -3,7 +3,8 @@
 Every reader goes through :func:`read_source`, so all of them accept UTF-8
 with or without BOM, CRLF line ends and GB18030 (detected, or forced with
 ``encoding=``), and all of them fail the same way: an :class:`InputError`
-whose message has the file, line and column.
+whose message has the file, line and column.  The way back, text to the
+bytes its source had, is :func:`publisher.textutil.encode`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import ERROR, Diagnostic, InputError
+from ..textutil import encode as encode  # the inverse of decode, shared with the writers
 
 
 @dataclass(slots=True)
@@ -103,11 +105,3 @@ def read_source(path: str | Path, encoding: str | None = None) -> SourceText:
     except OSError as exc:
         raise InputError(Diagnostic(ERROR, f"cannot read file: {exc.strerror or exc}", name)) from None
     return decode(data, name, encoding)
-
-
-def encode(text: str, encoding: str = "utf-8", bom: bool = False, newline: str = "\n") -> bytes:
-    """The inverse of :func:`decode`: bytes as the source had them."""
-    if newline != "\n":
-        text = text.replace("\n", newline)
-    data = text.encode(encoding, errors="surrogatepass" if encoding == "utf-8" else "strict")
-    return codecs.BOM_UTF8 + data if bom else data

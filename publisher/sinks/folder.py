@@ -14,11 +14,11 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from ..writers.base import Output
+from .base import Sink, Written
 
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 _BAD_CHARS = re.compile(r'[\x00-\x1f<>:"|?*\\]')
@@ -90,18 +90,7 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
     atomic_write(target, lambda handle: handle.write(data))
 
 
-@dataclass(slots=True)
-class Written:
-    """What the sink did with one output."""
-
-    path: Path
-    status: str  # "written" or "unchanged"
-    size: int
-    sha256: str = ""
-    relative: str = ""
-
-
-class FolderSink:
+class FolderSink(Sink):
     """Write outputs under ``root`` (``build/`` by default)."""
 
     name = "folder"

@@ -46,7 +46,8 @@ from pathlib import Path, PurePosixPath
 
 from ..diagnostics import printable
 from ..writers.base import Output
-from .folder import FolderSink, UnsafePathError, Written, safe_relative
+from .base import Sink, Written
+from .folder import FolderSink, UnsafePathError, safe_relative
 
 MANIFEST = ".publisher-manifest.json"
 DEFAULT_AUTHOR = "publisher <publisher@localhost>"
@@ -182,7 +183,7 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class GitWikiSink:
+class GitWikiSink(Sink):
     """Publish outputs to a git repository (a wiki), as one commit."""
 
     name = "wiki"

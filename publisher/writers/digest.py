@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..model import Digest, Section
-from ..readers.source import encode
+from ..textutil import encode
 from .base import Output, RenderContext, Writer
 
 

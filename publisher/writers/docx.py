@@ -26,6 +26,7 @@ from typing import Any
 import jinja2
 
 from ..audiences import Audience, AudienceError
+from ..content import ContentSettings
 from ..model import Block, Digest, Report, Section
 from ..textutil import first_sentence, xml_safe
 from .base import Output, RenderContext, Writer
@@ -33,7 +34,8 @@ from .docx_outline import Directive, Literal, OutlineError, outline_environment,
 from .docx_outline import split_cells as _split_cells
 from .docx_package import Package, Properties, Reference, ReferenceError, assemble, load_reference
 
-CITATION_MODES = ("superscript", "footnote", "inline", "none")
+#: This writer's ``content.citations`` when the profile sets none.
+DEFAULT_CITATIONS = "superscript"
 DEFAULT_FOOTNOTE = "{institution}《{title}》({time}),原文引用 {refs}"
 _FIELD = re.compile(r"\{(PAGE|NUMPAGES|SECTIONPAGES)\}")
 _URL = re.compile(r"(?<![A-Za-z0-9.\-_/@])(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.IGNORECASE)
@@ -102,41 +104,24 @@ def _first_sentence(value: Any) -> str:
     return first_sentence(_plain(value)) if value is not None else ""
 
 
-@jinja2.pass_context
-def _pick(
-    context: jinja2.runtime.Context,
-    report: Report,
-    limit: int | None = None,
-    roles: list[str] | None = None,
-    skip_takeaway: bool = False,
-) -> list[Block]:
-    """Blocks of the sections whose role the profile includes, by role priority.
+def template_helpers(content: ContentSettings) -> dict[str, Callable[..., Any]]:
+    """The functions (and filters) templates get: ``pick``, ``sections`` and ``first_sentence``."""
 
-    ``limit`` defaults to ``content.max_bullets`` (0 = all), ``roles`` to
-    ``content.roles``; ``skip_takeaway`` leaves out the key takeaway.
-    """
-    content = context.get("content") or {}
-    roles = list(roles if roles is not None else content.get("roles", ["summary", "rating", "risk", "body"]))
-    limit = int(limit if limit is not None else content.get("max_bullets", 0) or 0)
-    skip = report.key_takeaway() if skip_takeaway else None
-    ranked = []
-    for order, (section, block) in enumerate(report.blocks()):
-        if section.role in roles and block is not skip:
-            ranked.append((roles.index(section.role), order, block))
-    ranked.sort(key=lambda item: item[:2])
-    picked = [block for _, _, block in ranked]
-    return picked[:limit] if limit > 0 else picked
+    def pick(
+        report: Report, limit: Any = None, roles: list[str] | None = None, skip_takeaway: bool = False
+    ) -> list[Block]:
+        """Blocks of the sections whose role the profile includes, by role priority.
 
+        ``limit`` defaults to ``content.max_bullets`` (0 = all), ``roles`` to
+        ``content.roles``; ``skip_takeaway`` leaves out the key takeaway.
+        """
+        return content.pick(report, limit, roles, report.key_takeaway() if skip_takeaway else None)
 
-@jinja2.pass_context
-def _sections(context: jinja2.runtime.Context, report: Report, roles: list[str] | None = None) -> list[Section]:
-    """Top-level sections whose role the profile includes, in document order."""
-    content = context.get("content") or {}
-    roles = list(roles if roles is not None else content.get("roles", ["summary", "rating", "risk", "body"]))
-    return [s for s in report.sections if s.role in roles]
+    def sections(report: Report, roles: list[str] | None = None) -> list[Section]:
+        """Top-level sections whose role the profile includes, in document order."""
+        return content.sections(report, roles)
 
-
-HELPERS: dict[str, Callable[..., Any]] = {"pick": _pick, "sections": _sections, "first_sentence": _first_sentence}
+    return {"pick": pick, "sections": sections, "first_sentence": _first_sentence}
 
 
 # --- body builder -------------------------------------------------------------------
@@ -628,7 +613,7 @@ class DocxWriter(Writer):
     enriched = False  # shows the text as read; needs no transform
 
     def __init__(self) -> None:
-        self._env_cache: tuple[jinja2.Environment, jinja2.Environment] | None = None
+        self._env_cache: tuple[jinja2.Environment, ContentSettings, jinja2.Environment] | None = None
 
     # -- configuration -----------------------------------------------------------------
 
@@ -659,14 +644,17 @@ class DocxWriter(Writer):
         except ReferenceError as exc:
             raise AudienceError(f"docx.reference: {exc}") from None
 
-    def _env(self, audience: Audience) -> jinja2.Environment:
+    def _env(self, audience: Audience, content: ContentSettings) -> jinja2.Environment:
         base = audience.env  # a new object whenever the profile changes (-D)
-        if self._env_cache is None or self._env_cache[0] is not base:
-            self._env_cache = (base, outline_environment(base, **HELPERS))
-        return self._env_cache[1]
+        cached = self._env_cache
+        if cached is None or cached[0] is not base or cached[1] != content:
+            cached = self._env_cache = (base, content, outline_environment(base, **template_helpers(content)))
+        return cached[2]
 
-    def _outline(self, audience: Audience, name: str, variables: dict[str, Any]) -> list[Directive]:
-        env = self._env(audience)
+    def _outline(
+        self, audience: Audience, content: ContentSettings, name: str, variables: dict[str, Any]
+    ) -> list[Directive]:
+        env = self._env(audience, content)
         try:
             template = env.get_template(name)
         except jinja2.TemplateNotFound:
@@ -687,9 +675,7 @@ class DocxWriter(Writer):
 
     def check(self, audience: Audience) -> None:
         self.reference(audience)
-        citations = str(audience.get("content.citations", "superscript"))
-        if citations not in CITATION_MODES:
-            raise AudienceError(f"content.citations: {citations!r} is not one of {', '.join(CITATION_MODES)}")
+        ContentSettings.from_audience(audience, citations=DEFAULT_CITATIONS)
 
     def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
         audience = ctx.audience
@@ -733,11 +719,9 @@ class DocxWriter(Writer):
         audience = ctx.audience
         ref = ref or self.reference(audience)
         owners = owners if owners is not None else _scan(digest, ctx)
-        content = dict(audience.get("content", {}) or {})
+        settings = ContentSettings.from_audience(audience, citations=DEFAULT_CITATIONS)
+        content = dict(audience.get("content", {}) or {})  # as templates see it
         options = dict(audience.get("docx", {}) or {})
-        citations = str(content.get("citations", "superscript"))
-        if citations not in CITATION_MODES:
-            raise AudienceError(f"content.citations: {citations!r} is not one of {', '.join(CITATION_MODES)}")
         build_time = ctx.build_time
         times = [r.published_at for r in reports]
         date_range = f"{min(times):%Y-%m-%d %H:%M} – {max(times):%Y-%m-%d %H:%M}" if times else ""
@@ -757,7 +741,7 @@ class DocxWriter(Writer):
         }
         name = str(options.get("report_template" if report else "template", ""))
         name = name or ("report.docx.j2" if report else "briefing.docx.j2")
-        directives = self._outline(audience, name, variables)
+        directives = self._outline(audience, settings, name, variables)
 
         metadata = audience.get("metadata", {}) or {}
         keywords = metadata.get("keywords", [])
@@ -782,7 +766,7 @@ class DocxWriter(Writer):
 
         builder = BodyBuilder(
             ref,
-            citations=citations,
+            citations=settings.citations,
             footnote_pattern=str(options.get("footnote", DEFAULT_FOOTNOTE)),
             owners=owners,
             warn=warn,

@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..audiences import Audience, AudienceError
+from ..content import COUNT_BLOCKS, ContentSettings
 from ..diagnostics import Diagnostics
 from ..i18n.catalog import MISSING
 from ..i18n.glossary import Glossary
@@ -39,17 +40,18 @@ from ..i18n.segments import (
     Segment,
     SegmentTable,
     digest_segments,
-    included_sections,
     translatable,
 )
 from ..i18n.translate import Resources, Settings, Translation, make_chain
 from ..memory import collector_paused
-from ..model import BULLET, Block, Digest, Report, Section
+from ..model import BULLET, Block, Digest, Report
 from ..sandbox import template_view
 from ..textutil import xml_safe
 from .base import Output, RenderContext, Writer
 
 VERBATIM = "verbatim"
+#: This writer's ``content.citations`` when the profile sets none.
+DEFAULT_CITATIONS = "superscript"
 SHOW_MODES = ("both", "zh", "en")
 #: Sections nested deeper are shown as siblings at this depth (the template renders
 #: nesting by recursion: a JSON model may nest sections hundreds of levels deep).
@@ -138,6 +140,7 @@ class HtmlWriter(Writer):
         return self._resources[1], self._resources[2]
 
     def check(self, audience: Audience) -> None:
+        ContentSettings.from_audience(audience, citations=DEFAULT_CITATIONS)
         Settings.from_audience(audience)
 
     def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
@@ -148,21 +151,17 @@ class HtmlWriter(Writer):
         audience = ctx.audience
         settings, resources = self._setup(ctx)
         options = _options(audience)
-        roles = audience.get("content.roles")
-        roles = list(roles) if isinstance(roles, list) else None
+        content = ContentSettings.from_audience(audience, citations=DEFAULT_CITATIONS)
 
-        table = digest_segments(digest, roles, where=False)
+        table = digest_segments(digest, content.roles, where=False)
         labels = {key: Segment(LABEL, text) for key, text in settings.labels.items()}
         for segment in labels.values():
             table.add(segment)
         found = self._translate(digest, table, settings, resources)
         texts = _Texts(found)
         hints = _Hints(resources.glossary if options["term_hints"] else None)
-        style = str(audience.get("content.citations", "superscript"))
-        limit = int(audience.get("content.max_bullets", 0) or 0)
         reports = [
-            self._report(report, texts, hints, roles, style, limit, ctx.diagnostics, digest.source)
-            for report in digest.reports
+            self._report(report, texts, hints, content, ctx.diagnostics, digest.source) for report in digest.reports
         ]
         label_texts = {key: texts(LABEL, text) for key, text in settings.labels.items()}
         stats = {state: texts.states[state] for state in ("reviewed", "glossary", "machine", "fuzzy", MISSING)}
@@ -206,22 +205,19 @@ class HtmlWriter(Writer):
         report: Report,
         texts: _Texts,
         hints: _Hints,
-        roles: list[str] | None,
-        style: str,
-        limit: int,
+        content: ContentSettings,
         diagnostics: Diagnostics,
         source: str,
     ) -> tuple:
-        budget = limit if limit > 0 else -1
+        style = content.citations
+        sections: list[tuple] = []
+        # the children lists of the sections being filled, by depth (``[0]``: the report's).
+        open_lists = [sections]
         flattened = False
-
-        def section(s: Section, depth: int = 1) -> tuple:
-            nonlocal budget, flattened
+        # max_bullets counts every block (bullets and paragraphs) in document order
+        for s, depth, blocks in content.select(report, COUNT_BLOCKS):
             groups: list[tuple[str, list[BlockView]]] = []
-            for b in s.blocks:
-                if budget == 0:
-                    break
-                budget -= 1
+            for b in blocks:
                 text = texts(TEXT, b.text)
                 state = text["state"]
                 parts = _parts(text["zh"], b, style, hints if state != VERBATIM else None)
@@ -231,15 +227,15 @@ class HtmlWriter(Writer):
                     groups[-1][1].append(view)
                 else:
                     groups.append((kind, [view]))
-            if depth < MAX_NESTING:
-                children = [section(c, depth + 1) for c in s.children]
-            else:
-                descendants = _descendants(s)
-                flattened = flattened or bool(descendants)
-                children = [section(Section(d.heading, d.level, d.role, d.blocks), depth + 1) for d in descendants]
-            return (f"h{min(s.level + 2, 6)}", s.role, s.level, texts(HEADING, s.heading), groups, children)
-
-        sections = [section(s) for s in included_sections(report, roles)]
+            if depth > MAX_NESTING:  # shown as a child of its ancestor at depth MAX_NESTING
+                flattened = True
+                depth = MAX_NESTING + 1
+            children: list[tuple] = []
+            del open_lists[depth:]
+            open_lists[depth - 1].append(
+                (f"h{min(s.level + 2, 6)}", s.role, s.level, texts(HEADING, s.heading), groups, children)
+            )
+            open_lists.append(children)
         if flattened:
             diagnostics.warning(
                 f"html: sections nested deeper than {MAX_NESTING} levels are shown at level {MAX_NESTING}",
@@ -255,17 +251,6 @@ class HtmlWriter(Writer):
             report.published_at.strftime("%Y-%m-%d %H:%M"),
             sections,
         )
-
-
-def _descendants(section: Section) -> list[Section]:
-    """Every section below ``section``, in document order (without recursion: any depth)."""
-    found: list[Section] = []
-    stack = list(reversed(section.children))
-    while stack:
-        s = stack.pop()
-        found.append(s)
-        stack.extend(reversed(s.children))
-    return found
 
 
 class _Hints:

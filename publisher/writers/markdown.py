@@ -37,12 +37,17 @@ from urllib.parse import quote
 import jinja2
 
 from ..audiences import Audience, AudienceError
+from ..content import COUNT_BULLETS, ContentSettings
 from ..model import BULLET, RAW, ROLE_BODY, Block, Digest, Report, Section, safe_stem
-from ..readers.digest import lead_role
 from ..sandbox import template_view
 from ..textutil import first_sentence as _first_sentence
 from ..textutil import not_a_device
+from ..vocabulary import lead_role
 from .base import Output, RenderContext, Writer
+
+#: This writer's ``content.citations`` when the profile sets none: ``[1]`` as plain text,
+#: which every wiki renderer shows and the Markdown reader reads back.
+DEFAULT_CITATIONS = "inline"
 
 # --- escaping ------------------------------------------------------------------
 
@@ -372,13 +377,9 @@ class SectionView:
 
 
 class _Citations:
-    """How ``[n]`` markers are written (``content.citations``)."""
+    """How ``[n]`` markers are written (``content.citations``, checked by :class:`ContentSettings`)."""
 
     def __init__(self, style: str) -> None:
-        if style not in ("inline", "superscript", "footnote", "none"):
-            raise AudienceError(
-                f"content.citations must be inline, superscript, footnote or none, not {style!r} (in md)"
-            )
         self.style = style
 
     def marker(self, ref: int) -> str:
@@ -421,45 +422,6 @@ def _fence(text: str) -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}text\n{text}\n{ticks}"
-
-
-@dataclass(slots=True)
-class Selection:
-    """What of a report an audience gets (``content.roles``, ``content.max_bullets``)."""
-
-    roles: tuple[str, ...]
-    max_bullets: int
-
-    @classmethod
-    def from_audience(cls, audience: Audience) -> Selection:
-        roles = audience.get("content.roles", ["summary", "rating", "risk", "body"])
-        max_bullets = audience.get("content.max_bullets", 0)
-        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise AudienceError("content.roles must be a list of role names")
-        if not isinstance(max_bullets, int) or isinstance(max_bullets, bool) or max_bullets < 0:
-            raise AudienceError("content.max_bullets must be a whole number (0 = all)")
-        return cls(tuple(roles), max_bullets)
-
-    def sections(self, report: Report) -> Iterator[tuple[Section, int, list[Block]]]:
-        """Sections of the wanted roles with their depth and the blocks kept."""
-        bullets = 0
-
-        def visit(section: Section, depth: int) -> Iterator[tuple[Section, int, list[Block]]]:
-            nonlocal bullets
-            kept: list[Block] = []
-            for block in section.blocks:
-                if block.kind == BULLET and self.max_bullets:
-                    if bullets >= self.max_bullets:
-                        continue
-                    bullets += 1
-                kept.append(block)
-            yield section, depth, kept
-            for child in section.children:
-                yield from visit(child, depth + 1)
-
-        for section in report.sections:
-            if section.role in self.roles:
-                yield from visit(section, 1)
 
 
 def _block(block: Block, citations: _Citations) -> MdSafe:
@@ -677,8 +639,8 @@ class PageRenderer:
         self._entry_fields: dict[str, frozenset[str]] = {}
         self.diagnostics = diagnostics
         self.layout = Layout.from_audience(audience)
-        self.selection = Selection.from_audience(audience)
-        self.citations = _Citations(str(audience.get("content.citations", "inline")))
+        self.content = ContentSettings.from_audience(audience, citations=DEFAULT_CITATIONS)
+        self.citations = _Citations(self.content.citations)
         tags = audience.get("md.tags", audience.get("metadata.keywords", []))
         if not isinstance(tags, list):
             raise AudienceError("md.tags must be a list of strings")
@@ -766,7 +728,7 @@ class PageRenderer:
 
     def report_page(self, report: Report, source: str = "") -> Output:
         path = self.path_of(report)
-        chosen = list(self.selection.sections(report))
+        chosen = self.content.select(report, COUNT_BULLETS)  # max_bullets counts bullets only
         self._check(report, source, chosen)
         body = _render_sections(chosen, self.citations)
         stamp = format_time(report.published_at)
