@@ -392,7 +392,7 @@ def _account_for_bodies(
                     continue
                 known = cache.get(report.source_hash)
                 replay = _replayed(known, body.file, body.line) if known is not None else None
-                if replay is not None:
+                if replay is not None and known is not None:
                     diagnostics.extend(replay)
                     report.remember_takeaway(known[0])
                     body.diagnostics = silent

@@ -652,7 +652,7 @@ def parse_timestamp(text: str) -> datetime | None:
     m = _TIMESTAMP_RE.fullmatch(text)
     if not m:
         return None
-    return datetime(*map(int, m.groups("0")))  # hours, minutes and seconds left out are 0
+    return datetime(*map(int, m.groups("0")))  # type: ignore[arg-type]  # hours, minutes and seconds left out are 0
 
 
 def report_id(institution: str, published_at: datetime, title: str) -> str:

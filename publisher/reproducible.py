@@ -52,7 +52,7 @@ class ReproducibleZipFile(zipfile.ZipFile):
     def _info(self, name: str) -> zipfile.ZipInfo:
         info = zipfile.ZipInfo(name, date_time=self.date_time)
         info.compress_type = self.compression
-        info._compresslevel = self.compresslevel  # zipfile applies its own level only to entries given by name
+        info._compresslevel = self.compresslevel  # type: ignore[attr-defined]  # zipfile applies its own level only to entries given by name
         info.create_system = 0
         info.external_attr = 0
         return info

@@ -52,7 +52,7 @@ TIME_LIMIT = 60.0
 SIZE_LIMIT = 10_000_000
 
 #: Plain data: values of these types are what templates are made of.
-_PLAIN = (str, int, float, bool, type(None), Decimal, list, tuple, dict, range, MappingProxyType)
+_PLAIN: tuple[type, ...] = (str, int, float, bool, type(None), Decimal, list, tuple, dict, range, MappingProxyType)
 _PLAIN += (datetime, date, clock_time, timedelta, timezone)
 #: Jinja's own runtime objects (loop variables, macros, ``self``, ``super()`` …).
 _JINJA = (LoopContext, Namespace, Macro, Cycler, Joiner, BlockReference, TemplateReference, Undefined)
@@ -74,19 +74,29 @@ def template_view(cls: type) -> type:
     for a page).  Their methods must only read.
     """
     _VIEWS[cls] = None
-    _kind.cache_clear()
+    _KINDS.clear()
     return cls
 
 
-@functools.lru_cache(maxsize=256)
+_KINDS: dict[type, str | frozenset[str] | None] = {}
+
+
 def _kind(cls: type) -> str | frozenset[str] | None:
     """How the sandbox treats instances of ``cls``: a view's names (``None``: all public), or a rule."""
+    try:
+        return _KINDS[cls]
+    except KeyError:
+        pass
+    kind: str | frozenset[str] | None = _NONE
     for klass in cls.__mro__:
         if klass in _VIEWS:
-            return _VIEWS[klass]
-    if issubclass(cls, _PLAIN) or issubclass(cls, _JINJA):
-        return _ALL
-    return _NONE
+            kind = _VIEWS[klass]
+            break
+    else:
+        if issubclass(cls, _PLAIN) or issubclass(cls, _JINJA):
+            kind = _ALL
+    _KINDS[cls] = kind
+    return kind
 
 
 class TemplateBudgetError(jinja2.TemplateError):
@@ -109,7 +119,7 @@ class _Widths:
     def format_field(self, value: Any, format_spec: str) -> str:
         if _WIDTH.search(format_spec):
             raise TemplateBudgetError(f"format width {format_spec!r} is over the template size limit")
-        return super().format_field(value, format_spec)  # type: ignore[misc,no-any-return]
+        return super().format_field(value, format_spec)  # type: ignore[misc]
 
 
 class _Formatter(_Widths, SandboxedFormatter):
@@ -168,7 +178,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
             return bool(super().is_safe_attribute(obj, attr, value))
         if kind == _NONE:
             return False
-        return kind is None or attr in kind  # type: ignore[operator]
+        return kind is None or attr in kind
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         kind = _kind(type(obj))
@@ -310,7 +320,7 @@ class BudgetedTemplate(jinja2.Template):
             raise
         except Exception:
             self.environment.handle_exception()
-        return self.environment.concat(parts)  # type: ignore[attr-defined,no-any-return]
+        return self.environment.concat(parts)
 
 
 def readonly_data(value: Any) -> Any:

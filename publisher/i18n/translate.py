@@ -248,7 +248,7 @@ class Chain:
         self.setup = setup
 
     def translate(self, segments: Iterable[Segment]) -> dict[str, Translation]:
-        pending = {}
+        pending: dict[str, Segment] = {}
         for s in segments:
             pending.setdefault(s.id, s)
         done: dict[str, Translation] = {}

@@ -157,9 +157,9 @@ def _split_heading(heading: str, pangu: bool) -> int:
         if b in "(（0123456789" and numbering(heading[i + 1 :]):
             return i
     if "A" <= heading[:1] <= "Z" and not HAN.search(heading):
-        m = _EN_PARENT.match(heading)
-        if m:
-            return m.end()
+        parent = _EN_PARENT.match(heading)
+        if parent:
+            return parent.end()
     return -1
 
 
@@ -473,7 +473,7 @@ def _anchor(index: int, line: str) -> _Anchor | None:
         inst, sep, ts, *numbers = m.groups("0")  # hours, minutes and seconds left out are 0
         anchor = _Anchor(index, inst, sep, ts, column=m.start("ts") + 1)
         try:
-            anchor.published_at = datetime(*map(int, numbers))
+            anchor.published_at = datetime(*map(int, numbers))  # type: ignore[arg-type]
         except ValueError as exc:
             anchor.error = f"invalid timestamp {ts.strip()!r}: {exc}"
         return anchor
@@ -597,8 +597,8 @@ def _read_text(source: SourceText, diagnostics: Diagnostics | None, lazy: bool) 
             diags.error(error + "; report skipped", file, err_line, err_col)
             digest.skipped.append(Skipped(len(digest.reports), chunk, error, Pos(err_line, err_col)))
         else:
-            assert titles[k] is not None and anchor.published_at is not None
             title_line = titles[k]
+            assert title_line is not None and anchor.published_at is not None
             body_text = "\n".join(body_lines)
             body = DeferredBody(lines[title_line], body_text, line_no + 1, file, diags)
             if not lazy:

@@ -280,7 +280,7 @@ def model_problem(data: Any) -> str | None:
     encoding = data.get("layout", {}).get("encoding")
     if encoding is not None:
         try:
-            known = codecs.lookup(encoding)._is_text_encoding  # type: ignore[attr-defined]
+            known = codecs.lookup(encoding)._is_text_encoding
         except LookupError:
             known = False
         if not known:
@@ -292,7 +292,9 @@ def model_problem(data: Any) -> str | None:
             return f"reports[{r}].published_at: {_show(report['published_at'])} is not an ISO 8601 time"
         if when.tzinfo is not None:
             return f"reports[{r}].published_at: {_show(report['published_at'])} has a zone; give the local time"
-        stack = [(s, (f"reports[{r}]", "sections", k)) for k, s in enumerate(report["sections"])]
+        stack: list[tuple[Any, tuple[Any, ...]]] = [
+            (s, (f"reports[{r}]", "sections", k)) for k, s in enumerate(report["sections"])
+        ]
         while stack:
             section, path = stack.pop()
             stack.extend((c, (*path, "children", k)) for k, c in enumerate(section.get("children", ())))

@@ -110,6 +110,7 @@ def front_matter(text: str, path: str, first_line: int) -> dict[str, _Field]:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
                 mark = event.start_mark
+                assert mark is not None  # the composer marks every event
                 raise InputError(
                     Diagnostic(
                         ERROR,

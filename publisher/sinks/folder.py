@@ -87,7 +87,10 @@ def atomic_write(target: Path, writer: Callable[[BinaryIO], None], keep_if_same:
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:
-    atomic_write(target, lambda handle: handle.write(data))
+    def write(handle: BinaryIO) -> None:
+        handle.write(data)
+
+    atomic_write(target, write)
 
 
 class FolderSink(Sink):

@@ -367,9 +367,10 @@ class GitWikiSink(Sink):
                         f"{branch}); nothing was published, try again"
                     )
                 attempts += 1
-                plan = self.catch_up(work, branch, files, plan)
-                if plan is None:  # the remote already has exactly these pages
+                caught_up = self.catch_up(work, branch, files, plan)
+                if caught_up is None:  # the remote already has exactly these pages
                     return PublishResult(Plan(), None, branch, attempts)
+                plan = caught_up
 
     def fetch(self, work: Path, branch: str, shallow: bool = False) -> None:
         """Fetch the branch; the first time only its tip (later fetches join up with it)."""

@@ -610,9 +610,9 @@ def template_reads(env: jinja2.Environment, name: str) -> frozenset[str] | None:
     for n in tree.find_all(nodes.Getitem):
         if not (isinstance(n.arg, nodes.Const) and isinstance(n.arg.value, str)):
             return None
-    for n in tree.find_all(nodes.Filter):
-        args = [*n.args, *(k.value for k in n.kwargs)]
-        if n.name in _ATTRIBUTE_FILTERS and not all(isinstance(a, nodes.Const) for a in args):
+    for f in tree.find_all(nodes.Filter):
+        args = [*f.args, *(k.value for k in f.kwargs)]
+        if f.name in _ATTRIBUTE_FILTERS and not all(isinstance(a, nodes.Const) for a in args):
             return None
     names.update(n.value for n in tree.find_all(nodes.Const) if isinstance(n.value, str))
     return frozenset(names)
@@ -911,7 +911,7 @@ class PageRenderer:
                 day.path,
                 "day.md.j2",
                 day_keys[day.date],
-                lambda day=day: {"day": day, "reports": [e.at(day.path) for e in day.entries]},
+                lambda day=day: {"day": day, "reports": [e.at(day.path) for e in day.entries]},  # type: ignore[misc]
             )
         if layout.sidebar:
             recent = list(days.values())[: self.sidebar_days] if self.sidebar_days else list(days.values())

@@ -179,7 +179,7 @@ class _Watched:
     timeout: float | None
 
     def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         self.deadline = deadline
         deadline.watch(self)  # type: ignore[arg-type]
 
@@ -330,7 +330,7 @@ class OpenAITranslator(MachineTranslator):
         seen: set[str] = set()
         for item_id, text in items:
             segment = ids.get(item_id) if item_id is not None else None
-            if segment is None:
+            if segment is None or item_id is None:
                 unknown += 1
                 continue
             if item_id in seen:
