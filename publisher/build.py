@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import __version__, model, registry
 from .audiences import Audience, AudienceError
@@ -51,6 +51,29 @@ if TYPE_CHECKING:
 #: by job, with ``OUTPUTS`` ``{PATH: [SIZE, MTIME_NS, SHA256, PAGE_KEY]}`` (``SETUP`` and ``PAGE_KEY``
 #: only for collection jobs).  Lists, not objects: they are quicker to parse and to print.
 MANIFEST = ".publisher/manifest.json"
+
+
+class JobRecord(NamedTuple):
+    """A job's manifest entry (stored as a JSON list; read back by the indexes below)."""
+
+    fingerprint: str
+    outputs: dict[str, Any]  # PATH → an OutputRecord (a list when read back)
+    setup: str | None = None  # collection jobs only
+
+
+class OutputRecord(NamedTuple):
+    """An output in a job's entry (stored as a JSON list; read back by the indexes below)."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+    page_key: str | None = None  # collection jobs' pages only
+
+
+# Entries come back from JSON as lists, possibly malformed: they are read by index, guarded,
+# rather than turned into tuples (an incremental build checks every entry of the manifest).
+FINGERPRINT, OUTPUTS, SETUP = range(3)
+SIZE, MTIME_NS, SHA256, PAGE_KEY = range(4)
 #: Slugs of earlier builds (pinyin is slow): ``[[title, id, slug], …]``.
 SLUG_CACHE = ".publisher/slugs.json"
 #: In the output folder itself (shared by its audiences): what the bodies of
@@ -423,7 +446,7 @@ def _replayed(known: Any, file: str, line: int) -> list[Diagnostic] | None:
 def _outputs(entry: Any) -> dict[str, list[Any]]:
     """The outputs a manifest entry lists (none if the entry is malformed)."""
     try:
-        outputs = entry[1]
+        outputs = entry[OUTPUTS]
     except (TypeError, IndexError, KeyError):
         return {}
     return outputs if isinstance(outputs, dict) else {}
@@ -432,7 +455,7 @@ def _outputs(entry: Any) -> dict[str, list[Any]]:
 def _setup(entry: Any) -> str | None:
     """The setup a collection job's manifest entry was built with."""
     try:
-        return entry[2] if isinstance(entry[2], str) else None
+        return entry[SETUP] if isinstance(entry[SETUP], str) else None
     except (TypeError, IndexError, KeyError):
         return None
 
@@ -441,7 +464,7 @@ def _intact(base: str, rel: str, meta: Any) -> bool:
     """Is output ``rel`` (under ``base``, which ends in a separator) as the build left it (``meta``)?"""
     try:
         st = os.stat(base + rel)  # not Path: this runs for every output of every job
-        return st.st_size == meta[0] and st.st_mtime_ns == meta[1]
+        return st.st_size == meta[SIZE] and st.st_mtime_ns == meta[MTIME_NS]
     except (OSError, TypeError, IndexError, KeyError):
         return False  # gone, or a malformed entry
 
@@ -449,9 +472,9 @@ def _intact(base: str, rel: str, meta: Any) -> bool:
 def _up_to_date(base: str, entry: Any, fingerprint: str) -> bool:
     """Has the job of ``entry`` the same fingerprint, and are its outputs (under ``base``) as it left them?"""
     try:
-        if entry[0] != fingerprint:
+        if entry[FINGERPRINT] != fingerprint:
             return False
-        outputs = entry[1].items()
+        outputs = entry[OUTPUTS].items()
     except (TypeError, IndexError, KeyError, AttributeError):
         return False  # no entry, or a malformed one
     for rel, meta in outputs:
@@ -463,14 +486,14 @@ def _up_to_date(base: str, entry: Any, fingerprint: str) -> bool:
 def _intact_keys(base: str, entry: Any) -> dict[str, str]:
     """The page keys of a job's outputs that are still as the build left them."""
     return {
-        rel: meta[3]
+        rel: meta[PAGE_KEY]
         for rel, meta in _outputs(entry).items()
-        if _intact(base, rel, meta) and len(meta) > 3 and isinstance(meta[3], str)
+        if _intact(base, rel, meta) and len(meta) > PAGE_KEY and isinstance(meta[PAGE_KEY], str)
     }
 
 
-def _output_entry(w: Written) -> list[Any]:
-    return [w.size, w.path.stat().st_mtime_ns, w.sha256]
+def _output_entry(w: Written) -> OutputRecord:
+    return OutputRecord(w.size, w.path.stat().st_mtime_ns, w.sha256)
 
 
 # --- the builder ---------------------------------------------------------------
@@ -650,15 +673,16 @@ class Builder:
                 jobs.pop(job.key, None)
                 continue
             old = _outputs(jobs.get(job.key))
-            new = {w.relative: _output_entry(w) for w in job_result.written}
+            new: dict[str, Any] = {w.relative: _output_entry(w) for w in job_result.written}
             if job_result.keys is not None:  # pages not rendered again are kept as they are
                 for rel, key in job_result.keys.items():
                     kept = new.get(rel) or old.get(rel)
                     if kept is not None:
-                        new[rel] = [*kept[:3], key]
+                        new[rel] = OutputRecord(kept[SIZE], kept[MTIME_NS], kept[SHA256], key)
             if keep_stale:
                 new = {**old, **new}
-            jobs[job.key] = [job.fingerprint, new, job.setup] if job.kind == "collection" else [job.fingerprint, new]
+            record = JobRecord(job.fingerprint, new, job.setup)
+            jobs[job.key] = record if job.kind == "collection" else record[:SETUP]
             self._remove_stale(roots[job.audience], old, new, result)
         # Jobs of a format built now that no longer exist (a report or a digest
         # went away): their outputs go too.
@@ -698,7 +722,7 @@ class Builder:
                 if path.is_symlink():
                     continue
                 data = path.read_bytes()
-                built = meta[2]
+                built = meta[SHA256]
             except (OSError, UnsafePathError, TypeError, IndexError, KeyError):
                 continue
             if hashlib.sha256(data).hexdigest() != built:
