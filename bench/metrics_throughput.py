@@ -2,8 +2,10 @@
 
     python bench/metrics_throughput.py [--reports 1000 10000] [--repeat 3] [--corpus repeated unique uncached]
 
-The reference is ``bench/metrics_reference/``: a frozen copy of the transform as it was
-before its speed work (same rules, same output).  For each corpus size, both transforms
+The reference is a frozen copy of the transform as it was before its speed work (same rules,
+same output), no longer in the tree: it is read from git history (``bench/metrics_reference/``
+of commit ``REFERENCE_COMMIT``) into a temporary folder when the benchmark starts, so this
+needs git and a clone that has that commit (not a shallow one).  For each corpus size, both transforms
 run on their own freshly read copy of the same digest, alternating (the reference first in
 odd rounds, the current one first in even rounds, so that a change in the machine's load
 hits both); the time is the best of ``--repeat`` rounds.  Every round compares the metrics
@@ -28,19 +30,61 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import make_digest
-from metrics_reference import metrics as reference
 
 from publisher.diagnostics import Diagnostics
 from publisher.model import Digest
 from publisher.readers.digest import read_text
 from publisher.readers.source import SourceText
 from publisher.transforms import metrics as current
+
+#: The commit whose ``bench/metrics_reference/`` holds the reference: the transform of commit
+#: 88ff215 (before its speed work), with only the imports of ``publisher.model`` made absolute.
+REFERENCE_COMMIT = "9b207b241eb0044dd1d33c3cf67432ced7268b66"
+REFERENCE_FOLDER = "bench/metrics_reference"
+REFERENCE_FILES = ("__init__.py", "metric_rules.py", "metrics.py")
+_FOLDERS: list[tempfile.TemporaryDirectory[str]] = []  # the reference's files, kept until exit
+
+
+def load_reference() -> ModuleType:
+    """The reference transform, read from git history into a temporary folder and imported.
+
+    Exits with a message when git or the commit is not available.
+    """
+    root = Path(__file__).resolve().parent.parent
+    folder = tempfile.TemporaryDirectory(prefix="metrics-reference-")
+    _FOLDERS.append(folder)  # removed at exit
+    package = Path(folder.name) / "metrics_reference"
+    package.mkdir()
+    for name in REFERENCE_FILES:
+        spec = f"{REFERENCE_COMMIT}:{REFERENCE_FOLDER}/{name}"
+        try:
+            shown = subprocess.run(["git", "-C", str(root), "show", spec], capture_output=True, check=False)
+        except OSError as exc:
+            sys.exit(f"metrics_throughput: the reference transform is read from git history, and git cannot run: {exc}")
+        if shown.returncode:
+            error = shown.stderr.decode("utf-8", "replace").strip()
+            sys.exit(
+                f"metrics_throughput: cannot read the reference transform ({spec}) from git history: {error}\n"
+                f"It needs a git clone of the project that has commit {REFERENCE_COMMIT[:12]} "
+                "(a shallow clone does not: `git fetch --unshallow`)."
+            )
+        (package / name).write_bytes(shown.stdout)
+    sys.path.insert(0, folder.name)
+    try:
+        module = importlib.import_module("metrics_reference.metrics")
+    finally:
+        sys.path.remove(folder.name)
+    return module
 
 
 def fields(digest: Digest) -> list[tuple]:
@@ -69,7 +113,9 @@ def run(transform, text: str) -> tuple[float, Digest]:
     return time.perf_counter() - start, digest
 
 
-def measure(n: int, kind: str, repeat: int, identical: bool = False) -> tuple[int, float, float, int]:
+def measure(
+    reference: ModuleType, n: int, kind: str, repeat: int, identical: bool = False
+) -> tuple[int, float, float, int]:
     """(metrics found, best reference time, best current time, metrics that differ from the reference)."""
     best = {"reference": float("inf"), "current": float("inf")}
     count = differ = 0
@@ -103,10 +149,11 @@ def main() -> None:
     parser.add_argument("--corpus", nargs="+", choices=kinds, default=kinds)
     parser.add_argument("--identical", action="store_true", help="stop when a metric differs from the reference")
     args = parser.parse_args()
+    reference = load_reference()
     rows = []
     for kind in args.corpus:
         for n in args.reports:
-            count, ref, cur, differ = measure(n, kind, args.repeat, args.identical)
+            count, ref, cur, differ = measure(reference, n, kind, args.repeat, args.identical)
             rows.append((kind, n, count, ref, cur))
             print(
                 f"{kind:>8} {n:>6} reports, {count:,} metrics ({differ:,} differ from the reference): "

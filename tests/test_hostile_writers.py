@@ -38,7 +38,7 @@ from publisher.readers.digest import read_text as read_digest
 from publisher.readers.source import SourceText
 from publisher.textutil import xml_safe
 from publisher.writers.base import RenderContext
-from publisher.writers.markdown import sanitize
+from publisher.writers.markdown_escape import sanitize
 
 EPOCH = 1739700000
 #: Jinja would turn it into «49»: it must show as written, everywhere.

@@ -25,7 +25,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from publisher.writers.markdown import escape, sanitize, yaml_quote
+from publisher.writers.markdown_escape import escape, sanitize, yaml_quote
 
 MD = (
     MarkdownIt("commonmark")

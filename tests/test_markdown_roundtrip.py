@@ -73,7 +73,7 @@ _text = st.lists(st.one_of(st.text(_chars, max_size=6), _markup), max_size=6).ma
 
 
 def _clean(text: str) -> str:
-    from publisher.writers.markdown import sanitize
+    from publisher.writers.markdown_escape import sanitize
 
     return sanitize(text)[0]
 

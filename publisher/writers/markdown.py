@@ -8,24 +8,23 @@ H1 title, a metadata line, its sections as nested headings, bullets and
 writes an MkDocs navigation file (``.nav.yml``) next to them.
 
 Input text never becomes Markdown markup: every value a template prints is
-escaped by :func:`escape` unless it is already Markdown made by this module
-(:class:`MdSafe`), so a title such as ``[1][2] <script> &copy; **x**``
-shows exactly as written in CommonMark renderers (GitLab, Gitea, Azure
-DevOps, Wiki.js) and in Python-Markdown (MkDocs).
+escaped by :func:`~publisher.writers.markdown_escape.escape` unless it is
+already Markdown made by this module (:class:`~publisher.writers.markdown_escape.MdSafe`),
+so a title such as ``[1][2] <script> &copy; **x**`` shows exactly as written
+in CommonMark renderers (GitLab, Gitea, Azure DevOps, Wiki.js) and in
+Python-Markdown (MkDocs).
 
 Pages are pure functions of their input: a report's page depends only on
 that report, its source file name and the audience (profile and templates);
 the index pages depend only on the list of reports.  Nothing else (no clock,
 no global state) goes into them, so the same input always gives the same
-bytes and a build manifest can skip pages whose inputs did not change.
+bytes and a build manifest can skip pages whose inputs did not change
+(the index pages' keys: :mod:`publisher.writers.markdown_index`).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import html
-import operator
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -44,135 +43,14 @@ from ..textutil import first_sentence as _first_sentence
 from ..textutil import not_a_device
 from ..vocabulary import lead_role
 from .base import Output, RenderContext, Writer
+from .markdown_escape import UNREPRESENTABLE, MdSafe, escape, md_filter, meta_text, sanitize, yaml_entry, yaml_quote
+from .markdown_index import ALL_FIELDS, ALWAYS_SHOWN, IndexPage, entry_values, key_of, keys_by_path, template_reads
 
 #: This writer's ``content.citations`` when the profile sets none: ``[1]`` as plain text,
 #: which every wiki renderer shows and the Markdown reader reads back.
 DEFAULT_CITATIONS = "inline"
 
-# --- escaping ------------------------------------------------------------------
-
-
-class MdSafe(str):
-    """A string that already is Markdown (made by this module); printed as is."""
-
-    __slots__ = ()
-
-
 _NO_URL = MdSafe("")
-
-
-# Characters escaped wherever they occur.  Backslash escapes are used only for
-# the characters both CommonMark and Python-Markdown (MkDocs) unescape; the
-# others become character references, which every renderer decodes.
-_ANYWHERE = {c: "\\" + c for c in "\\`*_[]#{}"}
-_ANYWHERE.update(
-    {
-        "<": "&lt;",  # raw HTML, autolinks
-        "&": "&amp;",  # entities: &copy; stays "&copy;"
-        "|": "&#124;",  # table cells (GFM, Python-Markdown tables)
-        "~": "&#126;",  # strikethrough (GFM), ~~~ fences
-        "$": "&#36;",  # math ($…$ in GitLab, Gitea, dollarmath)
-        "\t": "&#9;",  # Python-Markdown expands tabs
-        "\n": "&#10;",  # a line break would end a heading or a table row
-        "\r": "&#13;",
-    }
-)
-_SPECIAL = re.compile(
-    "[" + re.escape("".join(_ANYWHERE)) + "]"
-    # ':name:' is an emoji short code in GitLab, Gitea and pymdownx
-    r"|:(?=[A-Za-z0-9_+\-]+:)"
-)
-_ANYWHERE[":"] = "&#58;"
-_ORDERED = re.compile(r"[0-9]{1,9}(?=[.)])")
-#: Code points Markdown cannot carry: C0/C1 controls (but tab, LF, CR),
-#: lone surrogates, U+FFFE/U+FFFF.  CommonMark itself turns NUL into U+FFFD.
-_UNREPRESENTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-# Text that needs no escaping at all: no special character anywhere, nothing that matters at
-# the start (whitespace, block markers, digits of "1."), no whitespace or "!" at the end.
-_INERT = "\\\\`*_\\[\\]#{}<&|~$:\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
-_PLAIN = re.compile(f"[^\\s\ufeff{_INERT}\\-+>!(=?0-9](?:[^{_INERT}]*[^\\s\ufeff{_INERT}!])?")
-
-
-def _strippable(ch: str) -> bool:
-    """Whitespace a Markdown parser trims from the ends of a paragraph, heading or cell."""
-    return ch.isspace() or ch == "\ufeff"
-
-
-def _refs(text: str) -> str:
-    return "".join(f"&#{ord(c)};" for c in text)
-
-
-def _sub(m: re.Match[str]) -> str:
-    return _ANYWHERE[m.group()]
-
-
-def sanitize(text: str) -> tuple[str, int]:
-    """``text`` with code points Markdown cannot carry replaced by U+FFFD, and how many."""
-    return _UNREPRESENTABLE.subn("\ufffd", text)
-
-
-def escape(text: str, *, start: bool = True, end: bool = True) -> MdSafe:
-    """Markdown that displays ``text`` literally, wherever it is placed inline.
-
-    The result is safe at the start of a line, inside a paragraph, a list
-    item, a heading, a table cell or a link text: no emphasis, link, image,
-    raw HTML, entity, code span, heading, list, block quote, thematic break,
-    setext underline, table, fence, math or emoji can come out of it, and
-    leading or trailing whitespace is kept (as character references).
-
-    ``start=False`` / ``end=False`` say the text is known to follow / to be
-    followed by other non-blank Markdown on the same line (used between
-    citation markers), which spares a few escapes.
-    """
-    if not text:
-        return MdSafe("")
-    if _PLAIN.fullmatch(text):
-        return MdSafe(text)
-    if _UNREPRESENTABLE.search(text):
-        text = sanitize(text)[0]
-    n = len(text)
-    i = 0
-    if start:
-        while i < n and _strippable(text[i]):
-            i += 1
-        if i == n:
-            return MdSafe(_refs(text))
-    j = n
-    if end:
-        while j > i and _strippable(text[j - 1]):
-            j -= 1
-    body = text[i:j]
-    if not body:
-        return MdSafe(_refs(text[:i]) + _refs(text[j:]))
-    out = _SPECIAL.sub(_sub, body)
-    first = body[0]
-    if start:
-        if first in "-+>!(":  # list items, block quotes, admonitions, images, link destinations
-            out = "\\" + out
-        elif first in "=?" or (first == ":" and out[0] == ":"):  # setext underlines, definition lists, ::: fences
-            out = _refs(first) + out[1:]
-        else:
-            m = _ORDERED.match(body)  # "1." / "1)" ordered list items
-            if m:
-                out = out[: m.end()] + "\\" + out[m.end() :]
-    elif first == "(":  # "[1](…)" would be a link
-        out = "\\" + out
-    elif first == ":" and out[0] == ":":  # "[1]: …" a link reference definition
-        out = "&#58;" + out[1:]
-    if end and len(body) > 1 and body[-1] == "!":  # "!" before a following "[" makes an image
-        out = out[:-1] + "\\!"
-    if i or j < n:
-        out = _refs(text[:i]) + out + _refs(text[j:])
-    return MdSafe(out)
-
-
-def md_filter(value: Any) -> MdSafe:
-    """The ``md`` template filter: escape a value (Markdown made here stays as is)."""
-    if isinstance(value, MdSafe):
-        return value
-    return escape("" if value is None else str(value))
 
 
 def _finalize(value: Any) -> Any:
@@ -180,51 +58,7 @@ def _finalize(value: Any) -> Any:
     return md_filter(value)
 
 
-_YAML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_YAML_SPECIAL = re.compile('[\\\\"\n\r\t\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]')
-
-
-_META_PLAIN = re.compile(r"[^&<>\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]*")
-
-
-def meta_text(text: str) -> str:
-    """A front-matter or navigation string: MkDocs and its themes print these as HTML, so
-    ``&``, ``<`` and ``>`` are escaped (the Markdown reader unescapes them)."""
-    if _META_PLAIN.fullmatch(text):
-        return text
-    return html.escape(sanitize(text)[0], quote=False)
-
-
-def yaml_quote(text: str) -> str:
-    """``text`` as a YAML double-quoted scalar that every YAML parser reads back exactly."""
-
-    def sub(m: re.Match[str]) -> str:
-        ch = m.group()
-        return _YAML_ESCAPES.get(ch) or f"\\u{ord(ch):04X}"
-
-    if not _YAML_SPECIAL.search(text):
-        return f'"{text}"'
-    return '"' + _YAML_SPECIAL.sub(sub, text) + '"'
-
-
 # --- page views ------------------------------------------------------------------
-
-
-#: YAML allows at most 1024 characters in a key written the usual way (``key: value``).
-_YAML_IMPLICIT_KEY = 1000
-
-
-def yaml_entry(indent: str, key: str, value: str | None) -> str:
-    """A one-key mapping as a list item: ``- "key": "value"``, or ``- "key":`` opening a list.
-
-    A key too long for YAML's implicit form (a report title of thousands of characters)
-    is written in the explicit form ``? "key"`` / ``: "value"``, which has no limit.
-    """
-    quoted = yaml_quote(key)
-    tail = f" {yaml_quote(value)}" if value is not None else ""
-    if len(quoted) <= _YAML_IMPLICIT_KEY:
-        return f"{indent}- {quoted}:{tail}"
-    return f"{indent}- ? {quoted}\n{indent}  :{tail}"
 
 
 def format_time(when: datetime) -> str:
@@ -565,68 +399,6 @@ class Day:
     __repr__ = __str__
 
 
-def _key(*parts: str) -> str:
-    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-#: The fields of an index entry.  Its ``url`` depends only on its ``path`` and the page's;
-#: ``title``, ``path`` and ``date`` are what it shows when printed whole (see ``Entry``).
-_ENTRY_FIELDS = ("id", "title", "institution", "published_at", "published", "date", "time", "path", "takeaway")
-_ALWAYS = frozenset(("title", "path", "date"))
-_ALL_FIELDS = frozenset(_ENTRY_FIELDS)
-
-
-def _entry_values(e: Entry) -> tuple[str, ...]:
-    """Every field of an index entry as text, in ``_ENTRY_FIELDS`` order."""
-    return (e.id, e.title, e.institution, e.published_at.isoformat(), e.published, e.date, e.time, e.path, e.takeaway)
-
-
-def _entry_keys(paths: list[str], values: list[tuple[str, ...]], fields: frozenset[str]) -> dict[str, str]:
-    """The ``fields`` of index entries (their ``_entry_values``), each as one string, by path."""
-    pick = operator.itemgetter(*(k for k, name in enumerate(_ENTRY_FIELDS) if name in fields))
-    return dict(zip(paths, map("\x1e".join, map(pick, values)), strict=True))  # no loop in Python: 10,000s
-
-
-#: Filters that read an attribute named by their arguments (a name not known in advance).
-_ATTRIBUTE_FILTERS = frozenset(
-    ("attr", "map", "select", "reject", "selectattr", "rejectattr", "sort", "groupby", "sum", "unique", "min", "max")
-)
-
-
-def template_reads(env: jinja2.Environment, name: str) -> frozenset[str] | None:
-    """The attribute names template ``name`` may read, or ``None`` when that cannot be told.
-
-    Every ``x.name``, ``x["name"]`` and string constant (``map(attribute="name")``) counts;
-    a template that extends, includes or imports another, indexes with a computed key, or
-    gives a computed argument to a filter that reads attributes may read anything.
-    """
-    from jinja2 import nodes
-
-    source = env.loader.get_source(env, name)[0] if env.loader else ""
-    tree = env.parse(source)
-    if any(True for _ in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport))):
-        return None
-    names: set[str] = {n.attr for n in tree.find_all(nodes.Getattr)}
-    for n in tree.find_all(nodes.Getitem):
-        if not (isinstance(n.arg, nodes.Const) and isinstance(n.arg.value, str)):
-            return None
-    for f in tree.find_all(nodes.Filter):
-        args = [*f.args, *(k.value for k in f.kwargs)]
-        if f.name in _ATTRIBUTE_FILTERS and not all(isinstance(a, nodes.Const) for a in args):
-            return None
-    names.update(n.value for n in tree.find_all(nodes.Const) if isinstance(n.value, str))
-    return frozenset(names)
-
-
-@dataclass(slots=True)
-class IndexPage:
-    """An index page not rendered yet: its path, a key of all it shows, and how to render it."""
-
-    path: str
-    key: str
-    render: Callable[[], Output]
-
-
 class PageRenderer:
     """Renders pages for one audience; holds nothing but the audience's settings and templates."""
 
@@ -655,14 +427,14 @@ class PageRenderer:
     def entry_fields(self, template: str | None) -> frozenset[str]:
         """The fields of index entries ``template`` can show (``None``: the navigation file)."""
         if template is None:
-            return _ALWAYS
+            return ALWAYS_SHOWN
         fields = self._entry_fields.get(template)
         if fields is None:
             try:
                 reads = template_reads(self.env, template)
             except jinja2.TemplateError:
                 reads = None  # rendering will say what is wrong
-            fields = self._entry_fields[template] = _ALL_FIELDS if reads is None else _ALWAYS | (_ALL_FIELDS & reads)
+            fields = self._entry_fields[template] = ALL_FIELDS if reads is None else ALWAYS_SHOWN | (ALL_FIELDS & reads)
         return fields
 
     def _count(self, key: str, default: int) -> int:
@@ -765,7 +537,7 @@ class PageRenderer:
         texts.extend(s.heading for s, _, _ in chosen)
         texts.extend(b.text for _, _, blocks in chosen for b in blocks)
         joined = "\n".join(texts)
-        replaced = sanitize(joined)[1] if _UNREPRESENTABLE.search(joined) else 0
+        replaced = sanitize(joined)[1] if UNREPRESENTABLE.search(joined) else 0
         if replaced:
             self.diagnostics.warning(
                 f"md: {replaced} control character{'s' * (replaced != 1)} Markdown cannot carry replaced by U+FFFD",
@@ -854,19 +626,19 @@ class PageRenderer:
         pages: list[IndexPage] = []
         views: dict[frozenset[str], tuple[dict[str, str], dict[str, str], str]] = {}
         paths = [e.path for e in entries]
-        values = list(map(_entry_values, entries))
+        values = list(map(entry_values, entries))
         day_paths = {d.date: [e.path for e in d.entries] for d in days.values()}
 
         def keys(template: str | None) -> tuple[dict[str, str], dict[str, str], str]:
             """Keys of the entries and days as ``template`` can see them, and of all days."""
             fields = self.entry_fields(template)
             if fields not in views:
-                entry_keys = _entry_keys(paths, values, fields)
+                entry_keys = keys_by_path(paths, values, fields)
                 day_keys = {
-                    d.date: _key(d.date, d.month, d.path, *map(entry_keys.__getitem__, day_paths[d.date]))
+                    d.date: key_of(d.date, d.month, d.path, *map(entry_keys.__getitem__, day_paths[d.date]))
                     for d in days.values()
                 }
-                views[fields] = entry_keys, day_keys, _key(*day_keys.values())
+                views[fields] = entry_keys, day_keys, key_of(*day_keys.values())
             return views[fields]
 
         def emit(path: str, template: str, key: str, context: Callable[[], dict[str, Any]]) -> None:
@@ -874,14 +646,14 @@ class PageRenderer:
                 text = self.render(template, links=links(path), **common, **context())
                 return Output(path, text.encode("utf-8"))
 
-            pages.append(IndexPage(path, _key(path, template, common_key, key), render))
+            pages.append(IndexPage(path, key_of(path, template, common_key, key), render))
 
         latest = entries[: self.home_latest] if self.home_latest else entries
         entry_keys, _, all_days = keys("home.md.j2")
         emit(
             layout.home,
             "home.md.j2",
-            _key(all_days, *(entry_keys[e.path] for e in latest)),
+            key_of(all_days, *(entry_keys[e.path] for e in latest)),
             lambda: {
                 "reports": [e.at(layout.home) for e in latest],
                 "days": days_at(layout.home, days.values()),
@@ -891,14 +663,14 @@ class PageRenderer:
         emit(
             layout.archive,
             "archive.md.j2",
-            _key(keys("archive.md.j2")[2], *months),
+            key_of(keys("archive.md.j2")[2], *months),
             lambda: {"months": [(month, days_at(layout.archive, ds)) for month, ds in months.items()]},
         )
         entry_keys = keys("institutions.md.j2")[0]
         emit(
             layout.institutions,
             "institutions.md.j2",
-            _key(*(f"{name}\x1e{entry_keys[e.path]}" for name in institutions for e in by_institution[name])),
+            key_of(*(f"{name}\x1e{entry_keys[e.path]}" for name in institutions for e in by_institution[name])),
             lambda: {
                 "institutions": [
                     (name, [e.at(layout.institutions) for e in by_institution[name]]) for name in institutions
@@ -919,7 +691,7 @@ class PageRenderer:
             emit(
                 layout.sidebar,
                 "sidebar.md.j2",
-                _key(*(day_keys[d.date] for d in recent)),
+                key_of(*(day_keys[d.date] for d in recent)),
                 lambda: {"days": days_at(layout.sidebar, recent)},
             )
         if layout.nav:
@@ -927,7 +699,7 @@ class PageRenderer:
             pages.append(
                 IndexPage(
                     nav,
-                    _key(nav, keys(None)[2]),  # mkdocs_nav shows days, titles and paths
+                    key_of(nav, keys(None)[2]),  # mkdocs_nav shows days, titles and paths
                     lambda: Output(nav, self.mkdocs_nav(days.values()).encode("utf-8")),
                 )
             )

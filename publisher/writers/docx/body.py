@@ -1,17 +1,12 @@
-"""Word briefings (``--format docx``): one ``.docx`` per digest, optionally one per report.
+"""The body builder: outline directives in, WordprocessingML out.
 
-What goes into a briefing is decided by the audience's Jinja template
-(``briefing.docx.j2``), which yields an *outline* (see
-:mod:`publisher.writers.docx_outline`); this writer turns the outline into
-WordprocessingML.  How it looks comes from a reference document (see
-:mod:`publisher.writers.docx_package`): every paragraph, run and table
-uses a named style, never direct formatting.
-
-The body is built as a list of XML strings, one append per paragraph, so
-the cost grows linearly with the number of reports (python-docx's
-``add_paragraph`` re-scans the growing body and is quadratic).  Output is
-reproducible: the same input and ``SOURCE_DATE_EPOCH`` give the same
-bytes.
+:class:`BodyBuilder` turns the directives of a rendered outline (see
+:mod:`publisher.writers.docx.outline`) into the body of a briefing, one XML
+string per paragraph or table, plus what goes beside it in the package
+(footnotes, list numbering, hyperlinks, styles the reference document
+lacks, header and footer, properties): a
+:class:`~publisher.writers.docx.package.Package`.  Every paragraph, run and
+table uses a named style, never direct formatting.
 """
 
 from __future__ import annotations
@@ -19,23 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-import jinja2
+from ...model import Block, Report, Section
+from ...textutil import xml_safe
+from .outline import Directive, OutlineError, OutlineLiteral, plain
+from .outline import split_cells as _split_cells
+from .package import Package, Properties, Reference
 
-from ..audiences import Audience, AudienceError
-from ..content import ContentSettings
-from ..model import Block, Digest, Report, Section
-from ..textutil import first_sentence, xml_safe
-from .base import Output, RenderContext, Writer
-from .docx_outline import Directive, Literal, OutlineError, outline_environment, parse_outline, render_outline
-from .docx_outline import split_cells as _split_cells
-from .docx_package import Package, Properties, Reference, ReferenceError, assemble, load_reference
-
-#: This writer's ``content.citations`` when the profile sets none.
-DEFAULT_CITATIONS = "superscript"
 DEFAULT_FOOTNOTE = "{institution}《{title}》({time}),原文引用 {refs}"
 _FIELD = re.compile(r"\{(PAGE|NUMPAGES|SECTIONPAGES)\}")
 _URL = re.compile(r"(?<![A-Za-z0-9.\-_/@])(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.IGNORECASE)
@@ -74,57 +60,6 @@ def _t(text: str) -> str:
             if piece:
                 out.append(f'<w:t xml:space="preserve">{piece}</w:t>')
     return "".join(out)
-
-
-def _plain(value: Any) -> str:
-    """A value shown as text."""
-    if value is None:
-        return ""
-    if isinstance(value, Literal):
-        return value.text
-    if isinstance(value, Block):
-        return value.text
-    if isinstance(value, Section):
-        return value.heading
-    if isinstance(value, (Report, Digest)):
-        return value.title
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_plain(v) for v in value)
-    return str(value)
-
-
-# --- template helpers ---------------------------------------------------------------
-
-
-def _first_sentence(value: Any) -> str:
-    return first_sentence(_plain(value)) if value is not None else ""
-
-
-def template_helpers(content: ContentSettings) -> dict[str, Callable[..., Any]]:
-    """The functions (and filters) templates get: ``pick``, ``sections`` and ``first_sentence``."""
-
-    def pick(
-        report: Report, limit: Any = None, roles: list[str] | None = None, skip_takeaway: bool = False
-    ) -> list[Block]:
-        """Blocks of the sections whose role the profile includes, by role priority.
-
-        ``limit`` defaults to ``content.max_bullets`` (0 = all), ``roles`` to
-        ``content.roles``; ``skip_takeaway`` leaves out the key takeaway.
-        """
-        return content.pick(report, limit, roles, report.key_takeaway() if skip_takeaway else None)
-
-    def sections(report: Report, roles: list[str] | None = None) -> list[Section]:
-        """Top-level sections whose role the profile includes, in document order."""
-        return content.sections(report, roles)
-
-    return {"pick": pick, "sections": sections, "first_sentence": _first_sentence}
-
-
-# --- body builder -------------------------------------------------------------------
 
 
 @dataclass
@@ -215,14 +150,14 @@ class BodyBuilder:
     def runs(self, content: Iterable[Any], story: str = "body") -> str:
         out: list[str] = []
         for piece in content:
-            if isinstance(piece, Literal):
+            if isinstance(piece, OutlineLiteral):
                 self._literal(piece.text, out)
             elif isinstance(piece, Block):
                 self._block(piece, out, story)
             elif isinstance(piece, str):
                 self._text(piece, out, story)
             else:
-                self._text(_plain(piece), out, story)
+                self._text(plain(piece), out, story)
         return "".join(out)
 
     def _literal(self, text: str, out: list[str]) -> None:
@@ -381,7 +316,7 @@ class BodyBuilder:
         level = min(max(level, 1), 9)
         n = len(self._headings)
         mark = f"_Toc{n + 1:08d}"
-        self._headings.append((level, mark, "".join(_plain(p) for p in content)))
+        self._headings.append((level, mark, "".join(plain(p) for p in content)))
         self.body.append(
             self.paragraph(
                 f"Heading {level}",
@@ -519,7 +454,7 @@ class BodyBuilder:
             fields = ("title", "subject", "author", "company", "keywords", "description", "category")
             if key not in fields:
                 raise d.error(f"unknown property {key!r} (known: {', '.join(fields)})")
-            setattr(self.pkg.properties, key, xml_safe("".join(_plain(p) for p in content))[0])
+            setattr(self.pkg.properties, key, xml_safe("".join(plain(p) for p in content))[0])
             return
         story = d.name.removeprefix("page-")
         style = "Header" if story == "header" else "Footer"
@@ -547,234 +482,4 @@ def _int_arg(d: Directive, index: int, default: int) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise d.error(f"expected a number, not {_plain(value)!r}") from None
-
-
-# --- the writer ---------------------------------------------------------------------
-
-
-def _scan(digest: Digest, ctx: RenderContext) -> dict[int, tuple[Report, Section]]:
-    """Owners of every block (for footnote text); warnings for text Word cannot hold."""
-    owners: dict[int, tuple[Report, Section]] = {}
-    source = digest.source
-
-    def check(text: str, what: str, line: int, column: int) -> None:
-        n = xml_safe(text)[1]
-        if n:
-            ctx.diagnostics.warning(
-                f"docx: {what} has {n} character{'s' * (n != 1)} Word cannot store "
-                "(control characters, unpaired surrogates); replaced by U+FFFD",
-                source,
-                line,
-                column,
-            )
-
-    for report in digest.reports:
-        check(report.title, "report title", report.pos.line, report.pos.column)
-        check(report.institution, "institution", report.pos.line + 1, 1)
-        for section in report.walk():
-            check(section.heading, "heading", section.pos.line, section.pos.column)
-            for block in section.blocks:
-                owners[id(block)] = (report, section)
-                check(block.text, block.kind, block.pos.line, block.pos.column)
-    return owners
-
-
-def _template_line(exc: BaseException) -> str:
-    """``FILE:LINE:1: `` of the template line a render error happened on (Jinja maps it)."""
-    found = ""
-    tb = exc.__traceback__
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith((".j2", ".jinja", ".jinja2")):
-            found = f"{filename}:{tb.tb_lineno}:1: "
-        tb = tb.tb_next
-    return found
-
-
-def _east_asian_lang(language: str) -> str:
-    language = language.lower()
-    if language.startswith(("zh-tw", "zh-hk", "zh-hant")):
-        return "zh-TW"
-    if language.startswith("ja"):
-        return "ja-JP"
-    if language.startswith("ko"):
-        return "ko-KR"
-    return "zh-CN"
-
-
-class DocxWriter(Writer):
-    """``--format docx``: a Word briefing per digest, styled by a reference document."""
-
-    name = "docx"
-    extension = ".docx"
-    description = "Word briefing (template-driven, styles from a reference document)"
-    unit = "digest"
-    enriched = False  # shows the text as read; needs no transform
-
-    def __init__(self) -> None:
-        self._env_cache: tuple[jinja2.Environment, ContentSettings, jinja2.Environment] | None = None
-
-    # -- configuration -----------------------------------------------------------------
-
-    def reference(self, audience: Audience) -> Reference:
-        """The reference document: ``docx.reference``, else ``reference.docx`` on the audience path."""
-        wanted = str(audience.get("docx.reference", "") or "")
-        path: Path | None
-        if wanted:
-            # A path given on the command line (-D) may be anywhere; a profile's names a
-            # file of its templates folder (profiles come from folders the build does not own).
-            if "docx.reference" in audience.overridden:
-                path = Path(wanted).expanduser()
-                if not path.is_file():
-                    try:
-                        path = audience.find_file(wanted)
-                    except AudienceError:
-                        path = None
-            else:
-                path = audience.find_file(wanted)
-            if path is None:
-                raise AudienceError(f"docx.reference: {wanted}: no such file")
-        else:
-            path = audience.find_file("reference.docx")
-            if path is None:
-                raise AudienceError(f"audience {audience.name!r} has no reference.docx (set docx.reference)")
-        try:
-            return load_reference(path, _east_asian_lang(audience.language))
-        except ReferenceError as exc:
-            raise AudienceError(f"docx.reference: {exc}") from None
-
-    def _env(self, audience: Audience, content: ContentSettings) -> jinja2.Environment:
-        base = audience.env  # a new object whenever the profile changes (-D)
-        cached = self._env_cache
-        if cached is None or cached[0] is not base or cached[1] != content:
-            cached = self._env_cache = (base, content, outline_environment(base, **template_helpers(content)))
-        return cached[2]
-
-    def _outline(
-        self, audience: Audience, content: ContentSettings, name: str, variables: dict[str, Any]
-    ) -> list[Directive]:
-        env = self._env(audience, content)
-        try:
-            template = env.get_template(name)
-        except jinja2.TemplateNotFound:
-            where = ", ".join(str(p) for p in audience.search_path)
-            raise AudienceError(f"audience {audience.name!r} has no template {name!r} (searched {where})") from None
-        except jinja2.TemplateSyntaxError as exc:
-            raise AudienceError(f"{exc.filename or name}:{exc.lineno}:1: template error: {exc.message}") from None
-        try:
-            text, values = render_outline(template, variables)
-            return parse_outline(text, values)
-        except jinja2.TemplateError as exc:
-            where = _template_line(exc)
-            raise AudienceError(f"{where}template {name!r} of audience {audience.name!r}: {exc}") from None
-        except OutlineError as exc:
-            raise AudienceError(f"template {name!r} of audience {audience.name!r}: {exc}") from None
-
-    # -- writing -----------------------------------------------------------------------
-
-    def check(self, audience: Audience) -> None:
-        self.reference(audience)
-        ContentSettings.from_audience(audience, citations=DEFAULT_CITATIONS)
-
-    def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
-        audience = ctx.audience
-        ref = self.reference(audience)
-        owners = _scan(digest, ctx)
-        warned: set[str] = set()
-        outputs = [
-            Output(
-                f"{digest.name}{self.extension}",
-                self.document(digest, digest.reports, None, ctx, ref, owners, warned),
-            )
-        ]
-        if audience.get("docx.per_report", False):
-            for report in digest.reports:
-                try:
-                    data = self.document(digest, [report], report, ctx, ref, owners, warned)
-                except AudienceError:
-                    raise
-                except Exception as exc:  # one report the writer fails on must not stop the others
-                    ctx.diagnostics.error(
-                        f"docx: report {report.title[:40]!r} not written: {type(exc).__name__}: {exc}",
-                        digest.source,
-                        report.pos.line,
-                        report.pos.column,
-                    )
-                    continue
-                outputs.append(Output(f"{digest.name}/{report.slug}{self.extension}", data))
-        return outputs
-
-    def document(
-        self,
-        digest: Digest,
-        reports: list[Report],
-        report: Report | None,
-        ctx: RenderContext,
-        ref: Reference | None = None,
-        owners: dict[int, tuple[Report, Section]] | None = None,
-        warned: set[str] | None = None,
-    ) -> bytes:
-        """One ``.docx``: the whole digest, or one report of it when ``report`` is given."""
-        audience = ctx.audience
-        ref = ref or self.reference(audience)
-        owners = owners if owners is not None else _scan(digest, ctx)
-        settings = ContentSettings.from_audience(audience, citations=DEFAULT_CITATIONS)
-        content = dict(audience.get("content", {}) or {})  # as templates see it
-        options = dict(audience.get("docx", {}) or {})
-        build_time = ctx.build_time
-        times = [r.published_at for r in reports]
-        date_range = f"{min(times):%Y-%m-%d %H:%M} – {max(times):%Y-%m-%d %H:%M}" if times else ""
-        variables = {
-            "digest": digest,
-            "reports": reports,
-            "report": report,
-            "build_time": build_time,
-            "generated": (
-                build_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-                if build_time.tzinfo
-                else build_time.strftime("%Y-%m-%d %H:%M")
-            ),
-            "date_range": date_range,
-            "content": content,
-            "docx": options,
-        }
-        name = str(options.get("report_template" if report else "template", ""))
-        name = name or ("report.docx.j2" if report else "briefing.docx.j2")
-        directives = self._outline(audience, settings, name, variables)
-
-        metadata = audience.get("metadata", {}) or {}
-        keywords = metadata.get("keywords", [])
-        properties = Properties(
-            title=(report.title if report else digest.title) or digest.name,
-            subject=audience.description,
-            author=str(metadata.get("author", "")),
-            company=str(metadata.get("company", "")),
-            keywords=", ".join(map(str, keywords)) if isinstance(keywords, list) else str(keywords),
-            description=f"{len(reports)} report{'s' * (len(reports) != 1)}, {date_range}" if date_range else "",
-            language=_east_asian_lang(audience.language) if audience.language.startswith("zh") else audience.language,
-            created=build_time,
-        )
-        for field_name in ("title", "subject", "author", "company", "keywords", "description"):
-            setattr(properties, field_name, xml_safe(getattr(properties, field_name))[0])
-        warned = warned if warned is not None else set()
-
-        def warn(message: str) -> None:
-            if message not in warned:
-                warned.add(message)
-                ctx.diagnostics.warning(f"docx: {message}", ref.path)
-
-        builder = BodyBuilder(
-            ref,
-            citations=settings.citations,
-            footnote_pattern=str(options.get("footnote", DEFAULT_FOOTNOTE)),
-            owners=owners,
-            warn=warn,
-            properties=properties,
-            theme_font_lang=_east_asian_lang(audience.language),
-        )
-        try:
-            builder.feed(directives)
-        except OutlineError as exc:
-            raise AudienceError(f"template {name!r} of audience {audience.name!r}: {exc}") from None
-        return assemble(ref, builder.finish())
+        raise d.error(f"expected a number, not {plain(value)!r}") from None

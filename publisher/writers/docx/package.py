@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-from ..reproducible import ZIP_EPOCH, ReproducibleZipFile
+from ...reproducible import ZIP_EPOCH, ReproducibleZipFile
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -80,7 +80,7 @@ _FALLBACK_LEVELS = {
 }
 
 
-class ReferenceError(Exception):
+class ReferenceDocError(Exception):
     """A reference document that cannot be used."""
 
 
@@ -221,7 +221,7 @@ def _load(path: str, mtime: float, size: int, east_asian_lang: str) -> Reference
         with zipfile.ZipFile(path) as z:
             parts = {info.filename: z.read(info) for info in z.infolist() if not info.is_dir()}
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ReferenceError(f"{path}: not a Word document ({exc})") from None
+        raise ReferenceDocError(f"{path}: not a Word document ({exc})") from None
     try:
         types = _xml(parts["[Content_Types].xml"])
         main = next((t for _, rtype, t, _ in _read_rels(parts, "") if rtype == OFFICE_DOCUMENT), None)
@@ -231,7 +231,7 @@ def _load(path: str, mtime: float, size: int, east_asian_lang: str) -> Reference
         if document.tag != f"{W}document":
             raise KeyError("w:document")
     except (KeyError, etree.XMLSyntaxError) as exc:
-        raise ReferenceError(f"{path}: not a Word document (no {exc})") from None
+        raise ReferenceDocError(f"{path}: not a Word document (no {exc})") from None
     defaults = {d.get("Extension", "").lower(): d.get("ContentType", "") for d in types.iter(f"{{{CT_NS}}}Default")}
     overrides = {
         o.get("PartName", "").lstrip("/"): o.get("ContentType", "") for o in types.iter(f"{{{CT_NS}}}Override")
@@ -252,7 +252,7 @@ def _load(path: str, mtime: float, size: int, east_asian_lang: str) -> Reference
 
     styles_part = next((t for r, t in kept if r.endswith("/styles")), None)
     if styles_part is None:
-        raise ReferenceError(f"{path}: the reference document has no styles part")
+        raise ReferenceDocError(f"{path}: the reference document has no styles part")
     styles_root = _xml(new_parts[styles_part])
     normalise_styles(styles_root, east_asian_lang)
     new_parts[styles_part] = etree.tostring(styles_root, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -312,7 +312,7 @@ def load_reference(path: str | Path, east_asian_lang: str = "zh-CN") -> Referenc
     try:
         st = p.stat()
     except OSError as exc:
-        raise ReferenceError(f"{path}: cannot read the reference document ({exc.strerror})") from None
+        raise ReferenceDocError(f"{path}: cannot read the reference document ({exc.strerror})") from None
     return _load(str(p), st.st_mtime, st.st_size, east_asian_lang)
 
 

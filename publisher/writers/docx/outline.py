@@ -30,10 +30,13 @@ from __future__ import annotations
 import contextvars
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
+
+from ...model import Block, Digest, Report, Section
 
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _TOKEN = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
@@ -96,7 +99,7 @@ def render_outline(template: jinja2.Template, variables: dict[str, Any]) -> tupl
 
 
 @dataclass(slots=True)
-class Literal:
+class OutlineLiteral:
     """Outline source text written by the template (may hold ``{PAGE}`` fields)."""
 
     text: str
@@ -108,12 +111,33 @@ class Directive:
 
     name: str
     args: list[Any]
-    content: list[Any] | None  # Literal pieces and data values, or None without ':'
+    content: list[Any] | None  # OutlineLiteral pieces and data values, or None without ':'
     line: int
     source: str
 
     def error(self, message: str) -> OutlineError:
         return OutlineError(self.line, message, self.source)
+
+
+def plain(value: Any) -> str:
+    """A value shown as text."""
+    if value is None:
+        return ""
+    if isinstance(value, OutlineLiteral):
+        return value.text
+    if isinstance(value, Block):
+        return value.text
+    if isinstance(value, Section):
+        return value.heading
+    if isinstance(value, (Report, Digest)):
+        return value.title
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(plain(v) for v in value)
+    return str(value)
 
 
 def _content(text: str, values: list[Any]) -> list[Any]:
@@ -123,12 +147,12 @@ def _content(text: str, values: list[Any]) -> list[Any]:
         if i % 2:
             pieces.append(values[int(part)])
         elif part:
-            pieces.append(Literal(part))
-    if pieces and isinstance(pieces[0], Literal):
-        pieces[0] = Literal(pieces[0].text.lstrip())
-    if pieces and isinstance(pieces[-1], Literal):
-        pieces[-1] = Literal(pieces[-1].text.rstrip())
-    return [p for p in pieces if not (isinstance(p, Literal) and not p.text)]
+            pieces.append(OutlineLiteral(part))
+    if pieces and isinstance(pieces[0], OutlineLiteral):
+        pieces[0] = OutlineLiteral(pieces[0].text.lstrip())
+    if pieces and isinstance(pieces[-1], OutlineLiteral):
+        pieces[-1] = OutlineLiteral(pieces[-1].text.rstrip())
+    return [p for p in pieces if not (isinstance(p, OutlineLiteral) and not p.text)]
 
 
 def _args(head: str, values: list[Any], line: int, source: str) -> list[Any]:
@@ -173,18 +197,18 @@ def split_cells(content: list[Any]) -> list[list[Any]]:
     """Table cells: content split at ``|`` written by the template (never at data)."""
     cells: list[list[Any]] = [[]]
     for piece in content:
-        if isinstance(piece, Literal) and "|" in piece.text:
+        if isinstance(piece, OutlineLiteral) and "|" in piece.text:
             parts = piece.text.split("|")
             for j, part in enumerate(parts):
                 if j:
                     cells.append([])
                 if part.strip():
-                    cells[-1].append(Literal(part))
+                    cells[-1].append(OutlineLiteral(part))
         else:
             cells[-1].append(piece)
     for cell in cells:
-        if cell and isinstance(cell[0], Literal):
-            cell[0] = Literal(cell[0].text.lstrip())
-        if cell and isinstance(cell[-1], Literal):
-            cell[-1] = Literal(cell[-1].text.rstrip())
+        if cell and isinstance(cell[0], OutlineLiteral):
+            cell[0] = OutlineLiteral(cell[0].text.lstrip())
+        if cell and isinstance(cell[-1], OutlineLiteral):
+            cell[-1] = OutlineLiteral(cell[-1].text.rstrip())
     return cells
