@@ -20,6 +20,7 @@ bytes do not depend on the number of processes.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import inspect
@@ -32,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import __version__, model, registry
@@ -163,14 +165,47 @@ def audience_fingerprint(audience: Audience) -> str:
 
 
 def code_fingerprint(obj: Any) -> str:
-    """A hash of the source file that defines ``obj`` (a writer or transform)."""
+    """A hash of the code of ``obj`` (a writer or transform): its module and the modules it uses.
+
+    Every module of the same top-level package that the defining module reaches
+    through its imports counts (a writer split over several modules, the model, the
+    text helpers), so a change to any of them renders the outputs again.
+    """
+    module = sys.modules.get(getattr(obj, "__module__", "") or "")
+    if module is None:
+        return hashlib.blake2b((__version__ + repr(obj)).encode(), digest_size=16).hexdigest()
+    return _module_code(module.__name__)
+
+
+@functools.lru_cache(maxsize=64)
+def _module_code(name: str) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(__version__.encode())
-    try:
-        h.update(Path(inspect.getfile(obj)).read_bytes())
-    except (TypeError, OSError):
-        h.update(repr(obj).encode())
+    for used in sorted(_modules_used(name)):
+        h.update(used.encode() + b"\0")
+        try:
+            h.update(Path(inspect.getfile(sys.modules[used])).read_bytes())
+        except (TypeError, OSError):
+            pass
     return h.hexdigest()
+
+
+def _modules_used(name: str) -> set[str]:
+    """``name`` and the modules of its top-level package it imports, directly or not."""
+    package = name.split(".")[0] + "."
+    found: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        module = sys.modules.get(current)
+        if current in found or module is None:
+            continue
+        found.add(current)
+        for value in vars(module).values():
+            used = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+            if isinstance(used, str) and used.startswith(package) and used not in found:
+                todo.append(used)
+    return found
 
 
 def _combine(*parts: str) -> str:
