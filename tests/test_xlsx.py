@@ -655,3 +655,51 @@ def test_build_writes_the_workbook_for_the_analyst(cli, sample_path, tmp_path):
     path = tmp_path / "analyst" / "research-digest-2025-02-16.xlsx"
     assert zipfile.is_zipfile(path)
     assert os.path.getsize(path) > 10_000
+
+
+# --- one huge report ---------------------------------------------------------------------------------------
+
+
+def huge_report(sections: int) -> Digest:
+    """One report of ``sections`` sections (some with sub-sections) of four bullets with figures."""
+    report = Report(title="大报告", institution="中金公司", published_at=datetime(2025, 2, 16, 16, 6))
+    for s in range(sections):
+        blocks = [Block("bullet", f"营收同比增长{(s * 7 + b) % 100}.{b}%") for b in range(4)]
+        section = Section(heading=f"板块{s}", blocks=blocks)
+        if s % 3 == 0:
+            section.children = [Section(heading=f"子项{s}", level=2, blocks=[Block("bullet", f"毛利率为{s % 40}.5%")])]
+        report.sections.append(section)
+    report.id = "0123456789ab"
+    return metrics(Digest(source="huge.txt", reports=[report]))
+
+
+def test_section_paths_in_one_walk_match_the_model():
+    from publisher.writers.xlsx import _section_paths
+
+    report = huge_report(30).reports[0]
+    report.sections[3].children[0].heading = report.sections[3].heading  # the same heading twice on a path
+    walked = list(_section_paths(report.sections))
+    assert [s for s, _ in walked] == list(report.walk())
+    assert [p for _, p in walked] == [SECTION_SEPARATOR.join(report.section_path(s)) for s in report.walk()]
+
+
+def test_memory_stays_flat_as_one_report_grows(tmp_path):
+    """The rows of one report stream block by block: four times its sections, not four times the memory."""
+    import tracemalloc
+
+    profile = AudienceCatalog().load("analyst")
+    peaks = []
+    for sections in (500, 2000):
+        digest = huge_report(sections)
+        ctx = RenderContext(profile, Diagnostics(), BUILD_TIME)
+        with open(tmp_path / f"{sections}.xlsx", "wb") as handle:
+            tracemalloc.start()
+            try:
+                XlsxWriter().save(digest, ctx, workbook_spec(ctx), handle)
+                peaks.append(tracemalloc.get_traced_memory()[1])
+            finally:
+                tracemalloc.stop()
+        rows = sum(1 for _ in digest.reports[0].metrics())
+        with zipfile.ZipFile(tmp_path / f"{sections}.xlsx") as archive:
+            assert f':R{rows + 1}"' in archive.read("xl/tables/table1.xml").decode()
+    assert peaks[1] < 1.5 * peaks[0], peaks

@@ -46,7 +46,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from ..memory import collector_paused
 from ..model import Digest, Metric, Pos, Report
@@ -801,9 +801,35 @@ def _cached(func: Callable[[str], str]) -> Callable[[str], str]:
 
 
 def clear_caches() -> None:
-    """Empty the caches of the subject rules (benchmarks use it to start cold)."""
+    """Empty the caches of the subject rules and of shared values (benchmarks use it to start cold)."""
     for wrapper in _CACHED:
         wrapper.cache_clear()
+    _SHARED_TEXT.clear()
+
+
+# A report of a million figures holds a million metrics: the short strings they repeat (values such
+# as ``12.3``, units, periods, subjects) are shared between metrics instead of copied into each.
+# The table is bounded.
+_SHARED_SIZE = 1 << 16
+_SHARED_TEXT: dict[str, str] = {}
+
+
+@overload
+def _shared(text: str) -> str: ...
+@overload
+def _shared(text: None) -> None: ...
+@overload
+def _shared(text: str | None) -> str | None: ...
+def _shared(text: str | None) -> str | None:
+    """``text``, or an equal string seen before (one object for every metric that repeats it)."""
+    if text is None:
+        return None
+    found = _SHARED_TEXT.get(text)
+    if found is None:
+        if len(_SHARED_TEXT) >= _SHARED_SIZE:
+            _SHARED_TEXT.clear()
+        found = _SHARED_TEXT[text] = text
+    return found
 
 
 @_cached
@@ -1316,16 +1342,16 @@ _POSITIONAL = tuple(f.name for f in fields(Metric))[: len(_METRIC_FIELDS)] == _M
 def _metric(text: str, f: _Figure, pos: Pos, origin: str, refs: list[int]) -> Metric:
     unit = f.unit
     if f.value is not None:
-        normalized, low, high = _normalize(f.value, unit), None, None
+        normalized, low, high = _shared(_normalize(f.value, unit)), None, None
     else:
-        normalized, low, high = None, _normalize(f.low or "", unit), _normalize(f.high or "", unit)
+        normalized, low, high = None, _shared(_normalize(f.low or "", unit)), _shared(_normalize(f.high or "", unit))
     values = (
-        f.subject,
-        f.value,
-        unit.written,
-        text[f.start : f.end],
-        f.low,
-        f.high,
+        _shared(f.subject),
+        _shared(f.value),
+        _shared(unit.written),
+        _shared(text[f.start : f.end]),
+        _shared(f.low),
+        _shared(f.high),
         normalized,
         low,
         high,
@@ -1333,7 +1359,7 @@ def _metric(text: str, f: _Figure, pos: Pos, origin: str, refs: list[int]) -> Me
         f.direction,
         f.relation,
         f.bound,
-        f.period,
+        _shared(f.period),
         f.sentence,
         f.start,
         pos,

@@ -9,7 +9,8 @@ profile's ``[xlsx]`` table):
   metric count linking to the report's first metric;
 - ``bullets``: every block with its section path and citations;
 - ``summary``: counts by institution and by day as live ``COUNTIFS``
-  formulas over the tables, and native Excel charts.
+  formulas over the tables (an institution's name is matched literally:
+  :func:`literal_criterion`), and native Excel charts.
 
 Each data sheet is an Excel table with a style, a frozen header and column
 widths that count CJK characters double.  Input text is always written as
@@ -664,6 +665,19 @@ class SplicingZipFile(ReproducibleZipFile):
             target.write(tail)
 
 
+def _section_paths(sections: list[Section], trail: tuple[str, ...] = ()) -> Iterator[tuple[Section, str]]:
+    """Each section, depth first as ``Report.walk``, with its path (``Report.section_path`` joined).
+
+    One walk with the headings above: ``section_path`` searches the whole tree for each
+    section, which is quadratic in a report of a hundred thousand sections.
+    """
+    for section in sections:
+        here = (*trail, section.heading)
+        yield section, SECTION_SEPARATOR.join(here)
+        if section.children:
+            yield from _section_paths(section.children, here)
+
+
 def _position(row: Any) -> tuple[int, int]:
     """Where a row's text comes from in the input: the metric, the block, else the report."""
     if isinstance(row, tuple):
@@ -685,8 +699,32 @@ def _display(value: Any) -> int:
     return len(str(value))
 
 
+def _case_groups(names: Iterable[str]) -> list[str]:
+    """The distinct ``names`` in order, one per spelling that differs only in case (the first).
+
+    ``COUNTIFS`` ignores case: ``CICC`` also counts the rows of ``cicc``, so listing both would
+    count those rows twice in the total.
+    """
+    groups: dict[str, str] = {}
+    for name in sorted(set(names)):
+        groups.setdefault(name.lower(), name)
+    return sorted(groups.values())
+
+
 def _quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
+
+
+def literal_criterion(cell: str) -> str:
+    """A ``COUNTIFS`` criterion that matches the text of ``cell`` literally.
+
+    A criterion is a pattern: ``*``, ``?`` are wildcards and ``~`` escapes them, a leading
+    ``=``, ``<``, ``>`` or ``<>`` is a comparison.  ``~ * ?`` get a ``~`` and ``=`` comes
+    first, so ``中金*`` counts ``中金*`` only and ``<A`` the text ``<A`` (Excel and LibreOffice
+    alike).  COUNTIFS ignores case, hence the Summary groups names that differ only in case.
+    """
+    escaped = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({cell},"~","~~"),"*","~*"),"?","~?")'
+    return f'"="&{escaped}'
 
 
 def _structured(table: str, column: str) -> str:
@@ -787,16 +825,16 @@ class XlsxWriter(Writer):
     # --- rows -----------------------------------------------------------------------------------
 
     def _metric_rows(self, digest: Digest) -> Iterator[MetricRow]:
+        """The rows of ``Report.metrics()``, in its order, one block at a time."""
         for report in digest.reports:
-            paths: dict[int, str] = {}
-            for section, block, metric in report.metrics():
-                if section is None:
-                    path = ""
-                else:
-                    path = paths.get(id(section))
-                    if path is None:
-                        path = paths[id(section)] = SECTION_SEPARATOR.join(report.section_path(section))
-                yield MetricRow(report, path, block, metric)
+            for metric in report.title_metrics:
+                yield MetricRow(report, "", None, metric)
+            for section, path in _section_paths(report.sections):
+                for metric in section.heading_metrics:
+                    yield MetricRow(report, path, None, metric)
+                for block in section.blocks:
+                    for metric in block.metrics:
+                        yield MetricRow(report, path, block, metric)
 
     def _report_rows(self, digest: Digest, first_rows: dict[str, int]) -> Iterator[ReportRow]:
         for report in digest.reports:  # one walk: the counts of walk(), blocks() and metrics()
@@ -814,11 +852,9 @@ class XlsxWriter(Writer):
 
     def _bullet_rows(self, digest: Digest) -> Iterator[BulletRow]:
         for report in digest.reports:
-            for section in report.walk():
-                if section.blocks:
-                    path = SECTION_SEPARATOR.join(report.section_path(section))
-                    for block in section.blocks:
-                        yield BulletRow(report, section, path, block)
+            for section, path in _section_paths(report.sections):
+                for block in section.blocks:
+                    yield BulletRow(report, section, path, block)
 
     def _fill(
         self,
@@ -886,7 +922,7 @@ class XlsxWriter(Writer):
             sheet = spec.sheet(kind)
             if sheet is not None:
                 tables.append((label, sheet.table, sheet.label("institution"), sheet.label("published_at")))
-        institutions = sorted({r.institution for r in digest.reports})
+        institutions = _case_groups(r.institution for r in digest.reports)
         days = sorted({r.published_at.date() for r in digest.reports})
         ws.column_dimensions["A"].width = min(40, max([14, *(display_width(i) + 2 for i in institutions)]))
         for letter in "BCDE":
@@ -913,7 +949,8 @@ class XlsxWriter(Writer):
                     line.append(cells.when(ws, datetime(key.year, key.month, key.day), _DAY_FORMAT))
                 for _label, table, inst_col, time_col in tables:
                     if kind == "institution" and inst_col:
-                        line.append(cells.formula(ws, f"=COUNTIFS({_structured(table, inst_col)},$A{row})"))
+                        criterion = literal_criterion(f"$A{row}")
+                        line.append(cells.formula(ws, f"=COUNTIFS({_structured(table, inst_col)},{criterion})"))
                     elif kind == "day" and time_col:
                         ref = _structured(table, time_col)
                         line.append(cells.formula(ws, f'=COUNTIFS({ref},">="&$A{row},{ref},"<"&($A{row}+1))'))
