@@ -46,7 +46,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ..memory import collector_paused
 from ..model import Digest, Metric, Pos, Report
@@ -404,7 +404,7 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> l
 
 def _matches_where(pattern: re.Pattern[str], anywhere: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     """The spans ``pattern.finditer(text)`` gives, tried only where ``anywhere`` (a superset) matches."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     pos = 0
     search, match = anywhere.search, pattern.match
     while True:
@@ -541,23 +541,24 @@ class _Scanner:
             unit.written, unit.factor, unit.letter_scale, unit.end = text[p], R.LETTER_SCALES[text[p]], True, p + 1
             p += 1
         m = _CN_UNIT_RE.match(text, p)
+        assert m is not None  # every part of the pattern is optional
         infix, scale, word, per = m.groups()
         if scale or word:
             if word in _LATIN_UNITS and m.end("unit") < n and _is_latin(text[m.end("unit")]):
                 word = None  # "pcts" yes, "bpx" no
             if word or scale:
                 end = m.end("unit") if word else m.end("scale")
-                written = unit.written + (scale or "") + (word or "")
+                spelled = unit.written + (scale or "") + (word or "")
                 factor = unit.factor * R.CN_SCALES.get(scale or "", _ONE)
                 base = ""
                 if word:
                     base, unit_factor = R.CN_UNITS[word]
                     factor *= unit_factor
                     if per and base not in ("ratio", "count"):
-                        written += "/" + per
+                        spelled += "/" + per
                         base += "/" + R.PER_UNITS.get(per, per)
                         end = m.end("per")
-                unit.written, unit.factor, unit.base, unit.end = written, factor, base, end
+                unit.written, unit.factor, unit.base, unit.end = spelled, factor, base, end
                 unit.letter_scale = unit.letter_scale and not word and not scale
                 unit.count = base == "count"
                 unit.infix_more = bool(infix)
@@ -791,13 +792,14 @@ def _rstrip(text: str) -> str:
 # The subject rules below are pure functions of short strings (at most a few dozen characters of
 # context), called several times per figure: each keeps a bounded cache of its latest results.
 _CACHE_SIZE = 4096
-_CACHED: list[functools._lru_cache_wrapper] = []
+_CACHED: list[functools._lru_cache_wrapper[Any]] = []
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _cached(func: Callable[[str], str]) -> Callable[[str], str]:
+def _cached(func: _F) -> _F:
     wrapper = functools.lru_cache(maxsize=_CACHE_SIZE)(func)
     _CACHED.append(wrapper)
-    return wrapper
+    return wrapper  # type: ignore[return-value]  # (the same signature, with a cache)
 
 
 def clear_caches() -> None:
@@ -1007,9 +1009,9 @@ def _relations(prefix: str, suffix: str, after_figure: bool) -> tuple[str, str, 
         ):
             if english and not latin_suffix:
                 continue
-            m = pattern.search(head)
-            if m:
-                direction = table.get(m.group(), table.get(m.group().lower(), ""))
+            found = pattern.search(head)
+            if found:
+                direction = table.get(found.group(), table.get(found.group().lower(), ""))
                 break
     bound = ""
     tail = prefix.rstrip(" ")[-6:]
@@ -1366,7 +1368,7 @@ def _metric(text: str, f: _Figure, pos: Pos, origin: str, refs: list[int]) -> Me
         origin,
         refs,
     )
-    return Metric(*values) if _POSITIONAL else Metric(**dict(zip(_METRIC_FIELDS, values, strict=True)))
+    return Metric(*values) if _POSITIONAL else Metric(**dict(zip(_METRIC_FIELDS, values, strict=True)))  # type: ignore[arg-type]
 
 
 def extract(text: str) -> list[Metric]:

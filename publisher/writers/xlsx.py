@@ -451,7 +451,7 @@ class CellFactory:
         return cell
 
 
-def link_formula(value: int, location: str) -> str:
+def link_formula(value: float, location: str) -> str:
     """A number that jumps to ``location`` when clicked.
 
     A ``HYPERLINK`` formula rather than a cell hyperlink: a cell hyperlink is a
@@ -629,7 +629,7 @@ class TableRows:
         self.file.seek(0)
         return self.count
 
-    def copy_to(self, target: BinaryIO) -> None:
+    def copy_to(self, target: IO[bytes]) -> None:
         shutil.copyfileobj(self.file, target, 1 << 20)
         self.file.close()
 
@@ -648,7 +648,7 @@ class SplicingZipFile(ReproducibleZipFile):
 
     def write(self, filename: Any, arcname: str | None = None, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         rows = self.rows.pop(arcname, None) if arcname else None
-        if rows is None:
+        if rows is None or arcname is None:
             super().write(filename, arcname, *args, **kwargs)
             return
         with open(filename, "rb") as shell:
