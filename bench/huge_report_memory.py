@@ -39,14 +39,8 @@ import time
 from pathlib import Path
 
 SUBJECTS = ("营收", "净利润", "毛利率", "订单量", "出货量", "成交额", "研发投入", "经营现金流")
-WRAPPER = (
-    "import resource, subprocess, sys, time\n"
-    "t = time.perf_counter()\n"
-    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
-    "wall = time.perf_counter() - t\n"
-    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-    "print(code, wall, rss)\n"
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from end_to_end import WRAPPER  # noqa: E402  (one process, its peak memory and wall time)
 
 
 def make_report(size_mb: float, bullets: int = 8) -> str:
