@@ -113,6 +113,20 @@ def _check_size(value: Any, what: str) -> None:
         raise TemplateBudgetError(f"{what} with {value} is over the template size limit ({SIZE_LIMIT:,})")
 
 
+def _check_length(value: Any, what: str) -> Any:
+    """``value``, unless it is a text or collection longer than the size limit (then an error)."""
+    if isinstance(value, (str, list, tuple, dict)) and len(value) > SIZE_LIMIT:
+        raise TemplateBudgetError(f"{what} made {len(value):,} characters or items, over the template size limit")
+    return value
+
+
+class _BoundedNamespace(Namespace):
+    """``namespace()`` whose attributes cannot grow past the size limit (a loop doubling a text)."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        super().__setitem__(name, _check_length(value, f"namespace attribute {name!r}"))
+
+
 class _Widths:
     """``str.format`` in templates refuses huge widths and precisions."""
 
@@ -131,11 +145,15 @@ class _EscapeFormatter(_Widths, SandboxedEscapeFormatter):
 
 
 def _sized_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` refusing huge widths (for the filters that take one) and results over the size limit."""
+    widths = name in _SIZED_FILTERS
+
     @functools.wraps(func)  # keeps Jinja's pass_context / pass_environment marks
     def checked(*args: Any, **kwargs: Any) -> Any:
-        for value in (*args, *kwargs.values()):
-            _check_size(value, f"filter {name!r}")
-        return func(*args, **kwargs)
+        if widths:
+            for value in (*args, *kwargs.values()):
+                _check_size(value, f"filter {name!r}")
+        return _check_length(func(*args, **kwargs), f"filter {name!r}")
 
     return checked
 
@@ -165,8 +183,10 @@ class Sandbox(ImmutableSandboxedEnvironment):
         super().__init__(*args, **kwargs)
         self.time_limit = time_limit
         self.template_class = BudgetedTemplate
-        for name in _SIZED_FILTERS & self.filters.keys():
-            self.filters[name] = _sized_filter(name, self.filters[name])
+        # A result is checked after the step that made it: a chain of steps (|replace on
+        # its own output) stops at the first one past the limit.
+        self.filters = {name: _sized_filter(name, func) for name, func in self.filters.items()}
+        self.globals["namespace"] = _BoundedNamespace
 
     # -- what a template may reach --------------------------------------------------
 
@@ -220,7 +240,9 @@ class Sandbox(ImmutableSandboxedEnvironment):
         if getattr(obj, "__name__", None) in _SIZED_METHODS and isinstance(getattr(obj, "__self__", None), str):
             for value in (*args, *kwargs.values()):
                 _check_size(value, f"str.{obj.__name__}")
-        return super().call(context, obj, *args, **kwargs)
+        for value in (*args, *kwargs.values()):  # a macro calling itself with a doubled text
+            _check_length(value, "an argument")
+        return _check_length(super().call(context, obj, *args, **kwargs), "a call")
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         # Jinja's own (3.1.5 and later), with formatters that refuse huge widths.

@@ -181,6 +181,27 @@ def test_one_operation_cannot_build_a_huge_value(source):
     assert time.monotonic() - started < 2
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{% set ns = namespace(s="x") %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}',
+        '{% macro f(s, n) %}{% if n %}{{ f(s ~ s, n - 1) }}{% endif %}{% endmacro %}{{ f("x", 60) }}',
+        "{{ 'xxxxxxxxxx'" + "|replace('x', 'xxxxxxxxxx')" * 9 + "|length }}",
+    ],
+)
+def test_a_value_cannot_grow_past_the_size_limit_step_by_step(source):
+    """Doubling a text in a loop or a recursive macro, or a chain of filters, each fast but exponential."""
+    started = time.monotonic()
+    with pytest.raises(TemplateBudgetError, match="over the template size limit"):
+        _render(source)
+    assert time.monotonic() - started < 10
+
+
+def test_namespaces_still_work():
+    source = "{% set ns = namespace(n=0) %}{% for i in range(10) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}"
+    assert _render(source) == "45"
+
+
 def test_a_render_stops_at_its_time_limit():
     started = time.monotonic()
     with pytest.raises(TemplateBudgetError, match=r"time limit of 0\.5 s"):
