@@ -61,9 +61,9 @@ with atheris.instrument_imports(include=["publisher"]):
     from publisher.sinks.folder import safe_relative
     from publisher.writers.base import RenderContext
 
-# What a user would notice, format by format: the checks the test suite uses (tests/hostile_checks.py).
+# What a user would notice, format by format: the checks the test suite uses (tests/support/hostile_checks.py).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from hostile_checks import check_html, check_markdown, check_package
+from support.hostile_checks import check_html, check_markdown, check_package
 
 HOSTILE = [
     "\x00",

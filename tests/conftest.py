@@ -1,4 +1,11 @@
-"""Shared fixtures: the shipped sample digest, a CLI runner."""
+"""Shared fixtures: the shipped sample digest, a CLI runner.
+
+Layout: tests/<area>/ mirrors publisher/ (build_engine/ for the build engine: pytest and ruff skip
+folders named ``build``); cross-cutting tests stay here.  Test folders have no ``__init__.py``
+(pytest's default "prepend" import mode), so test module basenames must be unique across folders.
+This folder is on ``sys.path``: import shared fixtures' helpers ``from conftest import …`` and
+helper modules ``from support.<module> import …`` (tests/support/ holds no tests).
+"""
 
 from __future__ import annotations
 
@@ -53,7 +60,7 @@ def plugin_site(tmp_path_factory) -> Path:
     import shutil
 
     site = tmp_path_factory.mktemp("site")
-    shutil.copy(Path(__file__).parent / "plugin_writers.py", site / "plugin_writers.py")
+    shutil.copy(Path(__file__).parent / "support" / "plugin_writers.py", site / "plugin_writers.py")
     info = site / "plugin_writers-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: plugin-writers\nVersion: 1.0\n", encoding="utf-8")

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_roundtrip import SCHEMA, digest_file
+from support.digest_strategies import digest_file
 
 from publisher import registry
 from publisher.diagnostics import Diagnostics
@@ -19,6 +19,8 @@ from publisher.readers.digest import read_text
 from publisher.readers.source import SourceText
 from publisher.transforms.metrics import extract, metrics
 from publisher.writers.digest import digest_text
+
+SCHEMA = load_schema()
 
 
 def one(text: str):

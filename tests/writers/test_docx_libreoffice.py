@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from docx_helpers import HOSTILE, hostile_digest, modified_reference
+from support.docx_helpers import HOSTILE, hostile_digest, modified_reference
 
 from publisher.audiences import AudienceCatalog
 from publisher.diagnostics import Diagnostics
@@ -84,7 +84,7 @@ def pdfs(tmp_path_factory, sample_digest) -> dict[str, Path]:
     (templates / "numbered" / "profile.toml").write_text('base = "analyst"\n', encoding="utf-8")
     (templates / "numbered" / "briefing.docx.j2").write_text(NUMBERED, encoding="utf-8")
     # The department's way of changing the look: open the reference in LibreOffice, save it as .docx.
-    shipped = Path(__file__).resolve().parent.parent / "templates" / "base" / "reference.docx"
+    shipped = Path(__file__).resolve().parents[2] / "templates" / "base" / "reference.docx"
     soffice(work, "docx:MS Word 2007 XML", work / "resaved", shipped)
     resaved = work / "resaved" / "reference.docx"
     specs = {

@@ -10,7 +10,7 @@ nothing here, while any changed XML does.
 A change that is meant to change outputs updates the file, and says why
 in its commit:
 
-    python tests/test_output_hashes.py --update
+    python tests/build_engine/test_output_hashes.py --update
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "output-hashes.json"
 SAMPLE = ROOT / "examples" / "research-digest-2025-02-16.txt"
 EPOCH = "1739700000"

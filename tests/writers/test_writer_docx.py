@@ -10,10 +10,10 @@ from pathlib import Path
 
 import docx
 import pytest
-from docx_helpers import HOSTILE, expected_text, hostile_digest, modified_reference
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from support.docx_helpers import HOSTILE, expected_text, hostile_digest, modified_reference
 
 from publisher.audiences import AudienceCatalog, AudienceError
 from publisher.diagnostics import Diagnostics
@@ -656,7 +656,7 @@ def test_empty_digest(tmp_path):
 def test_shipped_reference_matches_its_generator():
     import runpy
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     script = runpy.run_path(str(root / "dev" / "make_reference_docx.py"))
     with zipfile.ZipFile(root / "templates" / "base" / "reference.docx") as z:
         shipped = {name: z.read(name) for name in z.namelist()}

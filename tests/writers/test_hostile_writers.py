@@ -5,7 +5,7 @@ Models are written as JSON (so unpaired surrogates arrive as ``\\ud800`` escapes
 in a real feed converted by another tool), read by the JSON reader and built for
 every audience: ``executive`` (docx), ``analyst`` (docx, xlsx, and json and digest
 directly or through a test audience), ``wiki`` (md) and ``global`` (html).  The checks are in
-``hostile_checks.py``.  Bigger shapes (deep nesting, 100,000 bullets, a 1 MB line)
+``tests/support/hostile_checks.py``.  Bigger shapes (deep nesting, 100,000 bullets, a 1 MB line)
 run once each, through the command line.
 """
 
@@ -18,7 +18,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hostile_checks import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from support.hostile_checks import (
     check_docx,
     check_html,
     check_markdown,
@@ -26,8 +28,6 @@ from hostile_checks import (
     check_xlsx,
     output_files,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from publisher.audiences import AudienceCatalog
 from publisher.build import Builder, apply_transforms

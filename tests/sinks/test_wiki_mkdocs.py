@@ -82,7 +82,7 @@ def mkdocs_build(docs: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, sample_path):
-    from tests.conftest import run_cli
+    from conftest import run_cli
 
     tmp = tmp_path_factory.mktemp("mkdocs")
     nasty = tmp / "nasty.txt"

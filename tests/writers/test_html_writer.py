@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from html_fixtures import HOSTILE_BULLET, HOSTILE_TITLE, write_hostile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.html_fixtures import HOSTILE_BULLET, HOSTILE_TITLE, write_hostile
 
 from publisher.textutil import has_cjk
 

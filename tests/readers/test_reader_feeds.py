@@ -21,7 +21,7 @@ from publisher.readers.digest import read_text
 from publisher.readers.source import decode
 from publisher.writers.digest import digest_text
 
-FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+FEEDS = Path(__file__).parents[1] / "fixtures" / "feeds"
 
 
 class S(NamedTuple):

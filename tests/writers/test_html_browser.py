@@ -1,6 +1,6 @@
 """The bilingual page in headless Chromium: layout, the language control, print, and hostile input.
 
-Driven over the DevTools protocol (``tests/browser.py``): real mouse clicks on
+Driven over the DevTools protocol (``tests/support/browser.py``): real mouse clicks on
 the controls, computed visibility of every segment, element boxes for the
 side-by-side and stacked layouts, network and console events.
 """
@@ -12,9 +12,9 @@ import struct
 from pathlib import Path
 
 import pytest
-from browser import Browser, available
 from conftest import run_cli
-from html_fixtures import HOSTILE_TITLE, write_hostile
+from support.browser import Browser, available
+from support.html_fixtures import HOSTILE_TITLE, write_hostile
 
 pytestmark = pytest.mark.skipif(not available(), reason="Chromium is not installed (dev/install-system-packages)")
 

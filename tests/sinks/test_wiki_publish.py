@@ -164,7 +164,7 @@ def test_dry_run_commits_nothing(cli, sample_path, remote):
 
 @pytest.fixture(scope="module")
 def pages(request):
-    from tests.conftest import SAMPLE
+    from conftest import SAMPLE
 
     digest = read(str(SAMPLE))
     ctx = RenderContext(AudienceCatalog().load("wiki"))

@@ -1,6 +1,6 @@
 """The ``metrics`` transform gives exactly the stored metrics (every field) on a fixed corpus.
 
-The fixture (``tests/fixtures/metrics-regression.json.xz``, built by ``tests/metrics_corpus.py``
+The fixture (``tests/fixtures/metrics-regression.json.xz``, built by ``tests/support/metrics_corpus.py``
 with the rules as they were before the transform was made faster) holds the sample digest, the
 gold digests, an English digest, generated corpora and Hypothesis-generated digests and texts,
 with every metric found in them.  A speed-up must not move a single subject, period or column.
@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
-from metrics_corpus import FIELDS, digest_records, load, read_digest, record
+from support.metrics_corpus import FIELDS, digest_records, load, read_digest, record
 from test_metrics import _seconds
 
 from publisher.transforms.metrics import extract, metrics
@@ -51,7 +51,7 @@ GROUPS = [
 
 
 def test_fixture_has_every_field_and_group(stored):
-    assert stored["fields"] == FIELDS, "Metric fields changed: regenerate with python tests/metrics_corpus.py"
+    assert stored["fields"] == FIELDS, "Metric fields changed: regenerate with python tests/support/metrics_corpus.py"
     groups = defaultdict(int)
     for d in stored["digests"]:
         groups[_group(d["name"])] += len(d["metrics"])

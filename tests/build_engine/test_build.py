@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from corpus import make_digest
 
 from publisher.build import MANIFEST, SLUG_CACHE, UNFINISHED
@@ -255,7 +255,7 @@ def test_a_lazy_read_is_the_same_model_with_the_same_messages(sample_path):
     from publisher.diagnostics import Diagnostics
     from publisher.readers.digest import read
 
-    gold = Path(__file__).parent / "gold"
+    gold = Path(__file__).parents[1] / "gold"
     for path in [sample_path, *sorted(gold.glob("*-digest.txt"))]:
         eager, lazy = Diagnostics(), Diagnostics()
         a = read(str(path), diagnostics=eager)

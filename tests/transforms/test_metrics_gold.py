@@ -19,8 +19,8 @@ import pytest
 from publisher.readers.digest import read
 from publisher.transforms.metrics import metrics
 
-GOLD = Path(__file__).parent / "gold"
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).resolve().parents[2]
+GOLD = ROOT / "tests" / "gold"
 
 #: (gold file, digest it labels)
 SETS = {
@@ -154,7 +154,7 @@ def test_gold_files_are_well_formed():
                 assert g.subjects and all(s.strip() for s in g.subjects), g
 
 
-if __name__ == "__main__":  # python tests/test_metrics_gold.py: print the figures and what differs
+if __name__ == "__main__":  # python tests/transforms/test_metrics_gold.py: print the figures and what differs
     for set_name in sorted(SETS):
         r = score(set_name)
         print(f"{set_name}: {r}")

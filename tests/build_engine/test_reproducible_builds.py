@@ -13,7 +13,7 @@ from pathlib import Path
 
 from publisher.reproducible import zip_date_time
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from corpus import make_digest
 
 EPOCH_A = 1739700000  # 2025-02-16 10:00:00 UTC

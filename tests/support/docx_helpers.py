@@ -49,7 +49,7 @@ def expected_text(text: str) -> str:
 
 
 def modified_reference(path: Path, replace: dict[bytes, bytes], part_name: str = "word/styles.xml") -> Path:
-    source = Path(__file__).resolve().parent.parent / "templates" / "base" / "reference.docx"
+    source = Path(__file__).resolve().parents[2] / "templates" / "base" / "reference.docx"
     with zipfile.ZipFile(source) as z, zipfile.ZipFile(path, "w") as out:
         for info in z.infolist():
             data = z.read(info)

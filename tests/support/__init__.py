@@ -1,0 +1,1 @@
+"""Helpers of the test suite (not tests): import as ``from support.<module> import …``."""
