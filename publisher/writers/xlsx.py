@@ -21,7 +21,8 @@ openpyxl builds the workbook (styles, tables, charts, document properties,
 the Summary sheet); the rows of the table sheets, the bulk of the workbook,
 are written as XML text by :class:`TableRows` (openpyxl's per-cell objects
 would take five times as long) into temporary files, so memory stays flat,
-and spliced into the worksheets openpyxl writes (:class:`SplicingZipFile`).
+and spliced into the worksheets openpyxl writes.  What this relies on of
+openpyxl's internals is in :mod:`publisher.writers.xlsx_openpyxl`.
 The package has fixed ZIP times and document properties from the build
 time, so the same input and ``SOURCE_DATE_EPOCH`` give the same bytes.
 """
@@ -41,9 +42,9 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from ..audiences import Audience, AudienceError
 from ..model import Block, Digest, Metric, Report, Section
-from ..reproducible import ReproducibleZipFile
 from ..textutil import display_width, xml_escape, xml_safe
 from .base import Output, RenderContext, Writer
+from .xlsx_openpyxl import SplicingZipFile, cell_style, set_style, style_index, worksheet_part, write_package
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -411,14 +412,14 @@ class CellFactory:
                 cell.font = Font(bold=True)
             elif font == "title":
                 cell.font = Font(bold=True, size=14)
-            style = self._styles[key] = cell._style
+            style = self._styles[key] = cell_style(cell)
         return style
 
     def style_id(
         self, ws: WriteOnlyWorksheet, number_format: str = "General", quote: bool = False, font: str = ""
     ) -> int:
         """The ``s`` attribute of a cell with this style: its index in the ``cellXfs`` openpyxl writes."""
-        return self.workbook._cell_styles.add(self._style(ws, number_format, quote, font))
+        return style_index(self.workbook, self._style(ws, number_format, quote, font))
 
     def warn(self, problems: Iterable[str], where: Any) -> None:
         for problem in problems:
@@ -436,18 +437,18 @@ class CellFactory:
             return clean  # openpyxl writes any other str as an inline string
         cell = self.WriteOnlyCell(ws, value=clean)
         cell.data_type = "s"  # never a formula, even for "=…"
-        cell._style = self._style(ws, quote=quote, font=font)  # quotePrefix: stays text when the user edits it
+        set_style(cell, self._style(ws, quote=quote, font=font))  # quotePrefix: stays text when the user edits it
         return cell
 
     def when(self, ws: WriteOnlyWorksheet, value: datetime, number_format: str) -> Any:
         cell = self.WriteOnlyCell(ws, value=value)
-        cell._style = self._style(ws, number_format)
+        set_style(cell, self._style(ws, number_format))
         return cell
 
     def formula(self, ws: WriteOnlyWorksheet, formula: str, number_format: str = "General") -> Any:
         cell = self.WriteOnlyCell(ws, value=formula)
         assert cell.data_type == "f"
-        cell._style = self._style(ws, number_format)
+        set_style(cell, self._style(ws, number_format))
         return cell
 
 
@@ -634,37 +635,6 @@ class TableRows:
         self.file.close()
 
 
-class SplicingZipFile(ReproducibleZipFile):
-    """The workbook's ZIP, with streamed rows spliced into the worksheets openpyxl writes empty.
-
-    ``rows`` maps a worksheet's entry name to its :class:`TableRows`.
-    """
-
-    _EMPTY = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")
-
-    def __init__(self, file: BinaryIO, when: datetime, rows: dict[str, TableRows], **kwargs: Any) -> None:
-        super().__init__(file, when, **kwargs)
-        self.rows = dict(rows)
-
-    def write(self, filename: Any, arcname: str | None = None, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        rows = self.rows.pop(arcname, None) if arcname else None
-        if rows is None or arcname is None:
-            super().write(filename, arcname, *args, **kwargs)
-            return
-        with open(filename, "rb") as shell:
-            head, *rest = self._EMPTY.split(shell.read())
-        if len(rest) != 1:
-            raise RuntimeError(f"{arcname}: the worksheet openpyxl wrote has no single empty <sheetData>")
-        head += b"<sheetData>"
-        tail = b"</sheetData>" + rest[0]
-        info = self._info(arcname)
-        info.file_size = len(head) + rows.size + len(tail)  # lets zipfile decide on ZIP64
-        with self.open(info, "w") as target:
-            target.write(head)
-            rows.copy_to(target)
-            target.write(tail)
-
-
 def _section_paths(sections: list[Section], trail: tuple[str, ...] = ()) -> Iterator[tuple[Section, str]]:
     """Each section, depth first as ``Report.walk``, with its path (``Report.section_path`` joined).
 
@@ -768,13 +738,12 @@ class XlsxWriter(Writer):
     def save(self, digest: Digest, ctx: RenderContext, spec: WorkbookSpec, handle: BinaryIO) -> None:
         from openpyxl import Workbook
         from openpyxl.packaging.extended import ExtendedProperties
-        from openpyxl.writer.excel import ExcelWriter
         from openpyxl.xml.functions import tostring
 
         workbook = Workbook(write_only=True)
         cells = CellFactory(workbook, ctx, digest.source)
         sheets = {s.kind: workbook.create_sheet(s.name) for s in spec.sheets}
-        parts = {kind: f"xl/worksheets/sheet{i}.xml" for i, kind in enumerate(sheets, 1)}  # openpyxl's names
+        parts = {kind: worksheet_part(i) for i, kind in enumerate(sheets, 1)}
         first_rows: dict[str, int] = {}
         tables: dict[str, TableRows] = {}
         metric_spec = spec.sheet("metrics")
@@ -794,11 +763,9 @@ class XlsxWriter(Writer):
             self._properties(workbook, digest, ctx, spec, {kind: t.count for kind, t in tables.items()})
             app = ExtendedProperties(Company=spec.properties["company"] or None, TitlesOfParts=None)
             overrides = {"docProps/app.xml": tostring(app.to_tree())}
-            rows = {parts[kind]: table for kind, table in tables.items()}
+            rows = {parts[kind]: (table.size, table.copy_to) for kind, table in tables.items()}
             with SplicingZipFile(handle, ctx.build_time, rows, overrides=overrides, compresslevel=1) as archive:
-                ExcelWriter(workbook, archive).write_data()
-                if archive.rows:
-                    raise RuntimeError(f"openpyxl did not write the worksheets {', '.join(archive.rows)}")
+                write_package(workbook, archive)
         finally:
             for table in tables.values():
                 table.file.close()
