@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ..memory import collector_paused
 from ..model import Digest, Metric, Pos, Report
+from ..textutil import HAN_CLASS, is_han
 from . import metric_rules as R
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ _CUTOFF_PERIOD = re.compile(rf"(?:截至|截止到|截止){_SP}(?:{_CN_DATE}){_C
 _CN_PERIOD_WORDS = re.compile(_alternation(R.CN_PERIOD_WORDS))
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _YEAR_START = re.compile(r"(?:1(?<![0-9]1)9|2(?<![0-9]2)0)[0-9]{2}")  # 19xx or 20xx, not inside a number
-_DURING = re.compile(r"[\u4e00-\u9fff]{1,4}$")  # 春节期间: up to four characters before 期间
+_DURING = re.compile(HAN_CLASS + "{1,4}$")  # 春节期间: up to four characters before 期间
 _YEAR_ALONE = re.compile(
     r"(?<![0-9A-Za-z$.])(?:(?:in|by|since|through|during|from|for|at) )?(?:(?:end|mid|early|late)[- ])?"
     r"(?:19|20)[0-9]{2}(?![0-9%万亿])"
@@ -173,7 +174,7 @@ _OPEN_PARENS = "(（"
 
 _CN_SCALE = _alternation(R.CN_SCALES)
 _CN_UNIT = _alternation(R.CN_UNITS)
-_CN_PER = _alternation(R.PER_UNITS) + r"|[\u4e00-\u9fff]"
+_CN_PER = _alternation(R.PER_UNITS) + "|" + HAN_CLASS
 _CN_UNIT_RE = re.compile(
     rf"(?P<infix>{_alternation(R.CN_INFIX_MORE)})?"
     rf"(?P<scale>{_CN_SCALE})?"
@@ -336,10 +337,6 @@ class _Figure:
     bound: str = ""
     period: str = ""
     sentence: str = ""
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 _LATIN_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -613,9 +610,9 @@ class _Scanner:
         q = p - 1
         while q >= 0 and q >= p - 2 and text[q] == " ":
             q -= 1
-        if q >= 0 and (text[q].isalnum() or text[q] in "%％)）]") and not _is_cjk(text[q]):
+        if q >= 0 and (text[q].isalnum() or text[q] in "%％)）]") and not is_han(text[q]):
             return "", s  # 1 - 2, 3%-5%, GPT - 4: not a sign
-        if q >= 0 and _is_cjk(text[q]) and text[q] in R.CN_UNITS and q > 0 and text[q - 1].isdigit():
+        if q >= 0 and is_han(text[q]) and text[q] in R.CN_UNITS and q > 0 and text[q - 1].isdigit():
             return "", s  # 3台-5台: a range, not a sign
         return ("-" if text[p] != "+" else "+"), p
 
@@ -728,8 +725,8 @@ class _Scanner:
             follow = text[e : e + 2].lstrip(" ")[:1]
             if (
                 not self._bare_cue(start)
-                or (glued and (glued.isalpha() or _is_cjk(glued)))
-                or (follow and (follow in "-~～—–" or _is_cjk(follow)))
+                or (glued and (glued.isalpha() or is_han(glued)))
+                or (follow and (follow in "-~～—–" or is_han(follow)))
             ):
                 return None
             if len(raw) == 4 and raw.startswith(("19", "20")) and "." not in raw:
@@ -951,7 +948,7 @@ def _noun_after(suffix: str) -> str:
         if head.startswith(word):
             head = head[len(word) :]
             break
-    if not head[:1] or not (_is_cjk(head[0]) or _is_latin(head[0])):
+    if not head[:1] or not (is_han(head[0]) or _is_latin(head[0])):
         return ""
     m = _NOUN_STOP.match(head)
     if m and len(m.group()) == 1:
