@@ -3,14 +3,19 @@
 ``tests/gold/*.tsv`` list every figure of some reports (value, unit, subject), labelled by hand
 (rules in ``tests/gold/README.md``).  Extracted and gold figures are paired per report by
 (value, unit) in document order; precision and recall count the pairs, subject accuracy is the
-share of pairs whose subject is one of the gold alternatives (spaces ignored).
+share of pairs whose subject is one of the gold alternatives (spaces ignored).  Gold files with the
+optional ``change`` and ``year`` columns also score the sign of the change and the year (with its
+``A``/``E`` flag) of the matched figures.
+
+``python tests/transforms/test_metrics_gold.py [--totals] [SET ...]`` prints the scores (and, without
+``--totals``, every miss): the way a set's first run is taken without reading its misses.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,13 +27,20 @@ from publisher.transforms.metrics import metrics
 ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT / "tests" / "gold"
 
-#: (gold file, digest it labels)
+#: set → [(gold file, digest it labels)]
 SETS = {
-    "sample": (GOLD / "metrics-sample.tsv", ROOT / "examples" / "research-digest-2025-02-16.txt"),
-    "heldout": (GOLD / "metrics-heldout.tsv", GOLD / "heldout-digest.txt"),
-    "fresh": (GOLD / "metrics-fresh.tsv", GOLD / "fresh-digest.txt"),
-    "unseen": (GOLD / "metrics-unseen.tsv", GOLD / "unseen-digest.txt"),
-    "unseen2": (GOLD / "metrics-unseen2.tsv", GOLD / "unseen2-digest.txt"),
+    "sample": [(GOLD / "metrics-sample.tsv", ROOT / "examples" / "research-digest-2025-02-16.txt")],
+    "heldout": [(GOLD / "metrics-heldout.tsv", GOLD / "heldout-digest.txt")],
+    "fresh": [(GOLD / "metrics-fresh.tsv", GOLD / "fresh-digest.txt")],
+    "unseen": [(GOLD / "metrics-unseen.tsv", GOLD / "unseen-digest.txt")],
+    "unseen2": [(GOLD / "metrics-unseen2.tsv", GOLD / "unseen2-digest.txt")],
+    # real public digests (tests/gold/README.md, "Real digests: the blind protocol")
+    "real-a": [(GOLD / "metrics-real-a.tsv", GOLD / "real-a-digest.txt")],
+    "real-b": [(GOLD / "metrics-real-b.tsv", GOLD / "real-b-digest.txt")],
+    "real-final": [
+        (GOLD / "metrics-real-final-c.tsv", GOLD / "real-final-c-digest.txt"),
+        (GOLD / "metrics-real-final-d.tsv", GOLD / "real-final-d-digest.txt"),
+    ],
 }
 
 
@@ -38,6 +50,8 @@ class GoldFigure:
     unit: str
     subjects: list[str]
     context: str
+    change: str | None = None  # "+", "-" or "" where the file has the column
+    year: str | None = None  # "2025E", "2024", ""
 
 
 def load_gold(path: Path) -> dict[str, list[GoldFigure]]:
@@ -47,9 +61,12 @@ def load_gold(path: Path) -> dict[str, list[GoldFigure]]:
         if line.startswith("## "):
             current = reports.setdefault(line[3:].strip(), [])
         elif line.strip() and not line.startswith("#"):
-            value, unit, subjects, context = (line.split("\t") + [""] * 4)[:4]
+            cells = line.split("\t")
+            value, unit, subjects, context = (cells + [""] * 4)[:4]
+            change = cells[4].strip() if len(cells) > 4 else None
+            year = cells[5].strip() if len(cells) > 5 else ("" if change is not None else None)
             assert current is not None, f"{path}: figure before any report: {line!r}"
-            current.append(GoldFigure(value, unit, subjects.split("|"), context))
+            current.append(GoldFigure(value, unit, subjects.split("|"), context, change, year))
     return reports
 
 
@@ -67,9 +84,15 @@ class Score:
     found: int = 0
     matched: int = 0
     subjects: int = 0
+    changes: int = 0  # matched figures whose gold has a change column ...
+    changes_right: int = 0  # ... and whose sign of change is right
+    years: int = 0
+    years_right: int = 0
     misses: list[str] | None = None
     extras: list[str] | None = None
     wrong_subjects: list[str] | None = None
+    wrong_changes: list[str] = field(default_factory=list)
+    wrong_years: list[str] = field(default_factory=list)
 
     @property
     def precision(self) -> float:
@@ -87,15 +110,37 @@ class Score:
         return (
             f"precision {self.precision:.3f} ({self.matched}/{self.found}), recall {self.recall:.3f} "
             f"({self.matched}/{self.gold}), subject {self.subject_accuracy:.3f} ({self.subjects}/{self.matched})"
+            + (
+                f", change {self.changes_right / self.changes:.3f} ({self.changes_right}/{self.changes})"
+                f", year {self.years_right / self.years:.3f} ({self.years_right}/{self.years})"
+                if self.changes and self.years
+                else ""
+            )
         )
 
 
+def _change_sign(metric: object) -> str:
+    change = getattr(metric, "change", None)
+    return "" if change is None else ("-" if str(change).startswith("-") else "+")
+
+
+def _year(metric: object) -> str:
+    year = getattr(metric, "year", None)
+    return "" if year is None else f"{year}{getattr(metric, 'estimate', '')}"
+
+
 def score(name: str) -> Score:
-    gold_path, digest_path = SETS[name]
+    result = Score(misses=[], extras=[], wrong_subjects=[])
+    for gold_path, digest_path in SETS[name]:
+        _score_file(gold_path, digest_path, result)
+    return result
+
+
+def _score_file(gold_path: Path, digest_path: Path, result: Score) -> None:
     gold = load_gold(gold_path)
     digest = metrics(read(str(digest_path)))
     by_title = {r.title: r for r in digest.reports}
-    result = Score(misses=[], extras=[], wrong_subjects=[])
+    assert result.misses is not None and result.extras is not None and result.wrong_subjects is not None
     for title, figures in gold.items():
         assert title in by_title, f"{gold_path.name}: no report titled {title!r}"
         report = by_title[title]
@@ -117,11 +162,24 @@ def score(name: str) -> Score:
                     result.subjects += 1
                 else:
                     result.wrong_subjects.append(f"{g.value}{g.unit}: {m.subject!r} (want {'|'.join(g.subjects)})")
+                if g.change is not None:
+                    result.changes += 1
+                    if _change_sign(m) == g.change:
+                        result.changes_right += 1
+                    else:
+                        result.wrong_changes.append(
+                            f"{g.value}{g.unit} ({g.context}): {_change_sign(m)!r}, want {g.change!r}"
+                        )
+                if g.year is not None:
+                    result.years += 1
+                    if _year(m) == g.year:
+                        result.years_right += 1
+                    else:
+                        result.wrong_years.append(f"{g.value}{g.unit} ({g.context}): {_year(m)!r}, want {g.year!r}")
             for g in want.get(key, [])[len(pairs) :]:
                 result.misses.append(f"{title[:12]}: {g.value} {g.unit} ({g.context})")
             for m in got.get(key, [])[len(pairs) :]:
                 result.extras.append(f"{title[:12]}: {m.text!r} → {m.value} {m.unit!r} [{m.subject}]")
-    return result
 
 
 # Lower bounds: the goal the project set (precision ≥ 0.95, recall ≥ 0.90, subject ≥ 0.80).
@@ -147,7 +205,7 @@ def test_quality_on_gold(name):
 
 
 def test_gold_files_are_well_formed():
-    for gold_path, _ in SETS.values():
+    for gold_path, _ in (pair for pairs in SETS.values() for pair in pairs):
         for figures in load_gold(gold_path).values():
             for g in figures:
                 _key_value(g.value)
@@ -155,9 +213,21 @@ def test_gold_files_are_well_formed():
 
 
 if __name__ == "__main__":  # python tests/transforms/test_metrics_gold.py: print the figures and what differs
-    for set_name in sorted(SETS):
+    import sys
+
+    totals = "--totals" in sys.argv
+    names = [a for a in sys.argv[1:] if not a.startswith("--")] or sorted(SETS)
+    for set_name in names:
         r = score(set_name)
         print(f"{set_name}: {r}")
-        for label, items in (("missed", r.misses), ("extra", r.extras), ("subject", r.wrong_subjects)):
+        if totals:
+            continue
+        for label, items in (
+            ("missed", r.misses),
+            ("extra", r.extras),
+            ("subject", r.wrong_subjects),
+            ("change", r.wrong_changes),
+            ("year", r.wrong_years),
+        ):
             for item in items or ():
                 print(f"  {label}: {item}")
