@@ -45,6 +45,10 @@ SETS = {
         (GOLD / "metrics-real-final2-e.tsv", GOLD / "real-final2-e-digest.txt"),
         (GOLD / "metrics-real-final2-f.tsv", GOLD / "real-final2-f-digest.txt"),
     ],
+    "real-final3": [
+        (GOLD / "metrics-real-final3-g.tsv", GOLD / "real-final3-g-digest.txt"),
+        (GOLD / "metrics-real-final3-h.tsv", GOLD / "real-final3-h-digest.txt"),
+    ],
 }
 
 
