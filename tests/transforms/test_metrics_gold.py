@@ -49,6 +49,10 @@ SETS = {
         (GOLD / "metrics-real-final3-g.tsv", GOLD / "real-final3-g-digest.txt"),
         (GOLD / "metrics-real-final3-h.tsv", GOLD / "real-final3-h-digest.txt"),
     ],
+    "real-final4": [
+        (GOLD / "metrics-real-final4-i.tsv", GOLD / "real-final4-i-digest.txt"),
+        (GOLD / "metrics-real-final4-j.tsv", GOLD / "real-final4-j-digest.txt"),
+    ],
 }
 
 
