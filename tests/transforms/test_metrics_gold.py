@@ -53,6 +53,10 @@ SETS = {
         (GOLD / "metrics-real-final4-i.tsv", GOLD / "real-final4-i-digest.txt"),
         (GOLD / "metrics-real-final4-j.tsv", GOLD / "real-final4-j-digest.txt"),
     ],
+    "real-final5": [
+        (GOLD / "metrics-real-final5-k.tsv", GOLD / "real-final5-k-digest.txt"),
+        (GOLD / "metrics-real-final5-l.tsv", GOLD / "real-final5-l-digest.txt"),
+    ],
 }
 
 
