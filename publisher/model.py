@@ -103,6 +103,14 @@ class Metric:
     so, ``relation`` the comparison (``yoy``, ``mom``, ``wow``, ``dod``,
     ``vs``, ``from``, ``to``, ``prior``) and ``bound`` a qualifier
     (``at_least``, ``more_than``, ``at_most``, ``less_than``, ``about``).
+    ``change`` is the signed change for a figure that is one (``同比下降5%`` →
+    ``-5``, ``YoY -22.2%`` → ``-22.2``, ``增长3%`` → ``3``), in the figure's
+    unit; ``basis`` what it is measured against (``yoy``, ``qoq``, ``seq``,
+    ``mom``, ``wow``, ``dod``, ``vs``).  ``year`` is the fiscal or calendar
+    year the figure belongs to when the text names one (``2025E``, a forecast
+    row under ``2023A/2024E/…``), ``estimate`` ``A`` or ``E`` when it is known
+    to be an actual or an estimate, and ``item`` the figure's place (from 1)
+    in a list or forecast row (``27.3/-1.1/-1.3亿元``).
     ``text`` is the figure exactly as written, ``offset`` where it starts in
     its node's text and ``pos`` where it is in the input file.
 
@@ -130,6 +138,11 @@ class Metric:
     pos: Pos = field(default_factory=Pos)
     origin: str = "block"
     refs: list[int] = field(default_factory=list)
+    change: str | None = None
+    basis: str = ""
+    year: int | None = None
+    estimate: str = ""
+    item: int = 0
 
     @property
     def is_range(self) -> bool:
@@ -148,6 +161,11 @@ class Metric:
         "bound",
         "period",
         "sentence",
+        "change",
+        "basis",
+        "year",
+        "estimate",
+        "item",
     )
 
     def to_json(self) -> dict[str, Any]:

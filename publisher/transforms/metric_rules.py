@@ -113,6 +113,8 @@ CN_UNITS: dict[str, tuple[str, Decimal]] = {
     "GW": ("W", Decimal("1e9")),
     "MW": ("W", Decimal("1e6")),
     "kW": ("W", Decimal(1000)),
+    "吨公里": ("t·km", Decimal(1)),
+    "人公里": ("passenger·km", Decimal(1)),
     "吨": ("t", Decimal(1)),
     "公斤": ("kg", Decimal(1)),
     "千克": ("kg", Decimal(1)),
@@ -137,7 +139,7 @@ CN_UNITS: dict[str, tuple[str, Decimal]] = {
 #: Count words (``142台``, ``2 家``, ``600家次``): base unit ``count``.
 COUNT_WORDS = (
     "家次 人次 家 只 台 口 个 单 次 篇 名 人 户 项 笔 支 批 例 条 件 张 艘 架 辆 座 套 手 层 款 种 所 宗 起 轮 "
-    "头 份 股 部 颗"
+    "头 份 股 部 颗 羽 场"
 ).split()
 for _word in COUNT_WORDS:
     CN_UNITS.setdefault(_word, ("count", Decimal(1)))
@@ -152,6 +154,14 @@ PER_UNITS: dict[str, str] = {
     "平米": "m²",
     "㎡": "m²",
     "千瓦时": "kWh",
+    "兆瓦时": "MWh",
+    "千瓦·年": "kW·year",
+    "千瓦": "kW",
+    "兆瓦": "MW",
+    "kW": "kW",
+    "MW": "MW",
+    "GW": "GW",
+    "kWh": "kWh",
     "度": "kWh",
     "辆": "vehicle",
     "年": "year",
@@ -199,10 +209,17 @@ EN_UNITS: dict[str, tuple[str, Decimal]] = {
     "TEU": ("TEU", Decimal(1)),
     "TEUs": ("TEU", Decimal(1)),
     "FEU": ("FEU", Decimal(1)),
+    "metric tons": ("t", Decimal(1)),
+    "metric tonnes": ("t", Decimal(1)),
+    # currency codes written after the number (340,000 KRW, 3.6 trillion KRW)
+    **{code: (code, Decimal(1)) for code in ("KRW", "JPY", "GBP", "INR", "VND", "TWD", "AUD", "CAD", "SGD", "CHF")},
 }
 
 #: ``per share`` / ``per barrel`` after an English figure.
-EN_PER = ("share", "barrel", "tonne", "ton", "unit", "vehicle", "day", "month", "year", "ounce", "TEU", "FEU", "box")
+EN_PER = (
+    "share", "barrel", "tonne", "ton", "unit", "vehicle", "day", "month", "year", "ounce", "TEU", "FEU", "box",
+    "pound", "lb", "kWh", "MWh", "MMBtu", "kg",
+)  # fmt: skip
 
 #: Currency written before the number (``US$4.06 billion``, ``RMB 1.2bn``) → base unit.
 PREFIX_CURRENCIES: dict[str, str] = {
@@ -258,7 +275,11 @@ TENOR_NOUNS = ("逆回购", "回购", "期", "SHIBOR", "Shibor", "存单", "国�
 #: Stock-code suffixes (``600519.SH``).
 CODE_SUFFIXES = (".SH", ".SZ", ".HK", ".BJ", ".US", ".sh", ".sz", ".hk")
 #: Words that introduce a bare number as a value (``系数为1.52``, ``close at 3,346``).
-BARE_CUES_CN = ("收于", "收报", "录得", "为", "报", "达", "至", "到", "是", "约")
+BARE_CUES_CN = (
+    "收于", "收报", "收盘", "录得", "为", "报", "达", "至", "到", "是", "约",
+    # a price, a spread or a margin written without its unit (山东地区人民币价格5290, 银星基差81)
+    "价格", "价差", "基差", "利润", "利润率", "比率",
+)  # fmt: skip
 BARE_CUES_EN = ("at", "to", "of", "was", "is", "were", "are", "reached", "hit", "stood at", "from", "versus")
 #: Words before a 2-digit number + 年 that make it a duration, not a year (``近10年``).
 DURATION_CUES = ("近", "过去", "未来", "超过", "超", "逾", "满", "约", "长达", "连续")
@@ -267,19 +288,19 @@ DURATION_CUES = ("近", "过去", "未来", "超过", "超", "逾", "满", "约"
 
 #: Words of change → direction.  An empty value neutralises (``涨跌幅`` says no direction).
 DIRECTION_WORDS: dict[str, str] = {
-    **dict.fromkeys("最多 至多 较多 更多 诸多 许多 多数 多空 多头 减持 增持".split(), ""),
+    **dict.fromkeys("最多 至多 较多 更多 诸多 许多 多数 多空 多头 减持 增持 新增".split(), ""),
     "涨跌幅": "",
     "涨跌": "",
     "升降": "",
     "增减": "",
     **dict.fromkeys(
         "上涨 涨 回升 上升 升 增长 增加 增 提升 提高 上行 走高 攀升 反弹 放量 扩大 走阔 多 流入 净流入 上扬 领涨 "
-        "涨幅 增幅 转正 扩展 加快 提速 回暖 改善 走强".split(),
+        "涨幅 增幅 转正 扩展 加快 提速 回暖 改善 走强 跑赢 微增 微升 微涨 扭亏 扭亏为盈 上修 上调".split(),
         "up",
     ),
     **dict.fromkeys(
         "下跌 跌 回落 下降 降低 降 减少 减 下滑 放缓 恶化 走弱 下行 走低 回调 缩量 收窄 少 流出 净流出 领跌 跌幅 降幅 "
-        "转负 净回笼".split(),
+        "转负 净回笼 跑输 微降 微跌 微减 优化 由盈转亏 转亏 下修 下调".split(),
         "down",
     ),
     **dict.fromkeys("持平 收平 不变 走平 企稳".split(), "flat"),
@@ -287,12 +308,14 @@ DIRECTION_WORDS: dict[str, str] = {
 EN_DIRECTION_WORDS: dict[str, str] = {
     **dict.fromkeys(
         "rose rise rises rising up gained gain gains increased increase increases grew grow grows climbed climb "
-        "jumped jump surged surge higher added widened expanded improved rebounded advanced more".split(),
+        "jumped jump surged surge higher added widened expanded improved rebounded advanced more "
+        "raised raise raises".split(),
         "up",
     ),
     **dict.fromkeys(
         "fell fall falls falling down declined decline declines decreased decrease dropped drop slid slipped "
-        "lower lost shrank narrowed slowed eased less slide slides sink sinks sank dipped dips".split(),
+        "lower lost shrank narrowed slowed eased less slide slides sink sinks sank dipped dips reduced "
+        "reduce reduces".split(),
         "down",
     ),
     **dict.fromkeys("flat unchanged stable steady".split(), "flat"),
@@ -308,6 +331,10 @@ RELATION_WORDS: dict[str, str] = {
     "较去年同期": "yoy",
     "比去年同期": "yoy",
     "环比": "seq",
+    "YoY": "yoy",
+    "YOY": "yoy",
+    "QoQ": "qoq",
+    "MoM": "mom",
     "较上周": "wow",
     "较前一周": "wow",
     "周环比": "wow",
@@ -321,6 +348,8 @@ RELATION_WORDS: dict[str, str] = {
     "较年初": "vs",
     "较": "vs",
     "前值": "prior",
+    "由盈转亏": "",  # a direction (down), not "from"
+    "由亏转盈": "",
     "由": "from",
     "从": "from",
     "至": "to",
@@ -367,6 +396,16 @@ BOUND_BEFORE: dict[str, str] = {
     "逾": "more_than",
     "多于": "more_than",
     "不超过": "at_most",
+    ">": "more_than",
+    "≥": "at_least",
+    ">=": "at_least",
+    "<": "less_than",
+    "≤": "at_most",
+    "<=": "at_most",
+    "大于": "more_than",
+    "高于": "more_than",
+    "小于": "less_than",
+    "低于": "less_than",
     "至多": "at_most",
     "最多": "at_most",
     "不足": "less_than",
@@ -420,7 +459,11 @@ CN_PERIOD_WORDS = (
     "年初至今 本周 上周 下周 本月 上月 下月 今年 去年 明年 本年 年内 本年内 当日 当天 全天 今日 昨日 "
     "周一 周二 周三 周四 周五 周六 周日 年初 年末 年底 前三季度 上半年 下半年 全年 一季度 二季度 三季度 四季度 "
     "近三年 近两年 近一年 近五年 近十年 近一周 近一月 近一个月 盘中 午后 早盘 尾盘 节前 节后 春节 假期 "
-    "当月 当周 当季 当年 月末 月初 月内 周内 季末 季初 同期"
+    "当月 当周 当季 当年 月末 月初 月内 周内 季末 季初 同期 "
+    "第一季度 第二季度 第三季度 第四季度 第一财季 第二财季 第三财季 第四财季 一财季 二财季 三财季 四财季 "
+    "下季度 上季度 本季度 下一季度 "
+    "报告期内 报告期末 报告期 本季度 本季 单季度 单季 基日以来 成立以来 上市以来 "
+    "未来三年 未来两年 过去三年 过去五年 过去一年 一个月 三个月 六个月"
 ).split()
 EN_PERIOD_WORDS = (
     "this week|last week|next week|over the week|for the week|this month|last month|over the month|this year|"
@@ -449,24 +492,27 @@ CN_TRAILING = (
     "涨幅 跌幅 增幅 降幅 上涨 下跌 回升 回落 上升 下降 增长 增加 减少 下滑 提升 提高 上行 下行 走高 走低 攀升 "
     "反弹 放量 缩量 扩大 走阔 收窄 涨 跌 升 降 增 减 多 少 净流入 净流出 流入 流出 上扬 转正 转负 净回笼 "
     "单月 连续 已连续 处于 位于 居于 基于 包含 含 采用 支持 可处理 处理 构成 占 收录 覆盖 涉及 持有 "
-    "跌破 突破 升破 站上 站稳 重回 重返 回到 逼近 触及 创下 贡献 发行 普遍 大多"
+    "跌破 突破 升破 站上 站稳 重回 重返 回到 逼近 触及 创下 贡献 发行 普遍 大多 "
+    "整体 变动 变化 新增 预测 已经 稳定 保持低位 保持高位 引进 包括 净增 净减 开盘 与 低至 高至 最高 最低 上看 "
+    "微降 微增 微升 微跌 微涨 优化 需 须 应 大于 高于 小于 低于"
 ).split()
 #: Nouns that end in a trailing word but must stay whole (``年报`` is not ``年`` + ``报``).
 CN_TRAILING_EXCEPT = (
     "策略 战略 忽略 简略 年报 周报 月报 季报 日报 行为 人均 日均 月均 周均 平均 作为 认为 最多 更多 较多 "
-    "自有 国有 私有 所有 公有 共有"
+    "参与 给与 自有 国有 私有 所有 公有 共有 内需 外需 必需 供应 响应 效应 对应 适应 反应"
 ).split()
 EN_TRAILING = (
     "rose fell gained lost increased decreased declined dropped climbed grew slowed eased jumped surged slid "
     "rise fall gain increase decrease decline drop climb grow year on year year-on-year yoy "
     "was were is are stood stayed remained reached hit averaged trades traded trading closed close ended "
-    "reported posted recorded targets target guided "
+    "reported posted recorded targets guided "
     "exceeded exceeds exceed stands stand rises falls gains slide slides sink sinks sank hits "
     "edged edges dipped dips ticked inched jump jumps surge surges slip slips tops topped hovered hovers "
     "totalled totaled totals amounted accounted represented "
     "easing slowing rising falling climbing dropping sliding reaching hitting totalling totaling amounting "
     "accounting representing averaging standing hovering exceeding topping jumping surging dipping "
-    "declining increasing gaining growing "
+    "declining increasing gaining growing revised reduced raised lowered trimmed remain remains closing "
+    "had has have registered called "
     "versus vs or "
     "up down by to from at of about around approximately nearly almost over above below under back again further "
     "in for on within after since during stood "
@@ -474,24 +520,30 @@ EN_TRAILING = (
 ).split()
 #: Words a subject may start with although they begin with a leading word (``在建工程`` is not ``在`` + ``建工程``).
 CN_LEADING_EXCEPT = (
-    "在建 对外 对应 共享 达成 约束 和解 还款 还原 其他 其余 其后 较大 较高 较低 该股 仍然 目标价"
+    "在建 在运 在营 在手 在售 在产 在研 对外 对应 共享 达成 约束 和解 还款 还原 其他 其余 其后 较大 较高 较低 该股 "
+    "仍然 目标价"
 ).split()
 #: Stripped from the start of a subject.
 CN_LEADING = (
     "且 而 但 还 其中 同时 另外 此外 其 即 则 和 与 及 以及 但是 并且 这 该 当前 目前 预计 从 由 在 对 "
-    "较 仍 也 达 为 高于 低于 领先于 领先 落后于 约 近 分别 合计 共 目标 目标是"
+    "较 仍 也 达 为 高于 低于 领先于 领先 落后于 约 近 分别 合计 共 目标 目标是 假设 若 如 以来 至今 预测 此前 最终 的 "
+    "开始 维持 仅"
 ).split()
-EN_LEADING = "and or while but with whereas versus vs as from the a an its their our we of in on at to for".split()
+EN_LEADING = (
+    "and or while but with whereas versus vs as from the a an its their our we of in on at to for "
+    "which there it this that revised reportedly"
+).split()
 #: Verbs inside a subject: the subject is what follows the last one (``公司此前提出未来五年``).
 CN_INNER_VERBS = (
     "提出 完成 实现 推动 认为 显示 表明 通过 获得 披露 宣布 公告 发布 指出 目标是 低开 高开 获支撑 对应 预计 派发 "
-    "承诺 测算 估算 给予"
+    "承诺 测算 估算 给予 拟以 由于 受益于 得益于 主要系 上调 下调 上修 下修 增厚 建成 取得"
 ).split()
 EN_INNER_VERBS = [
     *(
         "reported posted recorded approved guided announced said expects expected targets set saw raise raised "
         "lift lifted cut lower lowered maintain maintained upgrade upgraded downgrade downgraded "
-        "expect trim trims trimmed implying implies imply"
+        "expect trim trims trimmed implying implies imply lowers cuts raises lifts maintains reiterates reiterated "
+        "upgrades downgrades sets"
     ).split(),
     "we forecast",  # forecast alone is as often a noun
     "we estimate",

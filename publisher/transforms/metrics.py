@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
@@ -49,8 +50,10 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ..memory import collector_paused
-from ..model import Digest, Metric, Pos, Report
+from ..model import Block, Digest, Metric, Pos, Report
 from ..textutil import HAN_CLASS, is_han
+from . import metric_entities, metric_tables
+from . import metric_lists as L
 from . import metric_rules as R
 
 if TYPE_CHECKING:
@@ -122,13 +125,16 @@ _CN_DATE = (
 _MONTH_RANGE_START = re.compile(
     r"(?<![0-9])(?:1[0-2]|[1-9])[ \u00a0\u3000]{0,2}(?:-|~|～|—|–|至|到)[ \u00a0\u3000]{0,2}$"
 )
-_CN_SUFFIX = r"(?:末|底|初|中(?!国)|以来|至今|前三季度|上半年|下半年|全年|[一二三四]季度|Q[1-4]|年底|年末)?"
+_CN_SUFFIX = (
+    r"(?:末|底|初|中(?!国)|以来|至今|前三季度|上半年|下半年|全年|[一二三四1-4]季度末?|Q[1-4]|年底|年末|[1-9]月末?)?"
+)
 _EN_MONTH = _alternation(R.EN_MONTHS)
 _EN_DATE = (
     rf"(?<![A-Za-z])(?:{_EN_MONTH})\.?(?: [0-9]{{1,2}}(?![0-9]))?(?:,? [12][0-9]{{3}}(?![0-9]))?(?![A-Za-z])"
     rf"|{_D}[0-9]{{1,2}} (?:{_EN_MONTH})(?: [12][0-9]{{3}})?(?![A-Za-z])"
     rf"|(?<![A-Za-z0-9])FY ?(?:[12][0-9]{{3}}|[0-9]{{2}}) ?(?:Q[1-4]|H[12])(?![0-9A-Za-z])"
-    rf"|(?<![A-Za-z0-9])(?:Q[1-4]|H[12]|[1-4]Q|FY) ?(?:[12][0-9]{{3}}|[0-9]{{2}})?(?![0-9A-Za-z])"
+    rf"|(?<![A-Za-z0-9])(?:Q[1-4]|H[12]|[1-4]Q|[12]H|FY) ?(?:[12][0-9]{{3}}|[0-9]{{2}})?(?![0-9A-Za-z])"
+    rf"|(?<![A-Za-z0-9])(?:[1-9]|1[0-2])M(?:[12][0-9]{{3}}|[0-9]{{2}})(?![0-9A-Za-z])"
     rf"|{_D}(?:[12][0-9]{{3}}|[0-9]{{2}}) ?(?:Q[1-4]|H[12])(?![0-9A-Za-z])"
     rf"|{_D}[12][0-9]{{3}}[AEF](?![A-Za-z])"
 )
@@ -151,17 +157,43 @@ _EN_PERIOD_WORDS = re.compile(rf"(?<![A-Za-z])(?:{_alternation(R.EN_PERIOD_WORDS
 _EN_PERIOD_WORDS_ANYWHERE = re.compile(rf"(?:{_alternation(R.EN_PERIOD_WORDS)})(?![A-Za-z])")
 _CUTOFF_PERIOD = re.compile(rf"(?:截至|截止到|截止){_SP}(?:{_CN_DATE}){_CN_SUFFIX}")
 _CN_PERIOD_WORDS = re.compile(_alternation(R.CN_PERIOD_WORDS))
+# 3季度末, 近10年, 2029-30财年: quarters in Arabic digits, a look-back of years, a fiscal year range
+# (each pattern starts with a literal or a character class and runs only where its word is in the text)
+_MORE_PERIODS = (
+    ("季度", re.compile(r"[1-4]季度末?")),
+    ("近", re.compile(r"近[0-9]{1,2}(?:个)?(?:年|月|周|个交易日)")),
+    ("过去", re.compile(r"过去[0-9]{1,2}(?:个)?(?:年|月|周|个交易日)")),
+    ("年", re.compile(r"[0-9]{4}[-/][0-9]{2}财?年")),
+    ("日", re.compile(r"[0-9]{1,2}[ ]?(?:-|~|至)[ ]?[0-9]{1,2}日")),
+    ("前", re.compile(r"前[0-9]{1,2}(?:周|个月|个交易日)")),
+    ("第", re.compile(r"第[0-9]{1,2}(?:周|个月|个交易日)")),
+)
+# 2025-27E, 24-26E, 2023A/2024E: years of estimates (the first year may lack its letter)
+_YEAR_SPAN = re.compile(
+    r"[0-9]{2}(?:[0-9]{2})?[AEF]?(?:[-/~][0-9]{2}(?:[0-9]{2})?[AEF]?)*[-/~][0-9]{2}(?:[0-9]{2})?[AEF](?![A-Za-z])"
+)
+_YEAR_SPAN_HINT = re.compile(r"[0-9][AEF](?![A-Za-z])")
+# 24年利润, 25-26年PE, 25年Q1: a year written with two digits (2015-2035), not a duration (近10年, 运营25年)
+# (the pattern starts with a character class, so the engine skips ahead quickly; what may stand before
+# the year is checked by _SHORT_YEAR_NOT_AFTER)
+_SHORT_YEAR = re.compile(
+    r"[1-3][0-9](?:[ ]?(?:-|~|～|至|到|/)[ ]?[1-3][0-9])?[ ]?年"
+    r"(?!期|内|以|来|左右|间|后|前|多|半|度|限|份|化|龄|线)" + _CN_SUFFIX
+)
+_SHORT_YEAR_NOT_AFTER = ("近", "过去", "未来", "超", "约", "逾", "达", "第", "连续", "满")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 _YEAR_START = re.compile(r"(?:1(?<![0-9]1)9|2(?<![0-9]2)0)[0-9]{2}")  # 19xx or 20xx, not inside a number
 _DURING = re.compile(HAN_CLASS + "{1,4}$")  # 春节期间: up to four characters before 期间
 _YEAR_ALONE = re.compile(
     r"(?<![0-9A-Za-z$.])(?:(?:in|by|since|through|during|from|for|at) )?(?:(?:end|mid|early|late)[- ])?"
-    r"(?:19|20)[0-9]{2}(?![0-9%万亿])"
+    r"(?:19|20)[0-9]{2}(?![0-9%万亿多余]|\.[0-9])"
 )
 _YEAR_PREFIXES = ("in ", "by ", "since ", "through ", "during ", "from ")
 _YEAR_PARTS = ("end-", "mid-", "end ", "mid ", "early ", "late ")  # end-2025, by mid-2026, in early 2025
 _ASCII_DIGIT = re.compile(r"[0-9]")
 _DIGITS = "0123456789"
+_DIGITS_DOT = frozenset("0123456789.")
 _PERIOD_JOIN = re.compile(rf"{_SP}(?:到|至|-|~|～|—|–|to){_SP}")
 
 # Sentence and clause ends: these marks, and a full stop followed by white space or the end of
@@ -169,6 +201,12 @@ _PERIOD_JOIN = re.compile(rf"{_SP}(?:到|至|-|~|～|—|–|to){_SP}")
 _SENTENCE_MARKS = frozenset("。！？!?;；\n.")
 _CLAUSE_MARK = re.compile(r"[,，;；:：()（）【】\[\]。！？!?\n.]")  # sentence marks included
 _LIST_SEP = "、"
+_LIST_HINT = re.compile(r"[0-9][^0-9,，;；。]{0,12}?[/、] ?[+\-−－]? ?[0-9]")
+_SPACE_BETWEEN_PHRASES = re.compile(HAN_CLASS[:-1] + "%％)）] (?=" + HAN_CLASS + ")")  # one class: scanned fast
+_SPACE_BEFORE_DIGIT = re.compile(f"{HAN_CLASS} (?=[0-9])")
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])")
+_EIGHT_DIGIT_DATE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])")
+_MONTHS_NAMING = ("评级", "目标价", "目标", "高", "低", "最高", "最低", "内")
 _PAREN_CLOSE = re.compile(r"([^()（）,，;；。]{0,20})[)）]")
 _OPEN_PARENS = "(（"
 
@@ -202,6 +240,7 @@ _BOUND_AFTER = (*R.BOUND_AFTER.items(), *R.EN_BOUND_AFTER.items())
 _BOUND_AFTER_WORDS = tuple(word for word, _ in _BOUND_AFTER)
 _CN_SCOPES = tuple(R.CN_SCOPES)
 _LIST_JOINT = re.compile(r" ?(?:和|、|或|与|及|/|and|or) ?")
+_SIGNED_RANGE_SEP = re.compile(rf"{_SP}(?:至|到|~|～){_SP}[+\-−]")
 _RANGE_SEP = re.compile(rf"{_SP}(?:-|~|～|—|–|至|到){_SP}")
 
 _DIRECTION_CN = re.compile(_alternation(R.DIRECTION_WORDS))
@@ -234,7 +273,17 @@ _ADVERBS = re.compile(
 # 较三季度下降1bp, 较节前上涨50元: what follows 较/相比 is the base of the comparison, not the subject
 _COMPARISON = re.compile(
     r"(?:相比于?|相较于?|较)(?![为大小高低好差多少强弱快慢早晚])|(?<![环同占对无])比(?=上|去年|前一|年初)"
+    r"|环比(?=[0-9]|[一二三四]季度|上)"
+    r"|跑赢|跑输|跑平"
 )
+# 受汇兑收益影响财务费用: the cause before the subject
+_CAUSE = re.compile(r"受[^,，;；。]{1,12}?影响")
+# 公司营收 → 营收: the company a report is about, as a generic word
+_GENERIC_COMPANY = ("公司", "本公司", "该公司")
+# 营业收入同比增速 → 营业收入增速: the basis is a column of its own
+_BASIS_IN_MEASURE = re.compile(r"(?<=.)(?:同比|环比)(?=增速|增长率|增幅)")
+_ITEM_NUMBER = re.compile(r"^[0-9]{1,2}[.、)）]\s*")
+_PRONOUNS = frozenset(("which", "there", "it", "this", "that", "these", "those", "they"))
 _EN_TO_VERB = re.compile(rf"(?<![A-Za-z])to (?:{_alternation(R.EN_TO_VERBS)})(?![A-Za-z])")
 _EN_AUX = re.compile(rf"(?<![A-Za-z])(?:{_alternation(R.EN_AUXILIARIES)}) [a-z]+(?![A-Za-z])")
 _EN_OF = re.compile(r" ?of ([^,;:.()]{1,60})")
@@ -268,7 +317,7 @@ _EN_CONJ = re.compile(r"(?<![A-Za-z])(?<!such )(?<!well )(?:as|while|whereas|bec
 _LIST_SPLIT = re.compile(r"与|和|、|及|以及")
 _SPACES = re.compile(r"\s{2,}")
 
-_PUNCT = " \u00a0\u3000\t,，;；:：、.。“”\"'‘’()（）-—–~+*/|"
+_PUNCT = " \u00a0\u3000\t,，;；:：、.。“”\"'‘’()（）-—–~+*/|×="
 _PUNCT_END = _PUNCT.replace(")", "").replace("）", "")
 _MAX_SUBJECT = 40  # characters of context looked at before a figure
 _MAX_SUBJECT_EN = 80  # the same where the window would end inside English words
@@ -337,6 +386,23 @@ class _Figure:
     bound: str = ""
     period: str = ""
     sentence: str = ""
+    index: int = -1  # of its number in the scanner's numbers
+    cell: metric_tables.Cell | None = None  # the table cell it was written in
+    item: int = 0  # place in a list of values (27.3/-1.1/-1.3亿元), from 1; 0 outside a list
+    items: int = 0  # how many values the list has
+    change: str | None = None
+    basis: str = ""
+    year: int | None = None
+    estimate: str = ""
+
+
+@dataclass(slots=True)
+class _Run:
+    """A list of values (``27.3/-1.1/-1.3亿元``, ``4900/3993/4148``): what its values share."""
+
+    size: int
+    unit: _Unit | None  # the unit of values written without one: the last value's, or a header's
+    bare: bool = False  # a forecast row without a unit (市盈率 49/-29/52/26): its values are figures
 
 
 _LATIN_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -425,6 +491,10 @@ class _Scanner:
         self.numbers = [m.span() for m in _NUMBER.finditer(text)]
         self.periods = self._periods()
         self.period_starts = [s for s, _ in self.periods]
+        # a list needs a separator between two numbers (most 、 separate words): looked for once
+        self.runs = self._value_lists() if _LIST_HINT.search(text) is not None else {}
+        self.years_named = "年" in text or "FY" in text or "Q" in text or "H" in text
+        self.cells = metric_tables.cells(text) if "|" in text else {}
 
     # periods ------------------------------------------------------------------------------
 
@@ -437,7 +507,21 @@ class _Scanner:
         ]
         if "截" in text:
             spans += [m.span() for m in _CUTOFF_PERIOD.finditer(text)]
-        years = [m.start() for m in _YEAR_START.finditer(text)]
+        if "年" in text:
+            for short in _SHORT_YEAR.finditer(text):
+                at = short.start()
+                if at > 0 and text[at - 1] in _DIGITS_DOT:
+                    continue
+                if not ("15" <= text[at : at + 2] <= "35") or text.endswith(_SHORT_YEAR_NOT_AFTER, 0, at):
+                    continue
+                spans.append(short.span())
+        if ("E" in text or "A" in text) and _YEAR_SPAN_HINT.search(text):
+            spans += [m.span() for m in _YEAR_SPAN.finditer(text) if not text[m.start() - 1 : m.start()].isdigit()]
+        for word, pattern in _MORE_PERIODS:
+            if word in text:
+                spans += [m.span() for m in pattern.finditer(text) if not text[m.start() - 1 : m.start()].isdigit()]
+        # a signed number is not a year (同比+1900pcts), a range's second year is (2024-2025)
+        years = [p for p in (y.start() for y in _YEAR_START.finditer(text)) if not self._signed(p)]
         if "年" in text or "月" in text or "/" in text or "财" in text:
             starts = [m.start() for m in _CN_DATE_START.finditer(text)]
         else:
@@ -483,6 +567,8 @@ class _Scanner:
         spans.sort()
         merged: list[tuple[int, int]] = []
         for s, e in spans:
+            if text[e : e + 1] in ("末", "底"):
+                e += 1  # 2024H1末, 3季度末
             # trim leading spaces the optional prefixes may have taken
             while s < e and text[s] in " \u00a0\u3000":
                 s += 1
@@ -497,10 +583,80 @@ class _Scanner:
             merged.append((s, e))
         return [(s, e) for s, e in merged if text[s:e].strip()]
 
+    def _signed(self, p: int) -> bool:
+        """Is the number at ``p`` written with a sign (``同比+1900pcts``), not as the end of a range (``2024-2025``,
+        ``end-2025``)?"""
+        before = self.text[p - 1 : p]
+        if before == "+":
+            return True
+        return before == "-" and (p < 2 or _ASCII_ALNUM.match(self.text, p - 2) is None)
+
     def period_at(self, pos: int) -> tuple[int, int] | None:
         i = bisect.bisect_right(self.period_starts, pos) - 1
         if i >= 0 and self.periods[i][0] <= pos < self.periods[i][1]:
             return self.periods[i]
+        return None
+
+    # lists of values ------------------------------------------------------------------------
+
+    def _value_lists(self) -> dict[int, tuple[_Run, int]]:
+        """Runs of numbers joined by ``/`` or ``、``: number index → (run, place in it from 1)."""
+        text, numbers = self.text, self.numbers
+        found: dict[int, tuple[_Run, int]] = {}
+        n = len(numbers)
+        i = 0
+        while i < n - 1:
+            j = i
+            while j + 1 < n:
+                e, s2 = numbers[j][1], numbers[j + 1][0]
+                if s2 - e > 16 or ("/" not in text[e:s2] and _LIST_SEP not in text[e:s2]):
+                    break
+                p = e
+                if text[e] not in " \u00a0\u3000/、":  # a unit written after each value: 22.1%/6.4%
+                    unit = self._unit(e)
+                    if not unit.written or unit.letter_scale:
+                        break
+                    p = unit.end
+                gap = L.LIST_GAP.match(text, p)
+                if gap is None or gap.end() != s2:
+                    break
+                j += 1
+            if j > i:
+                run = self._run(i, j)
+                if run is not None:
+                    for k in range(i, j + 1):
+                        found[k] = (run, k - i + 1)
+            i = j + 1
+        return found
+
+    def _run(self, i: int, j: int) -> _Run | None:
+        text = self.text
+        spans = self.numbers[i : j + 1]
+        if any(self.period_at(s) is not None for s, _ in spans):
+            return None  # 2026/2027财年
+        raws = [text[s:e] for s, e in spans]
+        last = self._unit(spans[-1][1])
+        if last.written in ("年", "财年", "月", "日") or all(
+            len(r) == 4 and r.isdigit() and r.startswith(("19", "20")) for r in raws
+        ):
+            return None  # a list of years or dates
+        size = len(spans)
+        if last.written and not last.letter_scale and not last.per_only:
+            return _Run(size, last)
+        first = self._sign(spans[0][0])[1]
+        header = L.HEADER_UNIT.search(text, max(0, first - 12), first)
+        if header is not None:
+            unit = self._unit(header.start("unit"))
+            if unit.written and unit.end == header.end("unit"):
+                return _Run(size, unit)
+        joints = {text[e:s2].strip(" \u00a0\u3000+-−－") for (_, e), (s2, _) in itertools.pairwise(spans)}
+        signed = any(self._sign(s)[0] for s, _ in spans)
+        if (joints == {"/"} and (size >= 3 or signed or any("." in r for r in raws))) or (
+            self._bare_cue(first) and all("." in r for r in raws)
+        ):
+            before = text[max(0, first - 3) : first].rstrip(" \u00a0\u3000")
+            if before and (is_han(before[-1]) or _is_latin(before[-1]) or before[-1] in ")）"):
+                return _Run(size, None, bare=True)  # 市盈率 49/-29/52/26
         return None
 
     # figures ------------------------------------------------------------------------------
@@ -521,7 +677,29 @@ class _Scanner:
             if figure is not None:
                 found.append(figure)
                 skip_to = figure.end
+        if self.runs:
+            self._number_runs(found)
         return found
+
+    def _number_runs(self, found: list[_Figure]) -> None:
+        """Give the figures of each list their place in it (a list whose values all stayed figures)."""
+        runs = self.runs
+        k = 0
+        while k < len(found):
+            entry = runs.get(found[k].index)
+            if entry is None or entry[1] != 1:
+                k += 1
+                continue
+            run = entry[0]
+            members = found[k : k + run.size]
+            if len(members) == run.size and all(
+                (e := runs.get(m.index)) is not None and e[0] is run and e[1] == p for p, m in enumerate(members, 1)
+            ):
+                for p, m in enumerate(members, 1):
+                    m.item, m.items = p, run.size
+                k += run.size
+            else:
+                k += 1
 
     def _unit(self, pos: int) -> _Unit:
         """The scale and unit written at ``pos`` (right after a number)."""
@@ -611,7 +789,8 @@ class _Scanner:
         while q >= 0 and q >= p - 2 and text[q] == " ":
             q -= 1
         if q >= 0 and (text[q].isalnum() or text[q] in "%％)）]") and not is_han(text[q]):
-            return "", s  # 1 - 2, 3%-5%, GPT - 4: not a sign
+            if not (_is_latin(text[q]) and q == p - 2 and p + 1 == s):
+                return "", s  # 1 - 2, 3%-5%, GPT - 4: not a sign (YoY -22.2%: a sign)
         if q >= 0 and is_han(text[q]) and text[q] in R.CN_UNITS and q > 0 and text[q - 1].isdigit():
             return "", s  # 3台-5台: a range, not a sign
         return ("-" if text[p] != "+" else "+"), p
@@ -643,6 +822,8 @@ class _Scanner:
         if stripped.endswith("-") and stripped[:-1].rstrip()[-1:].isascii() and stripped[:-1].rstrip()[-1:].isalpha():
             return not real_unit  # GPT - 4
         if before.endswith(" ") and stripped[-1:] in _LATIN_LETTERS:
+            if _THOUSANDS.match(text, s):
+                return False  # added only 22,000 jobs: names (CSI 300) have no thousands separator
             word = _NON_LATIN.split(stripped)[-1]
             cue = word.lower() in R.BARE_CUES_EN or word.lower() in R.EN_DIRECTION_WORDS
             cue = cue or word.lower() in _EN_TRAIL
@@ -665,13 +846,25 @@ class _Scanner:
                 return True
         if text[e : e + 1] == "-" and _is_latin(text[e + 1 : e + 2]):  # 10-year average, 7-day repo
             return True
+        if unit.written in ("个月", "月") and text.startswith(_MONTHS_NAMING, unit.end):
+            return True  # 6个月评级, 12个月高/低: the horizon of a rating or a price range
         return False
 
     def _figure(self, index: int, s: int, e: int) -> _Figure | None:
         text = self.text
+        if self.cells:
+            cell = self.cells.get(s) or self.cells.get(self._sign(s)[1])
+            if cell is not None:
+                return self._cell_figure(index, s, e, cell)
         before = text[max(0, s - 3) : s].rstrip(" ")
         if before.endswith(("第", "No.", "#")):
             return None
+        if before.endswith("每") and text.startswith("股", e):
+            return None  # 每10股派发现金红利: per ten shares
+        if e - s == 8 and _EIGHT_DIGIT_DATE.fullmatch(text, s, e):
+            return None  # 纸浆早报-20260206: a date
+        if e - s == 6 and text[s + 1] == "." and text[s + 2 : s + 4] in ("19", "20") and text.startswith("年", e):
+            return None  # 1.2024年: an item's number before a year
         if text[s - 1 : s] == "[" and text[e : e + 1] == "]":
             return None  # a citation marker left in a title or heading
         if text[e : e + 1] in _ORDINAL_FIRST and _ORDINAL_SUFFIX.match(text, e):  # 3rd, 21st
@@ -682,6 +875,13 @@ class _Scanner:
         plus_after = "+" in ahead and _PLUS_AFTER.match(ahead)
         plus_before = "+" in behind and _PLUS_BEFORE.search(behind)
         unit = self._unit(e)
+        run = self.runs.get(index) if self.runs else None
+        if run is not None and run[0].unit is not None and unit.written and not unit.base:
+            if run[0].unit.written.startswith(unit.written):  # -6.5亿/188.2亿美元: the list's currency
+                unit = _Unit("", "", _ONE, e)
+        if run is not None and not unit.written and run[0].unit is not None:
+            shared = run[0].unit  # 27.3/-1.1/-1.3亿元, 营业总收入(百万) 4900/3993
+            unit = _Unit(shared.written, shared.base, shared.factor, e, False, shared.count, False)
         if (plus_after or plus_before) and not unit.real:
             return None
         sign, start = self._sign(s)
@@ -695,6 +895,15 @@ class _Scanner:
         end = unit.end if unit.written else e
         # a range: 1 - 2个季度, 3%-5%, 24 - 28财年, 1.5至2倍
         sep = _RANGE_SEP.match(text, end)
+        if sign and index + 1 < len(self.numbers):
+            # 较23年同期+69%至+74%: a range of signed changes, each sign written
+            signed_sep = _SIGNED_RANGE_SEP.match(text, end)
+            s2, e2 = self.numbers[index + 1]
+            if signed_sep and s2 == signed_sep.end():
+                unit2 = self._unit(e2)
+                if unit2.written and unit2.written == unit.written and self._sign(s2)[0] == sign:
+                    low, high, value = _decimal_text(raw, sign), _decimal_text(text[s2:e2], sign), None
+                    unit, end = unit2, unit2.end
         if sep and index + 1 < len(self.numbers) and self.numbers[index + 1][0] == sep.end() and not sign:
             s2, e2 = self.numbers[index + 1]
             unit2 = self._unit(e2)
@@ -709,7 +918,9 @@ class _Scanner:
         elif unit.per_only:
             unit, end = _Unit("", "", _ONE, e), e
         shares_unit = False
-        if not unit.written and not sign and not currency:
+        if run is not None:
+            pass  # a list of values: its unit is settled above
+        elif not unit.written and not sign and not currency:
             # 8192和32768个令牌: the first number of a list shares the unit written after the last
             joint = _LIST_JOINT.match(text, e)
             if joint and index + 1 < len(self.numbers) and self.numbers[index + 1][0] == joint.end():
@@ -720,7 +931,12 @@ class _Scanner:
                     if not self._year_like(raw, None, None, shared, start):
                         unit = _Unit(shared.written, shared.base, shared.factor, e, False, shared.count, False)
                         shares_unit = True
-        if not unit.written:
+        if not unit.written and run is not None and run[0].bare:
+            if len(raw) == 4 and raw.startswith(("19", "20")) and "." not in raw:
+                return None
+        elif not unit.written:
+            if text[e : e + 1] == "/" and text[e + 1 : e + 2].isdigit():
+                return None  # 约1/3: a fraction, not a figure and its list
             glued = text[e : e + 1]
             follow = text[e : e + 2].lstrip(" ")[:1]
             if (
@@ -735,7 +951,17 @@ class _Scanner:
             return None
         if unit.letter_scale and not currency and not self._thousands(start, unit):
             return None
-        return _Figure(start, end, value, low, high, unit, shares_unit)
+        return _Figure(start, end, value, low, high, unit, shares_unit, index=index)
+
+    def _cell_figure(self, index: int, s: int, e: int, cell: metric_tables.Cell) -> _Figure:
+        """A number in a table: its column's unit (written in the header)."""
+        unit = _Unit("", "", _ONE, e)
+        if cell.unit_at >= 0:
+            header = self._unit(cell.unit_at)
+            if header.written:
+                unit = _Unit(header.written, header.base, header.factor, e, False, header.count, False)
+        sign, start = self._sign(s)
+        return _Figure(start, e, _decimal_text(self.text[s:e], sign), None, None, unit, index=index, cell=cell)
 
     def _thousands(self, s: int, unit: _Unit) -> bool:
         """``rose by 151k``, ``the 160k consensus``: a lower-case k after an English word is a quantity."""
@@ -775,6 +1001,10 @@ class _Scanner:
         return any("," not in x and len(x.lstrip("0")) >= 2 for x in numbers)
 
 
+_BASES = L.BASES
+_GROWTH_HINT = re.compile(r"增|growth|upside", re.IGNORECASE)
+_GROWTH_COLUMNS = ("增长率", "增速", "同比", "增幅", "growth", "YoY", "yoy")
+
 # --- context: subject, direction, relation, bound, period -------------------------------------
 
 
@@ -797,6 +1027,10 @@ def _cached(func: _F) -> _F:
     wrapper = functools.lru_cache(maxsize=_CACHE_SIZE)(func)
     _CACHED.append(wrapper)
     return wrapper  # type: ignore[return-value]  # (the same signature, with a cache)
+
+
+_single_year = _cached(L.single_year)
+_is_whole_year = _cached(L.is_whole_year)
 
 
 def clear_caches() -> None:
@@ -893,6 +1127,8 @@ def _strip_words(subject: str) -> str:
 @_cached
 def _clean_subject(text: str) -> str:
     text = _FREQUENCY.sub("", text)
+    if "受" in text and "影响" in text:
+        text = _CAUSE.sub("", text.lstrip(_PUNCT)).strip()
     text = _ADVERBS.sub("", text)
     m = _COMPARISON.search(text)
     if m:
@@ -927,7 +1163,40 @@ def _clean_subject(text: str) -> str:
         text = _strip_words(text[last.end() :])
     elif last is not None:
         text = _strip_words(text[: last.start()])
+    if text.startswith(("股价", "收盘价")):
+        text = _PRICE_MULTIPLE.sub("", text)
+    if "的" in text:
+        text = _OF.sub("", text)
+    if "比增" in text:
+        text = _BASIS_IN_MEASURE.sub("", text)
+    if "中" in text:
+        text = _SCOPE_AMONG.sub("", text)
+    if text[:1].isdigit() and _ITEM_NUMBER.match(text):
+        text = _strip_words(_ITEM_NUMBER.sub("", text))  # 2. 公司营业收入: an item's number
+        if text.startswith(_GENERIC_COMPANY):
+            text = _strip_words(text[2 if text.startswith("公司") else 3 :]) or text
+    if text.lower() in _PRONOUNS:
+        return ""  # ", which is 6.0%": the subject is the clause's before
+    if text.startswith(_GENERIC_COMPANY):
+        rest = _strip_words(text[2 if text.startswith("公司") else 3 :])
+        if rest and not rest[0].isdigit():
+            text = rest
     return _SPACES.sub(" ", text)
+
+
+def _clean_name(text: str) -> str:
+    """A name of a list (``商超`` of ``经销商/商超/电商``): only connectors and punctuation are cut."""
+    return _rstrip(_strip_leading(text.strip()))
+
+
+# 核心客户中通用集团产量, 产品组合中电冰箱占比: the whole the subject is picked from
+_SCOPE_AMONG = re.compile(
+    r"^" + HAN_CLASS + r"{0,6}?(?:客户|组合|产品|业务|板块|行业|品类|结构|市场)中(?=" + HAN_CLASS + "{2})"
+)
+# 对应当前股价PE 13倍: the multiple, at the share price
+_PRICE_MULTIPLE = re.compile(r"^(?:股价|收盘价)(?=P[EBS]|P/[EBS]|市盈率|市净率|市销率)")
+# 锦江酒店的PE估值 → 锦江酒店PE估值: the owner and the measure, as a column shows them
+_OF = re.compile(f"(?<={HAN_CLASS}{HAN_CLASS}|[A-Za-z0-9]{HAN_CLASS})的(?!比重|占比|比例)(?={HAN_CLASS}|[A-Za-z])")
 
 
 @_cached
@@ -957,12 +1226,17 @@ def _noun_after(suffix: str) -> str:
         return ""  # 2000万只增至4000万只: a verb of change, not the counted noun
     m = _NOUN_STOP.search(head, 1)
     noun = head[: m.start()] if m else head
+    if _ASCII_DIGIT.search(noun):
+        return ""  # 预计增长至2027年101.57亿元: another figure, not the noun of this one
     return _strip_trailing(noun)
 
 
 @_cached
-def _relations(prefix: str, suffix: str, after_figure: bool) -> tuple[str, str, str]:
-    """Direction, relation and bound of a figure, from the text before it and after it."""
+def _relations(prefix: str, suffix: str, after_figure: bool) -> tuple[str, str, str, bool]:
+    """Direction, relation and bound of a figure, from the text before it and after it, and whether they
+    make it a change: a direction or a basis written before it, or in English right after it
+    (``fell 11% month over month``, ``6% lower``), not a Chinese one that starts the next clause
+    (``营收224.96亿美元同比降12%``: the revenue is a level)."""
     latin_prefix = _LATIN.search(prefix) is not None  # English words need a Latin letter
     latin_suffix = _LATIN.search(suffix) is not None
     direction = ""
@@ -980,6 +1254,7 @@ def _relations(prefix: str, suffix: str, after_figure: bool) -> tuple[str, str, 
         if last is not None:
             direction = table.get(last.group(), table.get(last.group().lower(), ""))
             break
+    change = bool(direction)
     relation, rank = "", 0
     for pattern, table, english in (
         (_RELATION_CN, R.RELATION_WORDS, False),
@@ -998,6 +1273,8 @@ def _relations(prefix: str, suffix: str, after_figure: bool) -> tuple[str, str, 
                 r = R.RELATION_RANK.get(rel, 0)
                 if r >= rank:
                     relation, rank = rel, r
+                    if rel in _BASES and (before or english):
+                        change = True
     if not direction:
         head = suffix.lstrip(" ")
         for pattern, table, english in (
@@ -1009,6 +1286,7 @@ def _relations(prefix: str, suffix: str, after_figure: bool) -> tuple[str, str, 
             found = pattern.search(head)
             if found:
                 direction = table.get(found.group(), table.get(found.group().lower(), ""))
+                change = change or (english and found.start() == 0 and bool(direction))
                 break
     bound = ""
     tail = prefix.rstrip(" ")[-6:]
@@ -1028,7 +1306,7 @@ def _relations(prefix: str, suffix: str, after_figure: bool) -> tuple[str, str, 
             if head.startswith(word):
                 bound = value
                 break
-    return direction, relation, bound
+    return direction, relation, bound, change
 
 
 def _base_family(base: str) -> str:
@@ -1038,10 +1316,17 @@ def _base_family(base: str) -> str:
 class _Context:
     """Assigns subject, direction, relation, bound, period and sentence to the figures of a text."""
 
-    def __init__(self, scanner: _Scanner, figures: list[_Figure]) -> None:
+    def __init__(self, scanner: _Scanner, figures: list[_Figure], years: _Years | None = None) -> None:
         self.s = scanner
         self.text = scanner.text
         self.figures = figures
+        self.warnings: list[tuple[int, str]] = []  # (offset, message): lists whose names and values do not pair
+        self._year_lists: list[L.YearList] | None = None
+        self._years = years  # the last years the blocks before named (years.last), looked up when needed
+        self.report_year = years.report_year if years is not None else None
+        self._last_names: list[str] = []  # the names of the latest list of names (for 同比+3.3/+0.8/+0.4pcts)
+        self._names: list[str] | None = None  # one name per value of the current list
+        self._row_years: L.YearList | None = None  # one year per value of the current list
         self._starts = [f.start for f in figures]
         self._last: tuple[int, str] = (-1, "")  # the latest subject, and per kind of unit
         self._last_by_family: dict[str, tuple[int, str]] = {}
@@ -1074,6 +1359,16 @@ class _Context:
                 if figure_ends[i - 1] > last_mark:
                     marks.append(p)
             p = text.find(_LIST_SEP, p + 1)
+        # 实现收入12.5亿元 同比增长10% 归母净利润1.8亿元: a space between Chinese phrases separates clauses
+        if " " in text:
+            marks.extend(m.start() + 1 for m in _SPACE_BETWEEN_PHRASES.finditer(text))
+            # 业绩增长 2025年上半年营业收入: a space before a period starts a clause too
+            starts = self.s.period_starts
+            marks.extend(
+                p
+                for p in (m.start() + 1 for m in _SPACE_BEFORE_DIGIT.finditer(text))
+                if p + 1 < len(text) and (i := bisect.bisect_left(starts, p + 1)) < len(starts) and starts[i] == p + 1
+            )
         marks.sort()
         return marks
 
@@ -1120,7 +1415,11 @@ class _Context:
         b = self.boundaries
         n_b = len(b)
         bisect_left = bisect.bisect_left
+        head_prefix, head_change = "", False  # the first value of the current list
         for k, f in enumerate(self.figures):
+            if f.cell is not None:
+                self._table_figure(f)
+                continue
             prev_end = self.figures[k - 1].end if k else 0
             i = bisect_left(b, f.start)
             clause_start = b[i - 1] + 1 if i else 0
@@ -1131,8 +1430,11 @@ class _Context:
             sent_start, sent_end = self._sentence(f.start)
             f.sentence = self._sentence_text(sent_start, sent_end, f.start)
             f.period = self._period(f, sent_start, clause_end)
-            suffix = self._suffix(f, clause_end)
-            f.direction, f.relation, f.bound = _relations(raw_prefix, suffix, prefix_start == prev_end and k > 0)
+            # a later value of a list: what follows it is the next row or list, not its own words
+            suffix = self._suffix(f, clause_end) if f.item < 2 else ""
+            f.direction, f.relation, f.bound, is_change = _relations(
+                raw_prefix, suffix, prefix_start == prev_end and k > 0
+            )
             if f.unit.infix_more:
                 f.bound = "more_than"
             subject_prefix = raw_prefix
@@ -1150,19 +1452,184 @@ class _Context:
             j = bisect_left(b, prev_end)
             if (j < n_b and b[j] + 1 < clause_start) or (prev_end == 0 and b and b[0] < clause_start):
                 self._topics(prev_end, clause_start, topic_positions)
+            distributed: list[str] = []
             if pending and not subject:
                 subject = pending.pop(0)
             elif "分别" in raw_prefix:
-                parts = self._distribute(subject)
+                parts = self._distribute(subject, f.items)
                 if len(parts) > 1:
                     subject, pending = parts[0], parts[1:]
-            subject = self._complete(f, k, subject, clause_start, clause_end, topic_positions)
+                    distributed = parts
+            if f.item > 1:
+                subject = self._list_member(f, k - f.item + 1)
+            elif f.item == 1 and not subject and len(self._last_names) == f.items:
+                subject = self._list_head(f, "")  # 同比+3.3/+0.8/+0.4pcts after 销售/管理/财务费用率
+            else:
+                subject = self._complete(f, k, subject, clause_start, clause_end, topic_positions)
+                if f.item == 1:
+                    subject = self._list_head(f, subject, distributed, raw_prefix)
+                    if distributed:
+                        pending = []
             f.subject = subject
             if subject:
                 self._last = self._last_by_family[_base_family(f.unit.base)] = (f.start, subject)
+            if f.item == 1:
+                head_prefix, head_change = raw_prefix, is_change
+            elif f.item > 1:  # a later value of a list: a change when the list's first value is one
+                raw_prefix, is_change = head_prefix, head_change
+            signed = f.value is not None and f.value[:1] in "+-"
+            if is_change or signed or (raw_prefix and _GROWTH_HINT.search(raw_prefix) is not None):
+                f.change = L.signed_change(
+                    f.value,
+                    f.direction if is_change else "",
+                    f.relation if is_change else "",
+                    f.unit.written,
+                    signed,
+                    raw_prefix,
+                )
+            f.basis = f.relation if is_change and f.relation in L.BASES else ""
+            if f.period or f.items > 1:
+                self._year(f, sent_start)
         for k in range(len(self.figures) - 2, -1, -1):  # 8192和32768个令牌: both count 令牌
             if self.figures[k].shares_unit:
                 self.figures[k].subject = self.figures[k + 1].subject
+
+    # lists, tables, years ----------------------------------------------------------------------
+
+    def _table_figure(self, f: _Figure) -> None:
+        """A table cell: its column names it, its row gives the year (``2024E``); a growth column's cells
+        are changes."""
+        assert f.cell is not None
+        f.subject, f.period = f.cell.subject, f.cell.label
+        sent_start, sent_end = self._sentence(f.start)
+        f.sentence = self._sentence_text(sent_start, sent_end, f.start)
+        if any(word in f.subject for word in _GROWTH_COLUMNS) and f.value is not None:
+            f.change = f.value.lstrip("+")
+            f.direction = "down" if f.value.startswith("-") else "up"
+            if "同比" in f.subject:
+                f.relation = f.basis = "yoy"
+        found = _single_year(f.cell.label)
+        if found is not None:
+            f.year = found[0]
+            f.estimate = L.estimate_flag(found[0], found[1], "", _is_whole_year(f.cell.label), self.report_year)
+
+    def _list_head(self, f: _Figure, subject: str, names: list[str] | None = None, prefix: str = "") -> str:
+        """The first value of a list: split the names before it, one per value."""
+        subject = self._without_header(subject)
+        names = L.share_tail(names) if names else L.split_names(subject)
+        if not names and len(self._last_names) > 1 and len(self._last_names) != f.items:
+            self.warnings.append(
+                (f.start, f"{f.items} values after {len(self._last_names)} names do not pair: each keeps them all")
+            )
+            return "、".join(self._last_names)
+        if len(names) <= 1 and ("/" in prefix or _LIST_SEP in prefix):
+            names = L.names_before(prefix, f.items, _clean_name, _INNER_CN) or names
+        if len(names) == 1:
+            names = L.compound_names(names[0], f.items) or names
+        if not names and len(self._last_names) == f.items:
+            names = self._last_names  # 销售/管理/财务费用率22.1%/6.4%/0.8%,同比+3.3/+0.8/+0.4pcts
+        paired = L.pair(names, f.items) if names else None
+        if paired is None and names:
+            self.warnings.append(
+                (
+                    f.start,
+                    f"{len(names)} names and {f.items} values do not pair: {subject!r}; each value keeps them all",
+                )
+            )
+        if paired is not None and len(names) > 1:
+            self._last_names = names
+        self._names = paired
+        return paired[0] if paired else subject
+
+    def _list_member(self, f: _Figure, head_index: int) -> str:
+        """A later value of a list: its own name, and the basis, direction and period the list shares."""
+        head = self.figures[head_index]
+        if not f.relation:
+            f.relation = head.relation
+        if not f.direction and (f.value or "")[:1] not in ("+", "-"):
+            f.direction = head.direction
+        if not f.bound:
+            f.bound = head.bound
+        if not f.period:
+            f.period = head.period
+        names = self._names
+        if names and f.item <= len(names):
+            return names[f.item - 1]
+        return head.subject
+
+    @staticmethod
+    def _without_header(subject: str) -> str:
+        """``营业总收入(百万)`` → ``营业总收入``; years of the row's header (``2023A/2024E``) dropped."""
+        header = L.HEADER_UNIT.search(subject)
+        if header is not None:
+            subject = subject[: header.start()]
+        cut = L.years_at_start(subject)
+        if cut:
+            subject = subject[cut:]
+        return _strip_words(subject) if (header is not None or cut) else subject
+
+    def _year(self, f: _Figure, sent_start: int) -> None:
+        """The year of a figure (its place under a list of years, or its period) and whether it is an estimate."""
+        found: tuple[int, str] | None = None
+        range_flag, whole = "", False
+        if f.items > 1:
+            if f.item == 1:
+                self._row_years = self._years_for(f)
+            row = self._row_years
+            if row is not None and f.item <= len(row.years):
+                found, range_flag, whole = row.years[f.item - 1], row.range_flag, True
+        if (
+            found is not None
+            and f.period
+            and (_single_year(f.period) is not None or L.years_at_start(f.period) == len(f.period))
+        ):
+            f.period = ""  # the row's header (2023A/2024E/…, or its last year) is not this value's period
+        if found is None and f.period:
+            found = _single_year(f.period)
+            whole = found is not None and _is_whole_year(f.period)
+        if found is None and f.period and self.s.years_named:
+            found = self._sentence_year(f, sent_start)  # 2025年…,其中第三季度收入为481.3亿元
+        if found is None:
+            return
+        f.year, flag = found
+        if not flag and L.says_forecast(self.text[sent_start : f.start]):
+            flag = "E"
+        f.estimate = L.estimate_flag(f.year, flag, range_flag, whole, self.report_year)
+
+    def _years_for(self, f: _Figure) -> L.YearList | None:
+        """The years of a list of ``f.items`` values: written before it (nearest first: ``2023A/2024E/…``,
+        ``24-26年``), after it in its sentence (``by 36%/25%/4% for 2025-27E``), or carried from the
+        blocks before (a bullet of forecasts under one that named the years)."""
+        found_lists = self.year_lists()
+        for found in reversed(found_lists):
+            if found.end <= f.start and len(found.years) == f.items:
+                return found
+        sentence_end = self._sentence(f.start)[1]
+        for found in found_lists:
+            if f.start < found.start < sentence_end and len(found.years) == f.items:
+                return found
+        carried = self._years.last if self._years is not None else None
+        if carried is not None and len(carried.years) == f.items:
+            return carried
+        return None
+
+    def _sentence_year(self, f: _Figure, sent_start: int) -> tuple[int, str] | None:
+        """The one year an earlier period of the sentence names, for a figure whose period has none."""
+        periods, starts = self.s.periods, self.s.period_starts
+        i = bisect.bisect_right(starts, f.start) - 1
+        for _ in range(4):
+            if i < 0 or periods[i][0] < sent_start:
+                return None
+            found = _single_year(self.text[periods[i][0] : periods[i][1]])
+            if found is not None:
+                return found
+            i -= 1
+        return None
+
+    def year_lists(self) -> list[L.YearList]:
+        if self._year_lists is None:
+            self._year_lists = L.year_lists(self.text)
+        return self._year_lists
 
     def _modified_noun(self, f: _Figure, clause_end: int) -> str:
         """``a 25bp hike``, ``the BoJ's 2% target``, ``implying 18x 2025E P/E``: after an article, a
@@ -1236,8 +1703,15 @@ class _Context:
             if noun:
                 topics.append((cs, noun))
 
-    def _distribute(self, subject: str) -> list[str]:
-        """``上证综指与创业板指数平均市盈率`` → one subject per figure of ``分别为 A、B``."""
+    def _distribute(self, subject: str, count: int = 0) -> list[str]:
+        """``上证综指与创业板指数平均市盈率`` → one subject per figure of ``分别为 A、B``.
+
+        With a list of ``count`` values, a split at ``、`` or ``/`` alone that gives as many names wins
+        (``橱柜、衣柜及配套品、卫浴、木门收入``: ``及`` joins inside a name)."""
+        if count > 1 and ("、" in subject or "/" in subject):
+            names = L.split_names(subject)
+            if len(names) == count:
+                return names
         parts = [p.strip() for p in _LIST_SPLIT.split(subject) if p.strip()]
         if len(parts) < 2:
             return [subject]
@@ -1261,6 +1735,8 @@ class _Context:
             for word in R.MEASURE_PREFIXES:
                 if other.startswith(word):
                     other = other[len(word) :]
+            if other.endswith(subject) or other.startswith(subject):
+                return other  # 问界M9交付占比 24.6%, M8 52.4%: the measure is in the subject already
             if other:
                 return subject + other if subject in R.MEASURE_PREFIXES else other + subject
             return subject
@@ -1268,6 +1744,8 @@ class _Context:
             return subject
         if clause_start > 0 and text[clause_start - 1] in _OPEN_PARENS:
             # (12月1.71%) right after a figure annotates it; 未来五年(24 - 28财年) annotates the words before
+            if k and self.figures[k - 1].end == clause_start - 1 and self.figures[k - 1].subject:
+                return self.figures[k - 1].subject  # 营收2.79亿元(+102.5%): the change of that figure
             if not (k and self.figures[k - 1].end == clause_start - 1):
                 outer_start = max(self._clause_start(clause_start - 1), self.figures[k - 1].end if k else 0)
                 outer = _clean_subject(self._without_periods(outer_start, clause_start - 1)[0])
@@ -1294,6 +1772,9 @@ class _Context:
             i = bisect.bisect_left(self.boundaries, previous.end)
             if previous.subject and (i == len(self.boundaries) or self.boundaries[i] >= f.start):
                 return previous.subject  # eased 9% to US$2,870/FEU: the same clause goes on
+            if previous.subject and f.relation in L.BASES and previous.relation not in L.BASES:
+                if self._sentence(previous.start)[0] == self._sentence(f.start)[0]:
+                    return previous.subject  # 归母净利润48.9亿元,同比+112.8%: the change of the level before
         family = _base_family(f.unit.base)
         sentence_start = self._sentence(f.start)[0]
         best_pos, best = -1, ""
@@ -1318,22 +1799,58 @@ class _Context:
 # --- public API ----------------------------------------------------------------------------------
 
 
-def _figures(text: str) -> list[_Figure]:
-    """The figures of one text, with their context."""
+_NO_WARNINGS: list[tuple[int, str]] = []
+
+
+class _Years:
+    """The years the texts of one section named last, carried from block to block."""
+
+    __slots__ = ("_last", "_text", "report_year")
+
+    def __init__(self, report_year: int | None = None) -> None:
+        self._last: L.YearList | None = None
+        self._text = ""  # the latest text that may name years: looked at only when a list needs them
+        self.report_year = report_year  # the year the report was published in
+
+    def saw(self, text: str) -> None:
+        if "年" in text or "E" in text or "/" in text:
+            self._text = text
+
+    @property
+    def last(self) -> L.YearList | None:
+        if self._text:
+            found = L.year_lists(self._text)
+            if found:
+                self._last = found[-1]
+            self._text = ""
+        return self._last
+
+
+def _figures(text: str, years: _Years | None = None) -> tuple[list[_Figure], list[tuple[int, str]]]:
+    """The figures of one text, with their context, and warnings as (offset, message).
+
+    ``years`` carries the last list of years named from one text to the next (the blocks of a section).
+    """
     if not text or _ASCII_DIGIT.search(text) is None:  # no number: nothing to find
-        return []
+        return [], _NO_WARNINGS
     scanner = _Scanner(text)
     figures = scanner.figures()
-    if figures:
-        _Context(scanner, figures).run()
-    return figures
+    if not figures:
+        if years is not None:
+            years.saw(text)
+        return figures, _NO_WARNINGS
+    context = _Context(scanner, figures, years)
+    context.run()
+    if years is not None:
+        years.saw(text)
+    return figures, context.warnings
 
 
 # Metric's fields, in the order _metric gives them: positional arguments cost a third of
 # keyword arguments, and a model that orders its fields otherwise gets keywords.
 _METRIC_FIELDS = tuple(
     "subject value unit text low high normalized normalized_low normalized_high base_unit direction relation "
-    "bound period sentence offset pos origin refs".split()
+    "bound period sentence offset pos origin refs change basis year estimate item".split()
 )
 _POSITIONAL = tuple(f.name for f in fields(Metric))[: len(_METRIC_FIELDS)] == _METRIC_FIELDS
 
@@ -1364,6 +1881,11 @@ def _metric(text: str, f: _Figure, pos: Pos, origin: str, refs: list[int]) -> Me
         pos,
         origin,
         refs,
+        _shared(f.change),
+        f.basis,
+        f.year,
+        f.estimate,
+        f.item,
     )
     return Metric(*values) if _POSITIONAL else Metric(**dict(zip(_METRIC_FIELDS, values, strict=True)))  # type: ignore[arg-type]
 
@@ -1373,25 +1895,51 @@ def extract(text: str) -> list[Metric]:
 
     ``offset`` is set; ``pos``, ``origin`` and ``refs`` are left to the caller.
     """
-    return [_metric(text, f, Pos(), "block", []) for f in _figures(text)]
+    return [_metric(text, f, Pos(), "block", []) for f in _figures(text)[0]]
 
 
-def annotate(report: Report) -> None:
-    """Find and attach the metrics of one report (replacing any found before)."""
+def extract_with_warnings(text: str) -> tuple[list[Metric], list[tuple[int, str]]]:
+    """:func:`extract`, and the warnings of the list grammar as (offset in ``text``, message)."""
+    figures, warnings = _figures(text)
+    return [_metric(text, f, Pos(), "block", []) for f in figures], list(warnings)
+
+
+def annotate(report: Report) -> list[tuple[Pos, str]]:
+    """Find and attach the metrics of one report (replacing any found before).
+
+    Returns the warnings of the list grammar (names and values that do not pair), with their position.
+    """
+    warnings: list[tuple[Pos, str]] = []
     text = report.title
     line, column = report.pos.line, report.pos.column
+    figures, found = _figures(text)
+    if found:
+        warnings += [(Pos(line, column + offset) if line else Pos(), message) for offset, message in found]
     report.title_metrics = [
-        _metric(text, f, Pos(line, column + f.start) if line else Pos(), "title", []) for f in _figures(text)
+        _metric(text, f, Pos(line, column + f.start) if line else Pos(), "title", []) for f in figures
     ]
     for section in report.walk():
         text = section.heading
         line, column = section.pos.line, section.pos.column
+        years = _Years(report.published_at.year if report.published_at else None)
+        figures, found = _figures(text, years)
+        if found:
+            warnings += [(Pos(line, column + offset) if line else Pos(), message) for offset, message in found]
         section.heading_metrics = [
-            _metric(text, f, Pos(line, column + f.start) if line else Pos(), "heading", []) for f in _figures(text)
+            _metric(text, f, Pos(line, column + f.start) if line else Pos(), "heading", []) for f in figures
         ]
+        label = ""  # 归母净利润: - 2024年预计13.69亿元: a bullet that names what the bullets after it measure
         for block in section.blocks:
             text = block.text
-            figures = _figures(text)
+            if len(text) <= 24 and text.rstrip().endswith((":", "：")) and not _ASCII_DIGIT.search(text):
+                label = _clean_subject(text.rstrip().rstrip(":："))
+            figures, found = _figures(text, years)
+            if label:
+                for f in figures:
+                    if not f.subject:
+                        f.subject = label
+            if found:
+                warnings += [(_block_pos(block, offset), message) for offset, message in found]
             if not figures:
                 block.metrics = []
                 continue
@@ -1409,6 +1957,18 @@ def annotate(report: Report) -> None:
                 )
                 for f in figures
             ]
+    metric_entities.attach(report)
+    return warnings
+
+
+def _block_pos(block: Block, offset: int) -> Pos:
+    """The input position of ``offset`` in a block's text (citation markers the reader removed included)."""
+    line, column = block.pos.line, block.pos.column
+    if not line:
+        return Pos()
+    return Pos(
+        line, column + offset + sum(len(c.sep) + len(str(c.ref)) + 2 for c in block.citations if c.offset <= offset)
+    )
 
 
 def metrics(digest: Digest, ctx: RenderContext | None = None) -> Digest:
@@ -1425,7 +1985,7 @@ def metrics(digest: Digest, ctx: RenderContext | None = None) -> Digest:
 def _annotate_all(digest: Digest, ctx: RenderContext | None) -> None:
     for report in digest.reports:
         try:
-            annotate(report)
+            warnings = annotate(report)
         except Exception as exc:  # one report the rules trip over must not stop the others
             if ctx is None:
                 raise
@@ -1435,3 +1995,7 @@ def _annotate_all(digest: Digest, ctx: RenderContext | None) -> None:
                 report.pos.line,
                 report.pos.column,
             )
+            continue
+        if ctx is not None:
+            for pos, message in warnings:
+                ctx.diagnostics.warning(f"metrics: {message}", digest.source, pos.line, pos.column)

@@ -210,8 +210,12 @@ BOUNDS = {
     # Real digests (first runs in tests/gold/README.md); bounds just under what the rules reach now,
     # so that a change that loses figures on real text fails.
     "real-a": (0.99, 0.97, 0.93),  # first run 0.988, 0.946, 0.661
-    "real-b": (0.98, 0.96, 0.80),  # first run 0.995, 0.973, 0.414
-    "real-final": (0.98, 0.96, 0.80),  # first run 0.931, 0.863, 0.669
+    "real-b": (0.98, 0.96, 0.81),  # first run 0.995, 0.973, 0.414
+    "real-final": (0.98, 0.96, 0.83),  # first run 0.931, 0.863, 0.669
+    "real-final2": (0.98, 0.97, 0.83),  # first run 0.959, 0.948, 0.706
+    "real-final3": (0.98, 0.97, 0.82),  # first run 0.984, 0.946, 0.744
+    "real-final4": (0.98, 0.97, 0.82),  # first run 0.983, 0.977, 0.792
+    "real-final5": (0.96, 0.96, 0.70),  # first run 0.907, 0.950, 0.636
 }
 
 

@@ -1,0 +1,112 @@
+"""Which company a figure belongs to, in a report about several.
+
+A report on one company says ``营收15.8亿美元`` and means its own revenue.  An
+industry note that reviews several companies writes the company once, in a section
+heading (``Google FY25 Q2业绩点评``, ``特斯拉二季度财报表现不佳``, ``Hwatsing``) or at the
+head of a bullet (``**Coherent业绩与展望**:2026财年第一财季营收15.8亿美元``), and the
+figures under it belong to that company.  When a report names two or more such
+companies, :func:`attach` writes the company into the subject of every figure under
+one that does not name it already (``营收`` → ``Coherent营收``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from ..model import Metric, Report, Section
+from ..textutil import is_han
+
+#: ``**Coherent业绩与展望**:`` or ``Coherent:`` at the head of a bullet.
+_TOPIC = re.compile(r"^\s*(?:\*\*)?(?P<topic>[^:：*。,，;；]{2,24}?)(?:\*\*)?\s*[:：]")
+_LATIN_NAME = re.compile(
+    r"^[A-Z][A-Za-z0-9&.\-]*(?:\s(?!FY|[1-4]Q|Q[1-4]|H[12]|[12]H)[A-Z][a-z][A-Za-z&.\-]*)?(?=$|\s|[^\x00-\x7f])"
+)
+#: What a heading or bullet says right after a company's name: its results, a period.
+_AFTER_NAME = re.compile(
+    r"\s*(?:[0-9]|FY|[1-4]Q|Q[1-4]|[一二三四]季度|上半年|下半年|前三季度|全年|年度|业绩|财报|经营|展望|点评)"
+)
+#: Words that are not a company although a heading may start with them.
+_NOT_NAMES = frozenset(
+    "公司 行业 板块 市场 整体 重点公司 个股 海外 国内 全球 中国 本周 上周 本月 风险 投资 盈利 估值 财务 业务 "
+    "产品 Summary Key Investment Valuation Risks Risk Core Financial Earnings Outlook Company Report".split()
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _name(text: str, alone: bool = False) -> str:
+    """The company a heading or a bullet's head starts with, or ``""``.
+
+    The name must be followed by what is said of it (``Google FY25 Q2业绩``, ``特斯拉二季度财报``),
+    or stand ``alone`` (a heading that is only a name, ``Hwatsing``).
+    """
+    text = text.strip().lstrip("*").strip()
+    m = _LATIN_NAME.match(text)
+    if m:
+        name = m.group().strip()
+        rest = text[m.end() :]
+        if name.split()[0] in _NOT_NAMES or not (_AFTER_NAME.match(rest) or (alone and not rest.strip())):
+            return ""
+        return name
+    for end in range(2, min(len(text), 6) + 1):
+        if not is_han(text[end - 1]):
+            return ""
+        if _AFTER_NAME.match(text, end):
+            name = text[:end]
+            return "" if name in _NOT_NAMES else name
+    return ""
+
+
+def _topic(text: str) -> str:
+    head = text[:28]
+    if ":" not in head and "：" not in head:
+        return ""
+    m = _TOPIC.match(text)
+    return _name(m.group("topic")) if m else ""
+
+
+def _named(subject: str, name: str) -> bool:
+    return name.lower() in subject.lower()
+
+
+def _prefixed(name: str, subject: str) -> str:
+    if not subject:
+        return name
+    if subject[0].isascii() and subject[0].isalpha():
+        return f"{name} {subject}"
+    return name + subject
+
+
+def attach(report: Report) -> None:
+    """Write the company into the subjects of the figures under it, when the report names several.
+
+    A heading's name counts only when the report names it elsewhere too (in its title or under
+    another heading): ``Smartphones`` or ``Valuation`` heads a topic, ``Hwatsing`` a company.
+    """
+    owners: list[tuple[str, list[Metric]]] = []
+    headings: list[tuple[Section, str]] = []
+    for section in report.walk():
+        heading = _name(section.heading, alone=True) if section.heading else ""
+        if heading:
+            headings.append((section, heading))
+        for block in section.blocks:
+            if block.metrics:
+                owners.append((_topic(block.text) or heading, block.metrics))
+    if not headings and not any(name for name, _ in owners):
+        return
+    unnamed = {heading for section, heading in headings if not _named_elsewhere(heading, report, section)}
+    names = {name for name, _ in owners if name and name not in unnamed}
+    if len(names) < 2:
+        return
+    for name, found in owners:
+        if not name or name in unnamed:
+            continue
+        for metric in found:
+            if not _named(metric.subject, name):
+                metric.subject = _prefixed(name, metric.subject)
+
+
+def _named_elsewhere(name: str, report: Report, own: Section) -> bool:
+    if name in report.title:
+        return True
+    return any(name in block.text for section in report.walk() if section is not own for block in section.blocks)

@@ -1,0 +1,329 @@
+"""The list grammar of the ``metrics`` transform: names and values that pair, years, signed changes.
+
+Broker text writes most of its numbers in lists rather than one by one:
+
+* ``营收/归母净利润/扣非归母净利润27.3/-1.1/-1.3亿元``: n names, then n values
+  sharing one unit (and one basis, ``同比+3.3/+0.8/+0.4pcts``, and one period);
+* ``销售/管理/财务费用率``: names sharing a tail (``销售费用率``, ``管理费用率``, …);
+* ``营业总收入(百万) 4900/3993/4148/4360``: a forecast row under a header unit, its
+  values in the order of a year list written before it (``2023A/2024E/2025E/2026E``,
+  ``24-26年``, ``2025-2027年``).
+
+:mod:`publisher.transforms.metrics` finds the runs of values (they are numbers, so
+its scanner does); this module holds the rest as small pure functions: splitting the
+names, the years a text names, the year and estimate flag of a period, and the signed
+change of a figure.  Everything here is linear in its input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..textutil import HAN_CLASS
+
+#: Between two values of a list: a separator, then perhaps a sign (``27.3/-1.1``, ``12%、8%``).
+LIST_GAP = re.compile(r"[ \u00a0\u3000]?[/、][ \u00a0\u3000]?(?:[+\-−－][ ]?)?")
+
+#: Names of a list: split where values are split.
+_NAME_SPLIT = re.compile(r"\s*[/、]\s*")
+
+#: The last character of a name that is a whole measure already (``营收/归母净利润``): such names do not
+#: share the last name's tail.  ``销售/管理/财务费用率`` shares ``费用率``; ``国内/海外收入`` shares ``收入``.
+_MEASURE_ENDINGS = frozenset("收润率额量价数比速值本入费利差息税损益盈亏格")
+
+_HAN_RUN = re.compile(HAN_CLASS + "+")
+_MEASURE_MODIFIERS = frozenset(("归母", "扣非", "单季", "累计", "合计", "整体", "平均", "经营", "调整"))
+_CLAUSE_CUT = re.compile(r"[,，;；:：。\s]")
+
+#: A unit written as a header before a row of values: ``营业总收入(百万) 4900/3993``, ``EPS(元)``.
+HEADER_UNIT = re.compile(r"[(（](?P<unit>[^()（）0-9]{1,6})[)）][ \u00a0\u3000]{0,2}$")
+
+# --- years ----------------------------------------------------------------------------------------
+
+_Y = r"(?:FY)?(?P<{0}>(?:19|20)[0-9]{{2}}|[0-9]{{2}})(?![0-9])(?P<{1}>[AEF](?![A-Za-z]))?"
+_YEAR_RANGE = re.compile(
+    r"(?<![0-9.])"
+    + _Y.format("y1", "f1")
+    + r"[ ]?(?:-|~|～|—|–|至|到)[ ]?"
+    + _Y.format("y2", "f2")
+    + r"(?P<tail>年|财年|E(?![a-z]))?"
+)
+_YEAR_TOKEN = re.compile(r"(?<![0-9.])(?:FY)?((?:19|20)[0-9]{2}|[0-9]{2})(?![0-9])([AEF])?")
+_ONE_YEAR = r"(?:FY)?(?:(?:19|20)[0-9]{2}|[0-9]{2})(?![0-9])[AEF]?"
+_YEAR_LIST = re.compile(r"(?<![0-9.])" + _ONE_YEAR + r"(?:[ ]?[/、][ ]?" + _ONE_YEAR + r")+(?P<tail>年|财年)?")
+#: A subject that starts with the years of a forecast table (``2023A/2024E/2025E/2026E 营业总收入``).
+_YEARS_AT_START = (
+    re.compile(_YEAR_LIST.pattern.replace("(?<![0-9.])", "^", 1) + r"[ \u00a0\u3000]*"),
+    re.compile(_YEAR_RANGE.pattern.replace("(?<![0-9.])", "^", 1) + r"[ \u00a0\u3000]*"),
+)
+
+
+def years_at_start(subject: str) -> int:
+    """How many characters of ``subject`` are the years of a row (``2023A/2024E/2025E``, ``25-26年``)."""
+    if not subject[:1].isdigit() and not subject.startswith("FY"):
+        return 0
+    for pattern in _YEARS_AT_START:
+        m = pattern.match(subject)
+        if m:
+            return m.end()
+    return 0
+
+
+_SINGLE_YEAR = re.compile(
+    r"(?<![0-9.])(?:FY(?P<fy>[0-9]{2}|(?:19|20)[0-9]{2})(?![0-9])"
+    r"|(?P<full>(?:19|20)[0-9]{2})(?P<flag>[AE])?(?![0-9])"
+    r"|(?P<short>[0-9]{2})(?:(?P<flag2>[AE])(?![A-Za-z])|(?=年|Q[1-4]|H[12]))"
+    r"|(?<![0-9])[1-4]Q(?P<q>[0-9]{2})(?![0-9])|(?<![0-9])[12]H(?P<h>[0-9]{2})(?![0-9]))"
+)
+_DURATION_CUES = ("未来", "近", "过去", "长达", "超过", "约", "逾", "over", "next", "past")
+_FORECAST_WORDS = re.compile(r"预计|预测|一致预期|有望|forecast|expect|estimate|project", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class YearList:
+    """Years a text names for a row of values: where, and each year with its flag (``A``/``E``/``""``)."""
+
+    start: int
+    end: int
+    years: tuple[tuple[int, str], ...]
+    range_flag: str = ""  # 2022-2026E: the letter written once for the whole range
+
+
+def _full_year(text: str) -> int:
+    year = int(text)
+    return year if year >= 100 else 2000 + year
+
+
+def _flag(letter: str | None) -> str:
+    return {"A": "A", "E": "E", "F": "E"}.get(letter or "", "")
+
+
+def year_lists(text: str) -> list[YearList]:
+    """Every list or range of years in ``text`` (``2023A/2024E/2025E``, ``24-26年``, ``2025-2027年``)."""
+    if "年" not in text and "/" not in text and "-" not in text and "、" not in text and "~" not in text:
+        return []
+    found: list[YearList] = []
+    for m in _YEAR_RANGE.finditer(text):
+        y1, y2 = m.group("y1"), m.group("y2")
+        f1, f2 = m.group("f1"), m.group("f2")
+        if not (m.group("tail") or f1 or f2 or (len(y1) == 4 and len(y2) == 4)):
+            continue  # 10-15: not years unless written as years
+        if len(y1) == 2 and text[max(0, m.start() - 3) : m.start()].endswith(_DURATION_CUES):
+            continue  # 未来10-15年: a duration
+        first, last = _full_year(y1), _full_year(y2)
+        if len(y2) == 2 and len(y1) == 4:
+            last = first // 100 * 100 + int(y2)
+        if not 0 < last - first <= 10:
+            continue
+        flag = _flag(f2 or ("E" if m.group("tail") == "E" else ""))
+        years = tuple((y, _flag(f1) if y == first and f1 else "") for y in range(first, last + 1))
+        found.append(YearList(m.start(), m.end(), years, flag))
+    for m in _YEAR_LIST.finditer(text):
+        tokens = _YEAR_TOKEN.findall(m.group())
+        marked = any(flag for _, flag in tokens) or m.group("tail")
+        if not marked and not all(len(y) == 4 for y, _ in tokens):
+            continue
+        years = tuple((_full_year(y), _flag(flag)) for y, flag in tokens)
+        values = [y for y, _ in years]
+        if values != sorted(values) or len(set(values)) != len(values) or values[-1] - values[0] > 10:
+            continue
+        found.append(YearList(m.start(), m.end(), years))
+    found.sort(key=lambda y: y.start)
+    return found
+
+
+def single_year(period: str) -> tuple[int, str] | None:
+    """The one year a period names (``2024年``, ``2025E``, ``FY25``, ``25年Q1``), with its flag."""
+    if not period or not any(ch.isdigit() for ch in period):
+        return None
+    years = set()
+    flag = ""
+    for m in _SINGLE_YEAR.finditer(period):
+        if m.group("fy"):
+            years.add(_full_year(m.group("fy")))
+        elif m.group("full"):
+            years.add(int(m.group("full")))
+            flag = flag or _flag(m.group("flag"))
+        elif m.group("short"):
+            years.add(_full_year(m.group("short")))
+            flag = flag or _flag(m.group("flag2"))
+        elif m.group("q") or m.group("h"):
+            years.add(_full_year(m.group("q") or m.group("h")))
+    if len(years) != 1:
+        return None
+    return years.pop(), flag
+
+
+_WHOLE_YEAR = re.compile(r"(?:FY)?(?:(?:19|20)[0-9]{2}|[0-9]{2})[AEF]?(?:财?年)?(?:全年|度)?")
+
+
+def estimate_flag(year: int, flag: str, range_flag: str, whole_year: bool, report_year: int | None) -> str:
+    """``A``/``E`` for a figure's year: as written on the year, else for a year the report was published in
+    or after (a year not over yet is an estimate) as written on its range, or ``E``; else nothing."""
+    if flag:
+        return flag
+    if report_year is None or year < report_year or not whole_year:
+        return ""
+    return range_flag or "E"
+
+
+def is_whole_year(period: str) -> bool:
+    """Is ``period`` a whole year (``2025年``, ``2025E``, ``FY25``), not a part of one (``25Q1``)?"""
+    return _WHOLE_YEAR.fullmatch(period.strip()) is not None
+
+
+def says_forecast(text: str) -> bool:
+    """Does ``text`` (the sentence before a figure) say the figure is an estimate?"""
+    return _FORECAST_WORDS.search(text) is not None
+
+
+# --- names ------------------------------------------------------------------------------------------
+
+
+def split_names(subject: str) -> list[str]:
+    """The names of a list (``销售/管理/财务费用率`` → ``销售费用率``, ``管理费用率``, ``财务费用率``).
+
+    A subject without a separator is one name.
+    """
+    if "/" not in subject and "、" not in subject:
+        return [subject] if subject else []
+    return share_tail([n for n in _NAME_SPLIT.split(subject) if n])
+
+
+def share_tail(names: list[str]) -> list[str]:
+    """Names completed with the tail the last one has (``销售``, ``管理``, ``财务费用率``).
+
+    None of the names before the last may be a measure on its own.  They share the last name's tail
+    when they all end in the same character and the last one goes on after it (``大行、股份行、
+    农商行净息差``), or when they are short (up to three characters) and all as long as the part of
+    the last name before a tail of two characters or more (``销售/管理/财务费用率``).
+    """
+    if len(names) < 2:
+        return names
+    head, last = names[:-1], names[-1]
+    if any(n[-1] in _MEASURE_ENDINGS for n in head):
+        return names
+    ends = {n[-1] for n in head}
+    if len(ends) == 1:  # 大行、股份行、城商行和农商行净息差: the names end alike, the tail follows that ending
+        k = last.find(next(iter(ends)), 1)
+        if 0 < k < len(last) - 2 and _HAN_RUN.fullmatch(last[k + 1 :]):
+            return [n + last[k + 1 :] for n in head] + [last]
+    for tail in _SHARED_TAILS:  # 橱柜、衣柜及配套品、卫浴、木门毛利率: a measure the last name ends with
+        if last.endswith(tail) and len(last) > len(tail) + 1 and last[: -len(tail)] not in _MEASURE_MODIFIERS:
+            return [n + tail for n in head] + [last]
+    length = len(head[0])
+    if last[:length] in _MEASURE_MODIFIERS:
+        return names  # 存货/归母净利润: 归母 qualifies the last measure, it is not a name like 存货
+    if (
+        length <= 3
+        and all(len(n) == length for n in head)
+        and len(last) >= length + 2
+        and not any(n[-1] in _MEASURE_ENDINGS for n in head)
+    ):
+        tail = last[length:]
+        if _HAN_RUN.fullmatch(tail):
+            return [n + tail for n in head] + [last]
+    return names
+
+
+#: Measures that names of any length share when the last one ends with them.
+_SHARED_TAILS = tuple(
+    sorted(
+        ("毛利率", "净利率", "费用率", "收入", "营收", "销量", "营业收入", "增速", "占比", "市占率", "出货量"),
+        key=len,
+        reverse=True,
+    )
+)
+#: Measures a run of two-character names may share (``销售管理研发财务费用率``).
+_COMPOUND_TAILS = ("费用率", "费用", "收入", "营收", "毛利率", "利润", "成本", "销量")
+
+
+def compound_names(subject: str, count: int) -> list[str] | None:
+    """``销售管理研发财务费用率`` with four values → ``销售费用率``, ``管理费用率``, ``研发费用率``,
+    ``财务费用率``: names of two characters each, written together before the measure they share."""
+    for tail in _COMPOUND_TAILS:
+        if subject.endswith(tail):
+            head = subject[: -len(tail)]
+            if len(head) == 2 * count and count >= 2 and _HAN_RUN.fullmatch(head):
+                return [head[2 * i : 2 * i + 2] + tail for i in range(count)]
+    return None
+
+
+def names_before(prefix: str, count: int, clean: Callable[[str], str], verb: re.Pattern[str]) -> list[str] | None:
+    """``经销商/特通直营/商超/新零售/电商实现营收``: ``count`` names before a verb, completed with its measure."""
+    parts = _NAME_SPLIT.split(prefix)
+    if len(parts) < count:
+        return None
+    parts = parts[-count:]
+    parts[0] = _CLAUSE_CUT.split(parts[0])[-1]
+    last = parts[-1]
+    m = verb.search(last)
+    measure = ""
+    if m is not None:
+        measure = clean(last[m.end() :])
+        parts[-1] = last[: m.start()]
+    names = [clean(p) for p in parts]
+    if not all(names) or any(len(n) > 12 for n in names):
+        return None
+    if measure and not names[-1].endswith(measure):
+        names = [n + measure for n in names]
+    return share_tail(names)
+
+
+# --- change ----------------------------------------------------------------------------------------
+
+#: Relations that are a basis of comparison (not ``from``/``to``/``prior``).
+BASES = frozenset(("yoy", "qoq", "seq", "mom", "wow", "dod", "vs"))
+#: Units that only ever measure a change (``+3.3pcts``, ``-25bp``).
+CHANGE_UNITS = frozenset(
+    ("pcts", "pct", "pct pts", "pp", "ppt", "ppts", "bp", "bps", "个百分点", "百分点", "个bp", "BP", "BPS")
+)
+#: Words that make a signed figure a change without a direction (``涨跌幅 -0.33%``).
+SIGNED_CHANGE_WORDS = ("涨跌幅", "涨跌", "变动", "变化", "增速", "增长率", "增幅", "增长", "change", "chg", "growth")
+
+
+_GROWTH_BEFORE = re.compile(
+    r"(?:growth|upside)(?: of)?\s*$|(?:增速|增长率)(?:为|达|是)?\s*(?:[(（][^()（）]{0,6}[)）])?\s*$", re.IGNORECASE
+)
+
+
+def signed_change(
+    value: str | None, direction: str, relation: str, unit: str, sign_written: bool, prefix: str
+) -> str | None:
+    """The signed change of a figure that is one, in its own unit; ``None`` for a level.
+
+    ``direction`` and ``relation`` are those that make the figure a change (the caller leaves out
+    words that belong to the next figure).  A direction word gives the sign (``跌幅2.47%`` → ``-2.47``,
+    ``增长3%`` → ``3``); a figure that moves *to* or *from* a level is that level, not a change
+    (``升至15%``).  Without a direction, a signed figure is a change with the sign as written when it
+    is measured against a basis (``同比+3.3pcts``, ``YoY -22.2%``), in a unit of change (``+25bp``)
+    or after ``涨跌幅`` or ``增速``.  A figure that says no direction at all (``同比变动4亿元``) is not
+    given one.
+    """
+    if value is None or relation in ("to", "from"):
+        return None
+    magnitude = value.lstrip("+-")
+    negative = value.startswith("-")
+    if direction == "down":
+        return "-" + magnitude
+    if direction == "up":
+        return value.lstrip("+")
+    if direction == "flat":
+        return None
+    if not sign_written:
+        # growth of 38%, 增速为12%: a rate of growth is a change, up unless its sign says otherwise
+        return magnitude if _GROWTH_BEFORE.search(prefix[-24:]) else None
+    if relation in BASES or unit in CHANGE_UNITS or any(word in prefix for word in SIGNED_CHANGE_WORDS):
+        return ("-" + magnitude) if negative else magnitude
+    return None
+
+
+def pair(names: Sequence[str], count: int) -> list[str] | None:
+    """One name per value: the names themselves when the counts agree, one name for every value."""
+    if len(names) == count:
+        return list(names)
+    if len(names) == 1:
+        return [names[0]] * count
+    return None

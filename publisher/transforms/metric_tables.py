@@ -1,0 +1,102 @@
+"""Tables written with pipes inside a digest's text: every number cell is a figure of its column.
+
+Digests carry a report's financial summary as a Markdown table run into one line::
+
+    财务数据及盈利预测 |年份|营业总收入(百万元)|同比增长率(%)|市盈率| | ---- | ---- | ---- | ---- |
+    |2023|20,655|-3.9|68| |2024E|21,237|2.8|33|
+
+:func:`cells` reads it back: the header names each column (its subject, and the unit in
+parentheses), the first cell of each row names the row (a year, ``2024E``, ``2024Q1 - 3``).
+The metrics transform makes each number cell one figure with its column's subject and unit
+and its row's year.  A table whose rows do not all have the header's width is read up to the
+first row that does not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: A cell that holds one number (``20,655``, ``-3.9``, ``0.35``).
+_NUMBER_CELL = re.compile(r"\s*[+\-−]?\s*[0-9][0-9,]*(?:\.[0-9]+)?\s*")
+_RULE_CELL = re.compile(r"\s*:?-{3,}:?\s*")
+_HEADER_UNIT = re.compile(r"^(?P<name>.*?)\s*[(（](?P<unit>[^()（）]{1,8})[)）]\s*$")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A number cell: its column's name and unit, the row's label and the unit's place in the text."""
+
+    subject: str
+    unit: str
+    unit_at: int  # where the unit is written in the text (in the header), -1 when there is none
+    label: str
+
+
+def _split(text: str) -> list[tuple[int, str]]:
+    """The cells between pipes: (start, content)."""
+    found = []
+    start = text.find("|")
+    while start >= 0:
+        end = text.find("|", start + 1)
+        if end < 0:
+            break
+        found.append((start + 1, text[start + 1 : end]))
+        start = end
+    return found
+
+
+def cells(text: str) -> dict[int, Cell]:
+    """Number cells of the pipe tables of ``text``, by the offset where the cell's text starts."""
+    if text.count("|") < 6:
+        return {}
+    parts = _split(text)
+    found: dict[int, Cell] = {}
+    i = 0
+    while i < len(parts):
+        width = _header_width(parts, i)
+        if width < 3:
+            i += 1
+            continue
+        header = parts[i : i + width]
+        j = i + width
+        while j < len(parts) and (not parts[j][1].strip() or _RULE_CELL.fullmatch(parts[j][1])):
+            j += 1
+        rows = 0
+        while j + width <= len(parts):
+            row = parts[j : j + width]
+            if any(not content.strip() for _, content in row):
+                break
+            label = row[0][1].strip()
+            for (start, content), (header_at, name) in zip(row[1:], header[1:], strict=True):
+                if _NUMBER_CELL.fullmatch(content):
+                    subject, unit, unit_at = _column(name, header_at)
+                    found[start + len(content) - len(content.lstrip())] = Cell(subject, unit, unit_at, label)
+            rows += 1
+            j += width
+            if j < len(parts) and not parts[j][1].strip():
+                j += 1  # the empty cell between two rows run into one line
+        i = j if rows else i + 1
+    return found
+
+
+def _header_width(parts: list[tuple[int, str]], i: int) -> int:
+    """How many cells from ``i`` form a header: names with letters, up to an empty or a rule cell."""
+    width = 0
+    while i + width < len(parts):
+        content = parts[i + width][1].strip()
+        if not content or _RULE_CELL.fullmatch(content) or _NUMBER_CELL.fullmatch(content):
+            break
+        if not _LETTER.search(content):
+            break
+        width += 1
+    return width
+
+
+def _column(name: str, at: int) -> tuple[str, str, int]:
+    """``营业总收入(百万元)`` → (``营业总收入``, ``百万元``, where ``百万元`` starts)."""
+    m = _HEADER_UNIT.match(name)
+    if m is None:
+        return name.strip(), "", -1
+    return m.group("name").strip(), m.group("unit").strip(), at + m.start("unit")
