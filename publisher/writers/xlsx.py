@@ -188,6 +188,11 @@ METRIC_COLUMNS: dict[str, Column] = {
         _c("normalized_low", "Normalised low", lambda r: decimal_number(r.metric.normalized_low)),
         _c("normalized_high", "Normalised high", lambda r: decimal_number(r.metric.normalized_high)),
         _c("base_unit", "Base unit", lambda r: r.metric.base_unit),
+        _c("change", "Change", lambda r: decimal_number(r.metric.change, _is_percent(r.metric))),
+        _c("basis", "Basis", lambda r: r.metric.basis),
+        _c("year", "Year", lambda r: r.metric.year),
+        _c("estimate", "A/E", lambda r: r.metric.estimate),
+        _c("item", "Item", lambda r: r.metric.item or None),
         _c("direction", "Direction", lambda r: r.metric.direction),
         _c("relation", "Relation", lambda r: r.metric.relation),
         _c("bound", "Bound", lambda r: r.metric.bound),
@@ -232,7 +237,8 @@ COLUMNS = {"metrics": METRIC_COLUMNS, "reports": REPORT_COLUMNS, "bullets": BULL
 DEFAULT_COLUMNS = {
     "metrics": [
         "report_id", "published_at", "institution", "title", "section", "subject", "value", "unit", "low", "high",
-        "normalized", "base_unit", "direction", "relation", "bound", "period", "sentence", "citations",
+        "change", "basis", "year", "estimate", "normalized", "base_unit", "direction", "relation", "bound", "period",
+        "sentence", "citations",
     ],
     "reports": ["report_id", "published_at", "institution", "title", "sections", "bullets", "metrics", "key_takeaway"],
     "bullets": ["report_id", "published_at", "institution", "title", "section", "kind", "text", "citations"],

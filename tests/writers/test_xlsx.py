@@ -92,6 +92,31 @@ def test_registered_and_in_the_analyst_profile():
     assert "xlsx" in analyst.formats and "metrics" in analyst.profile["transforms"]
 
 
+FORECAST_TEXT = (
+    "盈利预测 - 预计2025-2027年归母净利润为4.33/5.43/6.69亿元,同比+12.1%/-3.5%/+8.0% [1] "
+    "- 销售/管理/财务费用率22.1%/6.4%/0.8%,同比+3.3/+0.8/-0.4pcts [2] - 股价跌幅2.47% [3]"
+)
+
+
+def test_change_and_year_are_numbers_pandas_reads(tmp_path):
+    pandas = pytest.importorskip("pandas")
+    path = tmp_path / "feed.txt"
+    path.write_text(f"公司点评\n测试证券· 2025-02-16 16:06\n{FORECAST_TEXT}\n", encoding="utf-8")
+    data, _ = build(metrics(read(str(path))))
+    frame = pandas.read_excel(io.BytesIO(data), sheet_name="Metrics")
+    assert pandas.api.types.is_numeric_dtype(frame["Change"])
+    assert pandas.api.types.is_numeric_dtype(frame["Year"])
+    assert pandas.api.types.is_numeric_dtype(frame["Value"])
+    profit = frame[frame["Subject"] == "归母净利润"]
+    assert profit["Unit"].tolist() == ["亿元"] * 3 + ["%"] * 3  # the changes that follow are the profit's
+    assert profit["Year"].tolist() == [2025, 2026, 2027] * 2
+    assert profit["A/E"].tolist() == ["E"] * 6
+    assert profit["Change"].round(4).tolist()[3:] == [0.121, -0.035, 0.08]  # percent cells hold fractions
+    assert frame[frame["Unit"] == "pcts"]["Change"].tolist() == [3.3, 0.8, -0.4]
+    assert frame[frame["Subject"] == "股价"]["Change"].round(4).tolist() == [-0.0247]
+    assert set(frame["Basis"].dropna()) == {"yoy"}
+
+
 def test_sheets_tables_and_frozen_headers(workbook, sample):
     assert workbook.sheetnames == ["Metrics", "Reports", "Bullets", "Summary"]
     expected_rows = {
@@ -628,7 +653,7 @@ def test_memory_stays_flat_as_the_digest_grows(sample, tmp_path):
         with zipfile.ZipFile(tmp_path / f"{copies}.xlsx") as archive:
             table = archive.read("xl/tables/table1.xml").decode()
         rows = copies * sum(1 for r in sample.reports for _ in r.metrics())
-        assert f':R{rows + 1}"' in table  # the Metrics table spans every row
+        assert re.search(rf':[A-Z]+{rows + 1}"', table)  # the Metrics table spans every row
     assert peaks[1] < 1.5 * peaks[0], peaks
 
 
@@ -701,5 +726,5 @@ def test_memory_stays_flat_as_one_report_grows(tmp_path):
                 tracemalloc.stop()
         rows = sum(1 for _ in digest.reports[0].metrics())
         with zipfile.ZipFile(tmp_path / f"{sections}.xlsx") as archive:
-            assert f':R{rows + 1}"' in archive.read("xl/tables/table1.xml").decode()
+            assert re.search(rf':[A-Z]+{rows + 1}"', archive.read("xl/tables/table1.xml").decode())
     assert peaks[1] < 1.5 * peaks[0], peaks
