@@ -1,6 +1,7 @@
 """Throughput of the ``metrics`` transform against its own earlier version, in the same process.
 
     python bench/metrics_throughput.py [--reports 1000 10000] [--repeat 3] [--corpus repeated unique uncached]
+                                       [--against REV]
 
 The reference is a frozen copy of the transform as it was before its speed work (same rules,
 same output), no longer in the tree: it is read from git history (``bench/metrics_reference/``
@@ -12,6 +13,11 @@ hits both); the time is the best of ``--repeat`` rounds.  Every round compares t
 both give (all fields): the rules have been improved since the reference was frozen (units such
 as ``㎡`` and ``TEU``, subject boundaries, see ``tests/gold/README.md``), so some differ; the
 count is printed, and ``--identical`` makes any difference an error.
+
+``--against REV`` takes the reference from ``publisher/transforms/`` of any commit instead (its
+imports of the rest of ``publisher`` made absolute), to measure a change of the rules against the
+transform just before it: ``--against 0e17cae`` is the transform before the list grammar of
+aligned names and values, forecast rows and signed changes.
 
 Corpora (``bench/corpus.py``):
 
@@ -31,6 +37,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -55,36 +62,56 @@ REFERENCE_FILES = ("__init__.py", "metric_rules.py", "metrics.py")
 _FOLDERS: list[tempfile.TemporaryDirectory[str]] = []  # the reference's files, kept until exit
 
 
-def load_reference() -> ModuleType:
-    """The reference transform, read from git history into a temporary folder and imported.
-
-    Exits with a message when git or the commit is not available.
-    """
+def _git_show(spec: str) -> bytes:
+    """A file of git history (``REV:path``); exits with a message when git or the commit is not there."""
     root = Path(__file__).resolve().parent.parent
-    folder = tempfile.TemporaryDirectory(prefix="metrics-reference-")
-    _FOLDERS.append(folder)  # removed at exit
-    package = Path(folder.name) / "metrics_reference"
+    try:
+        shown = subprocess.run(["git", "-C", str(root), "show", spec], capture_output=True, check=False)
+    except OSError as exc:
+        sys.exit(f"metrics_throughput: the reference transform is read from git history, and git cannot run: {exc}")
+    if shown.returncode:
+        error = shown.stderr.decode("utf-8", "replace").strip()
+        sys.exit(
+            f"metrics_throughput: cannot read the reference transform ({spec}) from git history: {error}\n"
+            "It needs a git clone of the project that has that commit "
+            "(a shallow clone does not: `git fetch --unshallow`)."
+        )
+    return shown.stdout
+
+
+def _import_package(name: str, files: dict[str, bytes]) -> ModuleType:
+    """``files`` written as the package ``name`` in a temporary folder (removed at exit); its ``metrics``."""
+    folder = tempfile.TemporaryDirectory(prefix=f"{name}-")
+    _FOLDERS.append(folder)
+    package = Path(folder.name) / name
     package.mkdir()
-    for name in REFERENCE_FILES:
-        spec = f"{REFERENCE_COMMIT}:{REFERENCE_FOLDER}/{name}"
-        try:
-            shown = subprocess.run(["git", "-C", str(root), "show", spec], capture_output=True, check=False)
-        except OSError as exc:
-            sys.exit(f"metrics_throughput: the reference transform is read from git history, and git cannot run: {exc}")
-        if shown.returncode:
-            error = shown.stderr.decode("utf-8", "replace").strip()
-            sys.exit(
-                f"metrics_throughput: cannot read the reference transform ({spec}) from git history: {error}\n"
-                f"It needs a git clone of the project that has commit {REFERENCE_COMMIT[:12]} "
-                "(a shallow clone does not: `git fetch --unshallow`)."
-            )
-        (package / name).write_bytes(shown.stdout)
+    for file, content in files.items():
+        (package / file).write_bytes(content)
     sys.path.insert(0, folder.name)
     try:
-        module = importlib.import_module("metrics_reference.metrics")
+        return importlib.import_module(f"{name}.metrics")
     finally:
         sys.path.remove(folder.name)
-    return module
+
+
+def load_reference() -> ModuleType:
+    """The reference transform, read from git history into a temporary folder and imported."""
+    files = {name: _git_show(f"{REFERENCE_COMMIT}:{REFERENCE_FOLDER}/{name}") for name in REFERENCE_FILES}
+    return _import_package("metrics_reference", files)
+
+
+def load_revision(rev: str) -> ModuleType:
+    """The ``metrics`` transform of commit ``rev``, read from git history and imported under another name
+    (its imports of the rest of ``publisher`` made absolute)."""
+    listing = _git_show(f"{rev}:publisher/transforms").decode("utf-8").split()
+    files = {}
+    for name in (n for n in listing if n.endswith(".py")):
+        text = _git_show(f"{rev}:publisher/transforms/{name}").decode("utf-8")
+        text = re.sub(
+            r"^from \.\.(\w*)", lambda m: "from publisher" + (f".{m.group(1)}" if m.group(1) else ""), text, flags=re.M
+        )
+        files[name] = text.encode("utf-8")
+    return _import_package("metrics_revision", files)
 
 
 def fields(digest: Digest) -> list[tuple]:
@@ -148,8 +175,9 @@ def main() -> None:
     kinds = ["repeated", "unique", "uncached"]
     parser.add_argument("--corpus", nargs="+", choices=kinds, default=kinds)
     parser.add_argument("--identical", action="store_true", help="stop when a metric differs from the reference")
+    parser.add_argument("--against", metavar="REV", help="the transform of this commit as the reference")
     args = parser.parse_args()
-    reference = load_reference()
+    reference = load_revision(args.against) if args.against else load_reference()
     rows = []
     for kind in args.corpus:
         for n in args.reports:
