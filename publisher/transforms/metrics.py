@@ -282,6 +282,8 @@ _CAUSE = re.compile(r"受[^,，;；。]{1,12}?影响")
 _GENERIC_COMPANY = ("公司", "本公司", "该公司")
 # 营业收入同比增速 → 营业收入增速: the basis is a column of its own
 _BASIS_IN_MEASURE = re.compile(r"(?<=.)(?:同比|环比)(?=增速|增长率|增幅)")
+# 营业收入: - 2024年预计78.42亿元: a bullet that is a label, or starts with one before its first child
+_LABEL_HEAD = re.compile(r"^\s*([^0-9:：,，;；。]{1,16})[:：]\s*(?:-|$)")
 _ITEM_NUMBER = re.compile(r"^[0-9]{1,2}[.、)）]\s*")
 _PRONOUNS = frozenset(("which", "there", "it", "this", "that", "these", "those", "they"))
 _EN_TO_VERB = re.compile(rf"(?<![A-Za-z])to (?:{_alternation(R.EN_TO_VERBS)})(?![A-Za-z])")
@@ -1931,8 +1933,9 @@ def annotate(report: Report) -> list[tuple[Pos, str]]:
         label = ""  # 归母净利润: - 2024年预计13.69亿元: a bullet that names what the bullets after it measure
         for block in section.blocks:
             text = block.text
-            if len(text) <= 24 and text.rstrip().endswith((":", "：")) and not _ASCII_DIGIT.search(text):
-                label = _clean_subject(text.rstrip().rstrip(":："))
+            head = _LABEL_HEAD.match(text) if (":" in text[:18] or "：" in text[:18]) else None
+            if head is not None:
+                label = _clean_subject(head.group(1))
             figures, found = _figures(text, years)
             if label:
                 for f in figures:
