@@ -21,6 +21,14 @@ How it works, in three passes over each text:
    :mod:`publisher.transforms.metric_rules`); a clause without its own
    subject takes the previous figure's (``收报3346.72点`` → ``沪指``).  The
    same words give the direction, relation, bound and period.
+4. *Lists, tables and companies*: values joined by ``/`` or ``、`` pair with
+   the names before them, take the unit, basis and period they share and the
+   years the text names (:mod:`~publisher.transforms.metric_lists`); number
+   cells of a pipe table take their column and row
+   (:mod:`~publisher.transforms.metric_tables`); in a report about several
+   companies, subjects get their company
+   (:mod:`~publisher.transforms.metric_entities`).  The signed ``change``,
+   ``basis``, ``year`` and ``estimate`` follow from the same context.
 
 Everything is linear in the text length: numbers are found by one scan,
 every other match is anchored at a known position or runs over a bounded
