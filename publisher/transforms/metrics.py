@@ -6,7 +6,7 @@ objects: ``0.43`` ``%`` (``ratio`` 0.0043, direction ``up``) and ``3346.72``
 were found in (``Report.title_metrics``, ``Section.heading_metrics``,
 ``Block.metrics``) with their position in the input file.
 
-How it works, in three passes over each text:
+How it works, in four passes over each text:
 
 1. *Tokens*: numbers (``[0-9]``, thousands separators, decimals) and the
    spans of periods (dates, months, years, quarters, ``本周``, ``截至…``).
