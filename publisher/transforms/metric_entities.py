@@ -33,6 +33,9 @@ _NOT_NAMES = frozenset(
 )
 
 
+_MAX_HEADINGS = 64
+
+
 @functools.lru_cache(maxsize=4096)
 def _name(text: str, alone: bool = False) -> str:
     """The company a heading or a bullet's head starts with, or ``""``.
@@ -94,7 +97,12 @@ def attach(report: Report) -> None:
                 owners.append((_topic(block.text) or heading, block.metrics))
     if not headings and not any(name for name, _ in owners):
         return
-    unnamed = {heading for section, heading in headings if not _named_elsewhere(heading, report, section)}
+    # each check reads the report once: past _MAX_HEADINGS names, the rest count as unnamed (linear time)
+    unnamed = {
+        heading
+        for k, (section, heading) in enumerate(headings)
+        if k >= _MAX_HEADINGS or not _named_elsewhere(heading, report, section)
+    }
     names = {name for name, _ in owners if name and name not in unnamed}
     if len(names) < 2:
         return

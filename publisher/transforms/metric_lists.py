@@ -31,7 +31,7 @@ _NAME_SPLIT = re.compile(r"\s*[/、]\s*")
 
 #: The last character of a name that is a whole measure already (``营收/归母净利润``): such names do not
 #: share the last name's tail.  ``销售/管理/财务费用率`` shares ``费用率``; ``国内/海外收入`` shares ``收入``.
-_MEASURE_ENDINGS = frozenset("收润率额量价数比速值本入费利差息税损益盈亏格")
+_MEASURE_ENDINGS = frozenset("收润率额量价数比速值本入费利差息税损益盈亏格流货支产债")
 
 _HAN_RUN = re.compile(HAN_CLASS + "+")
 _MEASURE_MODIFIERS = frozenset(("归母", "扣非", "单季", "累计", "合计", "整体", "平均", "经营", "调整"))
@@ -197,8 +197,8 @@ def share_tail(names: list[str]) -> list[str]:
 
     None of the names before the last may be a measure on its own.  They share the last name's tail
     when they all end in the same character and the last one goes on after it (``大行、股份行、
-    农商行净息差``), or when they are short (up to three characters) and all as long as the part of
-    the last name before a tail of two characters or more (``销售/管理/财务费用率``).
+    农商行净息差``), or when the last name ends in a known measure (``销售/管理/财务费用率``,
+    ``橱柜、衣柜及配套品、木门毛利率``) that is not qualified there (``存货/归母净利润``).
     """
     if len(names) < 2:
         return names
@@ -210,21 +210,9 @@ def share_tail(names: list[str]) -> list[str]:
         k = last.find(next(iter(ends)), 1)
         if 0 < k < len(last) - 2 and _HAN_RUN.fullmatch(last[k + 1 :]):
             return [n + last[k + 1 :] for n in head] + [last]
-    for tail in _SHARED_TAILS:  # 橱柜、衣柜及配套品、卫浴、木门毛利率: a measure the last name ends with
-        if last.endswith(tail) and len(last) > len(tail) + 1 and last[: -len(tail)] not in _MEASURE_MODIFIERS:
-            return [n + tail for n in head] + [last]
-    length = len(head[0])
-    if last[:length] in _MEASURE_MODIFIERS:
-        return names  # 存货/归母净利润: 归母 qualifies the last measure, it is not a name like 存货
-    if (
-        length <= 3
-        and all(len(n) == length for n in head)
-        and len(last) >= length + 2
-        and not any(n[-1] in _MEASURE_ENDINGS for n in head)
-    ):
-        tail = last[length:]
-        if _HAN_RUN.fullmatch(tail):
-            return [n + tail for n in head] + [last]
+    tail = next((t for t in _SHARED_TAILS if last.endswith(t)), "")  # the longest measure the last name ends with
+    if tail and len(last) > len(tail) + 1 and last[: -len(tail)] not in _MEASURE_MODIFIERS:
+        return [n + tail for n in head] + [last]  # 橱柜、衣柜及配套品、卫浴、木门毛利率
     return names
 
 

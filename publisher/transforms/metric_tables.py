@@ -77,7 +77,7 @@ def cells(text: str) -> dict[int, Cell]:
             j += width
             if j < len(parts) and not parts[j][1].strip():
                 j += 1  # the empty cell between two rows run into one line
-        i = j if rows else i + 1
+        i = j if rows else i + width  # a header without rows: its cells are not read again
     return found
 
 

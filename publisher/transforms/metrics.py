@@ -1012,6 +1012,7 @@ class _Scanner:
 
 
 _BASES = L.BASES
+_YEAR_LOOKBACK = 8  # year lists looked at before (and after) a list of values
 _GROWTH_HINT = re.compile(r"增|growth|upside", re.IGNORECASE)
 _GROWTH_COLUMNS = ("增长率", "增速", "同比", "增幅", "growth", "YoY", "yoy")
 
@@ -1332,6 +1333,7 @@ class _Context:
         self.figures = figures
         self.warnings: list[tuple[int, str]] = []  # (offset, message): lists whose names and values do not pair
         self._year_lists: list[L.YearList] | None = None
+        self._year_list_starts: list[int] = []
         self._years = years  # the last years the blocks before named (years.last), looked up when needed
         self.report_year = years.report_year if years is not None else None
         self._last_names: list[str] = []  # the names of the latest list of names (for 同比+3.3/+0.8/+0.4pcts)
@@ -1611,13 +1613,18 @@ class _Context:
         ``24-26年``), after it in its sentence (``by 36%/25%/4% for 2025-27E``), or carried from the
         blocks before (a bullet of forecasts under one that named the years)."""
         found_lists = self.year_lists()
-        for found in reversed(found_lists):
-            if found.end <= f.start and len(found.years) == f.items:
-                return found
-        sentence_end = self._sentence(f.start)[1]
-        for found in found_lists:
-            if f.start < found.start < sentence_end and len(found.years) == f.items:
-                return found
+        if found_lists:
+            # the nearest before it (a few at most: each lookup is bounded, so a text of many lists stays linear)
+            at = bisect.bisect_right(self._year_list_starts, f.start)
+            for found in reversed(found_lists[max(0, at - _YEAR_LOOKBACK) : at]):
+                if found.end <= f.start and len(found.years) == f.items:
+                    return found
+            sentence_end = self._sentence(f.start)[1]
+            for found in found_lists[at : at + _YEAR_LOOKBACK]:
+                if found.start >= sentence_end:
+                    break
+                if len(found.years) == f.items:
+                    return found
         carried = self._years.last if self._years is not None else None
         if carried is not None and len(carried.years) == f.items:
             return carried
@@ -1639,6 +1646,7 @@ class _Context:
     def year_lists(self) -> list[L.YearList]:
         if self._year_lists is None:
             self._year_lists = L.year_lists(self.text)
+            self._year_list_starts = [found.start for found in self._year_lists]
         return self._year_lists
 
     def _modified_noun(self, f: _Figure, clause_end: int) -> str:

@@ -222,6 +222,12 @@ ADVERSARIAL = {
     "list marks": lambda n: "、1" * (n // 2),
     "english": lambda n: "the index rose 1.3% to 3,346.72 points, " * (n // 40),
     "no punctuation": lambda n: "成交额12亿元增长" * (n // 10),
+    "one long list": lambda n: "营收" + "1.5/" * (n // 4) + "2亿元",
+    "lists under years": lambda n: "2023A/2024E/2025E 营收1/2亿元;" * (n // 26),
+    "names and values": lambda n: "销售/管理/财务费用率22.1%/6.4%/0.8%,同比+3.3/+0.8/+0.4pcts;" * (n // 48),
+    "pipes": lambda n: "|营收" * (n // 3),
+    "table rows": lambda n: "|年份|营收(亿元)| |---|---|" + "|2024E|12.5| " * (n // 13),
+    "signed ranges": lambda n: "同比+69%至+74%," * (n // 12),
 }
 
 
