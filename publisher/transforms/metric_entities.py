@@ -16,6 +16,7 @@ import re
 
 from ..model import Metric, Report, Section
 from ..textutil import is_han
+from . import metric_rules as R
 
 #: ``**Coherent业绩与展望**:`` or ``Coherent:`` at the head of a bullet.
 _TOPIC = re.compile(r"^\s*(?:\*\*)?(?P<topic>[^:：*。,，;；]{2,24}?)(?:\*\*)?\s*[:：]")
@@ -25,11 +26,6 @@ _LATIN_NAME = re.compile(
 #: What a heading or bullet says right after a company's name: its results, a period.
 _AFTER_NAME = re.compile(
     r"\s*(?:[0-9]|FY|[1-4]Q|Q[1-4]|[一二三四]季度|上半年|下半年|前三季度|全年|年度|业绩|财报|经营|展望|点评)"
-)
-#: Words that are not a company although a heading may start with them.
-_NOT_NAMES = frozenset(
-    "公司 行业 板块 市场 整体 重点公司 个股 海外 国内 全球 中国 本周 上周 本月 风险 投资 盈利 估值 财务 业务 "
-    "产品 Summary Key Investment Valuation Risks Risk Core Financial Earnings Outlook Company Report".split()
 )
 
 
@@ -48,7 +44,7 @@ def _name(text: str, alone: bool = False) -> str:
     if m:
         name = m.group().strip()
         rest = text[m.end() :]
-        if name.split()[0] in _NOT_NAMES or not (_AFTER_NAME.match(rest) or (alone and not rest.strip())):
+        if name.split()[0] in R.NOT_COMPANY_NAMES or not (_AFTER_NAME.match(rest) or (alone and not rest.strip())):
             return ""
         return name
     for end in range(2, min(len(text), 6) + 1):
@@ -56,7 +52,7 @@ def _name(text: str, alone: bool = False) -> str:
             return ""
         if _AFTER_NAME.match(text, end):
             name = text[:end]
-            return "" if name in _NOT_NAMES else name
+            return "" if name in R.NOT_COMPANY_NAMES else name
     return ""
 
 

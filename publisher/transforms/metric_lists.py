@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..textutil import HAN_CLASS
+from . import metric_rules as R
+from .metric_rules import BASES, CHANGE_UNITS, SIGNED_CHANGE_WORDS
 
 #: Between two values of a list: a separator, then perhaps a sign (``27.3/-1.1``, ``12%、8%``).
 LIST_GAP = re.compile(r"[ \u00a0\u3000]?[/、][ \u00a0\u3000]?(?:[+\-−－][ ]?)?")
@@ -29,12 +31,8 @@ LIST_GAP = re.compile(r"[ \u00a0\u3000]?[/、][ \u00a0\u3000]?(?:[+\-−－][ ]?
 #: Names of a list: split where values are split.
 _NAME_SPLIT = re.compile(r"\s*[/、]\s*")
 
-#: The last character of a name that is a whole measure already (``营收/归母净利润``): such names do not
-#: share the last name's tail.  ``销售/管理/财务费用率`` shares ``费用率``; ``国内/海外收入`` shares ``收入``.
-_MEASURE_ENDINGS = frozenset("收润率额量价数比速值本入费利差息税损益盈亏格流货支产债")
 
 _HAN_RUN = re.compile(HAN_CLASS + "+")
-_MEASURE_MODIFIERS = frozenset(("归母", "扣非", "单季", "累计", "合计", "整体", "平均", "经营", "调整"))
 _CLAUSE_CUT = re.compile(r"[,，;；:：。\s]")
 
 #: A unit written as a header before a row of values: ``营业总收入(百万) 4900/3993``, ``EPS(元)``.
@@ -77,7 +75,6 @@ _SINGLE_YEAR = re.compile(
     r"|(?P<short>[0-9]{2})(?:(?P<flag2>[AE])(?![A-Za-z])|(?=年|Q[1-4]|H[12]))"
     r"|(?<![0-9])[1-4]Q(?P<q>[0-9]{2})(?![0-9])|(?<![0-9])[12]H(?P<h>[0-9]{2})(?![0-9]))"
 )
-_DURATION_CUES = ("未来", "近", "过去", "长达", "超过", "约", "逾", "over", "next", "past")
 _FORECAST_WORDS = re.compile(r"预计|预测|一致预期|有望|forecast|expect|estimate|project", re.IGNORECASE)
 
 
@@ -110,7 +107,7 @@ def year_lists(text: str) -> list[YearList]:
         f1, f2 = m.group("f1"), m.group("f2")
         if not (m.group("tail") or f1 or f2 or (len(y1) == 4 and len(y2) == 4)):
             continue  # 10-15: not years unless written as years
-        if len(y1) == 2 and text[max(0, m.start() - 3) : m.start()].endswith(_DURATION_CUES):
+        if len(y1) == 2 and text[max(0, m.start() - 3) : m.start()].endswith(R.YEAR_RANGE_DURATION_CUES):
             continue  # 未来10-15年: a duration
         first, last = _full_year(y1), _full_year(y2)
         if len(y2) == 2 and len(y1) == 4:
@@ -203,35 +200,23 @@ def share_tail(names: list[str]) -> list[str]:
     if len(names) < 2:
         return names
     head, last = names[:-1], names[-1]
-    if any(n[-1] in _MEASURE_ENDINGS for n in head):
+    if any(n[-1] in R.LIST_MEASURE_ENDINGS for n in head):
         return names
     ends = {n[-1] for n in head}
     if len(ends) == 1:  # 大行、股份行、城商行和农商行净息差: the names end alike, the tail follows that ending
         k = last.find(next(iter(ends)), 1)
         if 0 < k < len(last) - 2 and _HAN_RUN.fullmatch(last[k + 1 :]):
             return [n + last[k + 1 :] for n in head] + [last]
-    tail = next((t for t in _SHARED_TAILS if last.endswith(t)), "")  # the longest measure the last name ends with
-    if tail and len(last) > len(tail) + 1 and last[: -len(tail)] not in _MEASURE_MODIFIERS:
+    tail = next((t for t in R.SHARED_TAILS if last.endswith(t)), "")  # the longest measure the last name ends with
+    if tail and len(last) > len(tail) + 1 and last[: -len(tail)] not in R.MEASURE_MODIFIERS:
         return [n + tail for n in head] + [last]  # 橱柜、衣柜及配套品、卫浴、木门毛利率
     return names
-
-
-#: Measures that names of any length share when the last one ends with them.
-_SHARED_TAILS = tuple(
-    sorted(
-        ("毛利率", "净利率", "费用率", "收入", "营收", "销量", "营业收入", "增速", "占比", "市占率", "出货量"),
-        key=len,
-        reverse=True,
-    )
-)
-#: Measures a run of two-character names may share (``销售管理研发财务费用率``).
-_COMPOUND_TAILS = ("费用率", "费用", "收入", "营收", "毛利率", "利润", "成本", "销量")
 
 
 def compound_names(subject: str, count: int) -> list[str] | None:
     """``销售管理研发财务费用率`` with four values → ``销售费用率``, ``管理费用率``, ``研发费用率``,
     ``财务费用率``: names of two characters each, written together before the measure they share."""
-    for tail in _COMPOUND_TAILS:
+    for tail in R.COMPOUND_TAILS:
         if subject.endswith(tail):
             head = subject[: -len(tail)]
             if len(head) == 2 * count and count >= 2 and _HAN_RUN.fullmatch(head):
@@ -262,16 +247,9 @@ def names_before(prefix: str, count: int, clean: Callable[[str], str], verb: re.
 
 # --- change ----------------------------------------------------------------------------------------
 
-#: Relations that are a basis of comparison (not ``from``/``to``/``prior``).
-BASES = frozenset(("yoy", "qoq", "seq", "mom", "wow", "dod", "vs"))
-#: Units that only ever measure a change (``+3.3pcts``, ``-25bp``).
-CHANGE_UNITS = frozenset(
-    ("pcts", "pct", "pct pts", "pp", "ppt", "ppts", "bp", "bps", "个百分点", "百分点", "个bp", "BP", "BPS")
-)
-#: Words that make a signed figure a change without a direction (``涨跌幅 -0.33%``).
-SIGNED_CHANGE_WORDS = ("涨跌幅", "涨跌", "变动", "变化", "增速", "增长率", "增幅", "增长", "change", "chg", "growth")
 
-
+#: Whether a prefix may hold a growth word at all (a cheap look before _GROWTH_BEFORE's).
+GROWTH_HINT = re.compile(r"增|growth|upside", re.IGNORECASE)
 _GROWTH_BEFORE = re.compile(
     r"(?:growth|upside)(?: of)?\s*$|(?:增速|增长率)(?:为|达|是)?\s*(?:[(（][^()（）]{0,6}[)）])?\s*$", re.IGNORECASE
 )

@@ -573,3 +573,54 @@ SHARED_MEASURES = (
     "市盈率 市净率 市销率 PE PB PS 估值 成交额 成交量 收益率 涨幅 跌幅 增速 占比 换手率 规模 利率 价格 股息率"
 ).split()
 SHARED_MODIFIERS = ("平均", "日均", "整体", "加权", "中位数")
+
+
+# --- lists, years and change (metric_lists.py) ---------------------------------------------------
+
+#: The last character of a name that is a whole measure already (``营收/归母净利润``): such names do not
+#: share the last name's tail.  ``销售/管理/财务费用率`` shares ``费用率``; ``国内/海外收入`` shares ``收入``.
+LIST_MEASURE_ENDINGS = frozenset("收润率额量价数比速值本入费利差息税损益盈亏格流货支产债")
+#: What qualifies a measure rather than naming a thing of its own (``存货/归母净利润``).
+MEASURE_MODIFIERS = frozenset(("归母", "扣非", "单季", "累计", "合计", "整体", "平均", "经营", "调整"))
+#: Measures that names of any length share when the last one ends with them (longest first).
+SHARED_TAILS = tuple(
+    sorted(
+        (
+            "毛利率 净利率 费用率 收入 营收 销量 营业收入 增速 占比 市占率 出货量 成交额 成交量 销售额 规模 价格 "
+            "净利润 利润"
+        ).split(),
+        key=len,
+        reverse=True,
+    )
+)
+#: Measures a run of two-character names may share (``销售管理研发财务费用率``).
+COMPOUND_TAILS = ("费用率", "费用", "收入", "营收", "毛利率", "利润", "成本", "销量")
+#: Before a range of two-digit years, what makes it a duration (``未来10-15年``); compare DURATION_CUES
+#: (a number of years that is a duration, not a year) and SHORT_YEAR_NOT_AFTER (a two-digit year).
+YEAR_RANGE_DURATION_CUES = ("未来", "近", "过去", "长达", "超过", "约", "逾", "over", "next", "past")
+#: Before a two-digit year with 年 (``24年利润``), what makes it a number of years instead (``近10年``).
+SHORT_YEAR_NOT_AFTER = ("近", "过去", "未来", "超", "约", "逾", "达", "第", "连续", "满")
+#: Relations that are a basis of comparison (not ``from``/``to``/``prior``).
+BASES = frozenset(("yoy", "qoq", "seq", "mom", "wow", "dod", "vs"))
+#: Units that only ever measure a change (``+3.3pcts``, ``-25bp``).
+CHANGE_UNITS = frozenset(
+    ("pcts", "pct", "pct pts", "pp", "ppt", "ppts", "bp", "bps", "个百分点", "百分点", "个bp", "BP", "BPS")
+)
+#: Words that make a signed figure a change without a direction (``涨跌幅 -0.33%``).
+SIGNED_CHANGE_WORDS = ("涨跌幅", "涨跌", "变动", "变化", "增速", "增长率", "增幅", "增长", "change", "chg", "growth")
+#: A table column whose cells are changes (``同比增长率(%)``).
+GROWTH_COLUMNS = ("增长率", "增速", "同比", "增幅", "growth", "YoY", "yoy")
+
+# --- other subject words ---------------------------------------------------------------------------
+
+#: ``6个月评级``, ``12个月高/低``: after a number of months, the horizon of a rating or a price range.
+MONTHS_NAMING = ("评级", "目标价", "目标", "高", "低", "最高", "最低", "内")
+#: ``公司营收`` → ``营收``: the company a report is about, as a generic word.
+GENERIC_COMPANY = ("公司", "本公司", "该公司")
+#: ``, which is 6.0%``: a subject that is only a pronoun takes the clause's before.
+PRONOUNS = frozenset(("which", "there", "it", "this", "that", "these", "those", "they"))
+#: Words that are not a company although a heading may start with them (metric_entities.py).
+NOT_COMPANY_NAMES = frozenset(
+    "公司 行业 板块 市场 整体 重点公司 个股 海外 国内 全球 中国 本周 上周 本月 风险 投资 盈利 估值 财务 业务 "
+    "产品 Summary Key Investment Valuation Risks Risk Core Financial Earnings Outlook Company Report".split()
+)

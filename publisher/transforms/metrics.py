@@ -183,12 +183,11 @@ _YEAR_SPAN = re.compile(
 _YEAR_SPAN_HINT = re.compile(r"[0-9][AEF](?![A-Za-z])")
 # 24年利润, 25-26年PE, 25年Q1: a year written with two digits (2015-2035), not a duration (近10年, 运营25年)
 # (the pattern starts with a character class, so the engine skips ahead quickly; what may stand before
-# the year is checked by _SHORT_YEAR_NOT_AFTER)
+# the year is checked by R.SHORT_YEAR_NOT_AFTER)
 _SHORT_YEAR = re.compile(
     r"[1-3][0-9](?:[ ]?(?:-|~|～|至|到|/)[ ]?[1-3][0-9])?[ ]?年"
     r"(?!期|内|以|来|左右|间|后|前|多|半|度|限|份|化|龄|线)" + _CN_SUFFIX
 )
-_SHORT_YEAR_NOT_AFTER = ("近", "过去", "未来", "超", "约", "逾", "达", "第", "连续", "满")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 _YEAR_START = re.compile(r"(?:1(?<![0-9]1)9|2(?<![0-9]2)0)[0-9]{2}")  # 19xx or 20xx, not inside a number
@@ -214,7 +213,6 @@ _SPACE_BETWEEN_PHRASES = re.compile(HAN_CLASS[:-1] + "%％)）] (?=" + HAN_CLASS
 _SPACE_BEFORE_DIGIT = re.compile(f"{HAN_CLASS} (?=[0-9])")
 _THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])")
 _EIGHT_DIGIT_DATE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])")
-_MONTHS_NAMING = ("评级", "目标价", "目标", "高", "低", "最高", "最低", "内")
 _PAREN_CLOSE = re.compile(r"([^()（）,，;；。]{0,20})[)）]")
 _OPEN_PARENS = "(（"
 
@@ -286,14 +284,11 @@ _COMPARISON = re.compile(
 )
 # 受汇兑收益影响财务费用: the cause before the subject
 _CAUSE = re.compile(r"受[^,，;；。]{1,12}?影响")
-# 公司营收 → 营收: the company a report is about, as a generic word
-_GENERIC_COMPANY = ("公司", "本公司", "该公司")
 # 营业收入同比增速 → 营业收入增速: the basis is a column of its own
 _BASIS_IN_MEASURE = re.compile(r"(?<=.)(?:同比|环比)(?=增速|增长率|增幅)")
 # 营业收入: - 2024年预计78.42亿元: a bullet that is a label, or starts with one before its first child
 _LABEL_HEAD = re.compile(r"^\s*([^0-9:：,，;；。]{1,16})[:：]\s*(?:-|$)")
 _ITEM_NUMBER = re.compile(r"^[0-9]{1,2}[.、)）]\s*")
-_PRONOUNS = frozenset(("which", "there", "it", "this", "that", "these", "those", "they"))
 _EN_TO_VERB = re.compile(rf"(?<![A-Za-z])to (?:{_alternation(R.EN_TO_VERBS)})(?![A-Za-z])")
 _EN_AUX = re.compile(rf"(?<![A-Za-z])(?:{_alternation(R.EN_AUXILIARIES)}) [a-z]+(?![A-Za-z])")
 _EN_OF = re.compile(r" ?of ([^,;:.()]{1,60})")
@@ -522,7 +517,7 @@ class _Scanner:
                 at = short.start()
                 if at > 0 and text[at - 1] in _DIGITS_DOT:
                     continue
-                if not ("15" <= text[at : at + 2] <= "35") or text.endswith(_SHORT_YEAR_NOT_AFTER, 0, at):
+                if not ("15" <= text[at : at + 2] <= "35") or text.endswith(R.SHORT_YEAR_NOT_AFTER, 0, at):
                     continue
                 spans.append(short.span())
         if ("E" in text or "A" in text) and _YEAR_SPAN_HINT.search(text):
@@ -856,7 +851,7 @@ class _Scanner:
                 return True
         if text[e : e + 1] == "-" and _is_latin(text[e + 1 : e + 2]):  # 10-year average, 7-day repo
             return True
-        if unit.written in ("个月", "月") and text.startswith(_MONTHS_NAMING, unit.end):
+        if unit.written in ("个月", "月") and text.startswith(R.MONTHS_NAMING, unit.end):
             return True  # 6个月评级, 12个月高/低: the horizon of a rating or a price range
         return False
 
@@ -1013,8 +1008,6 @@ class _Scanner:
 
 _BASES = L.BASES
 _YEAR_LOOKBACK = 8  # year lists looked at before (and after) a list of values
-_GROWTH_HINT = re.compile(r"增|growth|upside", re.IGNORECASE)
-_GROWTH_COLUMNS = ("增长率", "增速", "同比", "增幅", "growth", "YoY", "yoy")
 
 # --- context: subject, direction, relation, bound, period -------------------------------------
 
@@ -1184,11 +1177,11 @@ def _clean_subject(text: str) -> str:
         text = _SCOPE_AMONG.sub("", text)
     if text[:1].isdigit() and _ITEM_NUMBER.match(text):
         text = _strip_words(_ITEM_NUMBER.sub("", text))  # 2. 公司营业收入: an item's number
-        if text.startswith(_GENERIC_COMPANY):
+        if text.startswith(R.GENERIC_COMPANY):
             text = _strip_words(text[2 if text.startswith("公司") else 3 :]) or text
-    if text.lower() in _PRONOUNS:
+    if text.lower() in R.PRONOUNS:
         return ""  # ", which is 6.0%": the subject is the clause's before
-    if text.startswith(_GENERIC_COMPANY):
+    if text.startswith(R.GENERIC_COMPANY):
         rest = _strip_words(text[2 if text.startswith("公司") else 3 :])
         if rest and not rest[0].isdigit():
             text = rest
@@ -1490,7 +1483,7 @@ class _Context:
             elif f.item > 1:  # a later value of a list: a change when the list's first value is one
                 raw_prefix, is_change = head_prefix, head_change
             signed = f.value is not None and f.value[:1] in "+-"
-            if is_change or signed or (raw_prefix and _GROWTH_HINT.search(raw_prefix) is not None):
+            if is_change or signed or (raw_prefix and L.GROWTH_HINT.search(raw_prefix) is not None):
                 f.change = L.signed_change(
                     f.value,
                     f.direction if is_change else "",
@@ -1515,7 +1508,7 @@ class _Context:
         f.subject, f.period = f.cell.subject, f.cell.label
         sent_start, sent_end = self._sentence(f.start)
         f.sentence = self._sentence_text(sent_start, sent_end, f.start)
-        if any(word in f.subject for word in _GROWTH_COLUMNS) and f.value is not None:
+        if any(word in f.subject for word in R.GROWTH_COLUMNS) and f.value is not None:
             f.change = f.value.lstrip("+")
             f.direction = "down" if f.value.startswith("-") else "up"
             if "同比" in f.subject:
@@ -1931,21 +1924,15 @@ def annotate(report: Report) -> list[tuple[Pos, str]]:
     text = report.title
     line, column = report.pos.line, report.pos.column
     figures, found = _figures(text)
-    if found:
-        warnings += [(Pos(line, column + offset) if line else Pos(), message) for offset, message in found]
-    report.title_metrics = [
-        _metric(text, f, Pos(line, column + f.start) if line else Pos(), "title", []) for f in figures
-    ]
+    warnings += [(_pos(line, column, offset), message) for offset, message in found]
+    report.title_metrics = [_metric(text, f, _pos(line, column, f.start), "title", []) for f in figures]
     for section in report.walk():
         text = section.heading
         line, column = section.pos.line, section.pos.column
         years = _Years(report.published_at.year if report.published_at else None)
         figures, found = _figures(text, years)
-        if found:
-            warnings += [(Pos(line, column + offset) if line else Pos(), message) for offset, message in found]
-        section.heading_metrics = [
-            _metric(text, f, Pos(line, column + f.start) if line else Pos(), "heading", []) for f in figures
-        ]
+        warnings += [(_pos(line, column, offset), message) for offset, message in found]
+        section.heading_metrics = [_metric(text, f, _pos(line, column, f.start), "heading", []) for f in figures]
         label = ""  # 归母净利润: - 2024年预计13.69亿元: a bullet that names what the bullets after it measure
         for block in section.blocks:
             text = block.text
@@ -1957,37 +1944,29 @@ def annotate(report: Report) -> list[tuple[Pos, str]]:
                 for f in figures:
                     if not f.subject:
                         f.subject = label
-            if found:
-                warnings += [(_block_pos(block, offset), message) for offset, message in found]
-            if not figures:
+            if not figures and not found:
                 block.metrics = []
                 continue
             refs = block.refs
             line, column = block.pos.line, block.pos.column
-            # each citation marker the reader removed shifts the columns after it
-            marks = [(c.offset, len(c.sep) + len(str(c.ref)) + 2) for c in block.citations]
-            block.metrics = [
-                _metric(
-                    text,
-                    f,
-                    Pos(line, column + f.start + sum(w for o, w in marks if o <= f.start)) if line else Pos(),
-                    "block",
-                    list(refs),
-                )
-                for f in figures
-            ]
+            marks = _marks(block)
+            warnings += [(_pos(line, column, offset, marks), message) for offset, message in found]
+            block.metrics = [_metric(text, f, _pos(line, column, f.start, marks), "block", list(refs)) for f in figures]
     metric_entities.attach(report)
     return warnings
 
 
-def _block_pos(block: Block, offset: int) -> Pos:
-    """The input position of ``offset`` in a block's text (citation markers the reader removed included)."""
-    line, column = block.pos.line, block.pos.column
+def _marks(block: Block) -> list[tuple[int, int]]:
+    """Where the reader removed each citation marker of a block's text, and how wide it was."""
+    return [(c.offset, len(c.sep) + len(str(c.ref)) + 2) for c in block.citations]
+
+
+def _pos(line: int, column: int, offset: int, marks: list[tuple[int, int]] | None = None) -> Pos:
+    """The input position of ``offset`` in a text that starts at ``line``, ``column``; each citation marker
+    the reader removed before it (``marks``) shifts it."""
     if not line:
         return Pos()
-    return Pos(
-        line, column + offset + sum(len(c.sep) + len(str(c.ref)) + 2 for c in block.citations if c.offset <= offset)
-    )
+    return Pos(line, column + offset + (sum(w for o, w in marks if o <= offset) if marks else 0))
 
 
 def metrics(digest: Digest, ctx: RenderContext | None = None) -> Digest:
