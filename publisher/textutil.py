@@ -40,15 +40,18 @@ def xml_safe(text: str, replacement: str = "\ufffd") -> tuple[str, int]:
     return _XML_ILLEGAL.subn(replacement, text)
 
 
-def xml_escape(text: str) -> str:
-    """``text`` for an XML text node: ``& < >`` escaped, and CR as ``&#13;`` (a parser reads a raw CR as LF)."""
+def xml_escape(text: str, cr: bool = True) -> str:
+    """``text`` for an XML text node: ``& < >`` escaped, and CR as ``&#13;`` (a parser reads a raw CR as LF).
+
+    With ``cr=False`` a CR stays as it is, for a caller that turns line breaks into elements itself.
+    """
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:
         text = text.replace("<", "&lt;")
     if ">" in text:
         text = text.replace(">", "&gt;")
-    if "\r" in text:
+    if cr and "\r" in text:
         text = text.replace("\r", "&#13;")
     return text
 

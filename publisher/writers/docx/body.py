@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...model import Block, Report, Section
-from ...textutil import xml_safe
+from ...textutil import xml_escape, xml_safe
 from .outline import Directive, OutlineError, OutlineLiteral, plain
 from .outline import split_cells as _split_cells
 from .package import Package, Properties, Reference
@@ -30,15 +30,8 @@ _PLACEHOLDER = re.compile(r"\{(refs|title|institution|time|section)\}")
 
 
 def _escape(text: str) -> str:
-    """Text for a w:t element: XML-legal and escaped."""
-    text = xml_safe(text)[0]
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
+    """Text for a w:t element: XML-legal and escaped (a CR stays: ``_t`` makes line breaks ``w:br``)."""
+    return xml_escape(xml_safe(text)[0], cr=False)
 
 
 def _attr(text: str) -> str:
