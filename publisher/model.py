@@ -3,7 +3,8 @@
 Every reader produces this model and every writer consumes only it.  It is
 plain data (dataclasses) that serialises to JSON and back without loss
 (``to_json``/``from_json``), validated by the versioned JSON Schema shipped
-as ``publisher/schema/model-v1.json``.
+as ``publisher/schema/model-v2.json``.  Version 2 added each report's research
+:class:`Facts`; JSON of version 1 still loads (its reports have no facts).
 
 Each node keeps its source position (line and column, 1-based, columns in
 code points; the file name is stored once on the :class:`Digest`).  A few
@@ -29,8 +30,10 @@ from .textutil import not_a_device
 if TYPE_CHECKING:
     from .diagnostics import Diagnostics
 
-SCHEMA_VERSION = 1
-SCHEMA_ID = "https://publisher.dev/schema/model-v1.json"
+SCHEMA_VERSION = 2
+SCHEMA_ID = "https://publisher.dev/schema/model-v2.json"
+#: Model versions ``from_json`` reads: version 1 is version 2 without facts.
+READABLE_VERSIONS = (1, 2)
 
 ROLE_SUMMARY = "summary"
 ROLE_RATING = "rating"
@@ -189,6 +192,282 @@ class Metric:
         metric.origin = origin
         metric.refs = list(refs or ())
         return metric
+
+
+# --- research facts (schema version 2) --------------------------------------------------------------
+
+#: The normalised rating scale, best first (``买入``/``强推`` → ``buy``, ``增持``/``Overweight`` → ``outperform``).
+RATING_SCALE = ("buy", "outperform", "neutral", "underperform", "sell")
+#: What a rating statement does: first coverage, keeps, raises or lowers the rating.
+RATING_ACTIONS = ("first", "maintain", "upgrade", "downgrade")
+
+
+def _positions_json(positions: list[Pos]) -> list[list[int]]:
+    return [p.to_json() for p in positions]
+
+
+def _positions(data: dict[str, Any]) -> list[Pos]:
+    return [Pos.from_json(p) for p in data.get("pos", ())]
+
+
+@dataclass(slots=True)
+class Company:
+    """A company a report is about: its name as written, its ticker and exchange when stated.
+
+    ``ticker`` is the code as written (``300616``, ``0700.HK``, ``AAPL.O``) and
+    ``exchange`` where it is listed (``SH``, ``SZ``, ``BJ``, ``HK``, ``US``), from the
+    code's suffix or, for a six-digit A-share code, its prefix.  ``pos`` lists every
+    place the report names it with its code (the first naming when it has none).
+    """
+
+    name: str
+    ticker: str = ""
+    exchange: str = ""
+    pos: list[Pos] = field(default_factory=list)
+    refs: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name}
+        if self.ticker:
+            data["ticker"] = self.ticker
+        if self.exchange:
+            data["exchange"] = self.exchange
+        data["pos"] = _positions_json(self.pos)
+        if self.refs:
+            data["refs"] = self.refs
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Company:
+        return cls(data["name"], data.get("ticker", ""), data.get("exchange", ""), _positions(data), list(data.get("refs", ())))
+
+
+@dataclass(slots=True)
+class Rating:
+    """A rating the report gives: ``grade`` as written (``买入``, ``Outperform``), ``scale``
+    one of :data:`RATING_SCALE`, ``action`` one of :data:`RATING_ACTIONS` (or ``""``).
+
+    ``company`` names the company it is given to when the report covers several; ``pos``
+    lists every place that states this same rating, ``refs`` their citations.
+    """
+
+    grade: str
+    scale: str
+    action: str = ""
+    company: str = ""
+    pos: list[Pos] = field(default_factory=list)
+    refs: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"grade": self.grade, "scale": self.scale}
+        if self.action:
+            data["action"] = self.action
+        if self.company:
+            data["company"] = self.company
+        data["pos"] = _positions_json(self.pos)
+        if self.refs:
+            data["refs"] = self.refs
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Rating:
+        return cls(
+            data["grade"],
+            data["scale"],
+            data.get("action", ""),
+            data.get("company", ""),
+            _positions(data),
+            list(data.get("refs", ())),
+        )
+
+
+@dataclass(slots=True)
+class TargetPrice:
+    """A target price: ``value`` (or ``low``/``high`` for a range) in ``currency``
+    (``CNY``, ``HKD``, ``USD`` …), exact decimal strings.
+
+    ``price`` is the current price when the report states one and ``upside`` the
+    upside to the target as a ratio (``0.25``), stated or computed from ``price``.
+    """
+
+    value: str | None
+    currency: str = ""
+    low: str | None = None
+    high: str | None = None
+    text: str = ""
+    price: str | None = None
+    upside: str | None = None
+    company: str = ""
+    pos: list[Pos] = field(default_factory=list)
+    refs: list[int] = field(default_factory=list)
+
+    _OPTIONAL = ("currency", "low", "high", "text", "price", "upside", "company")
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"value": self.value}
+        for name in self._OPTIONAL:
+            value = getattr(self, name)
+            if value:
+                data[name] = value
+        data["pos"] = _positions_json(self.pos)
+        if self.refs:
+            data["refs"] = self.refs
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TargetPrice:
+        fact = cls(data.get("value"), pos=_positions(data), refs=list(data.get("refs", ())))
+        for name in cls._OPTIONAL:
+            if name in data:
+                setattr(fact, name, data[name])
+        return fact
+
+
+@dataclass(slots=True)
+class Valuation:
+    """The basis of a valuation as written (``2025年13-14倍PE``, ``DCF``, ``SOTP``)."""
+
+    basis: str
+    company: str = ""
+    pos: list[Pos] = field(default_factory=list)
+    refs: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"basis": self.basis}
+        if self.company:
+            data["company"] = self.company
+        data["pos"] = _positions_json(self.pos)
+        if self.refs:
+            data["refs"] = self.refs
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Valuation:
+        return cls(data["basis"], data.get("company", ""), _positions(data), list(data.get("refs", ())))
+
+
+@dataclass(slots=True)
+class Forecast:
+    """One forecast (or reported actual) of a report: indicator, fiscal year, value.
+
+    ``indicator`` is the normalised name (``revenue``, ``net_profit``, ``eps``, ``pe``,
+    ``pb`` …) and ``label`` the words of the text; ``estimate`` is ``A`` or ``E``.
+    ``value``/``unit`` are as written, ``normalized`` the value in ``base_unit`` (as
+    for a :class:`Metric`).
+    """
+
+    indicator: str
+    label: str
+    year: int
+    value: str
+    unit: str = ""
+    estimate: str = ""
+    normalized: str | None = None
+    base_unit: str = ""
+    company: str = ""
+    pos: list[Pos] = field(default_factory=list)
+    refs: list[int] = field(default_factory=list)
+
+    _OPTIONAL = ("unit", "estimate", "normalized", "base_unit", "company")
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"indicator": self.indicator, "label": self.label, "year": self.year, "value": self.value}
+        for name in self._OPTIONAL:
+            value = getattr(self, name)
+            if value:
+                data[name] = value
+        data["pos"] = _positions_json(self.pos)
+        if self.refs:
+            data["refs"] = self.refs
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Forecast:
+        fact = cls(
+            data["indicator"], data["label"], data["year"], data["value"], pos=_positions(data), refs=list(data.get("refs", ()))
+        )
+        for name in cls._OPTIONAL:
+            if name in data:
+                setattr(fact, name, data[name])
+        return fact
+
+
+@dataclass(slots=True)
+class Facts:
+    """The research facts of one report (by the ``facts`` transform, ``publisher.transforms.facts``).
+
+    Each list holds one entry per distinct statement: the same rating stated twice is one
+    :class:`Rating` with two positions; two different ratings are two entries, never
+    merged (:meth:`conflicts` names the kinds where that happened).
+    """
+
+    companies: list[Company] = field(default_factory=list)
+    ratings: list[Rating] = field(default_factory=list)
+    target_prices: list[TargetPrice] = field(default_factory=list)
+    valuations: list[Valuation] = field(default_factory=list)
+    forecasts: list[Forecast] = field(default_factory=list)
+
+    @property
+    def company(self) -> Company | None:
+        """The first company the report names, or ``None``."""
+        return self.companies[0] if self.companies else None
+
+    @property
+    def rating(self) -> Rating | None:
+        """The first rating the report states, or ``None``."""
+        return self.ratings[0] if self.ratings else None
+
+    @property
+    def target_price(self) -> TargetPrice | None:
+        """The first target price the report states, or ``None``."""
+        return self.target_prices[0] if self.target_prices else None
+
+    @property
+    def tickers(self) -> list[str]:
+        """The tickers of the report's companies, in order."""
+        return [c.ticker for c in self.companies if c.ticker]
+
+    def conflicts(self) -> list[str]:
+        """Kinds of fact (``ratings``, ``target_prices``) the text states differently for one company."""
+        out = []
+        for kind in ("ratings", "target_prices"):
+            seen: set[str] = set()
+            for fact in getattr(self, kind):
+                if fact.company in seen:
+                    out.append(kind)
+                    break
+                seen.add(fact.company)
+        return out
+
+    def for_company(self, name: str) -> tuple[Rating | None, TargetPrice | None]:
+        """The rating and target price given to company ``name`` (or to no company in particular)."""
+        rating = next((r for r in self.ratings if r.company == name), None)
+        target = next((t for t in self.target_prices if t.company == name), None)
+        if len(self.companies) <= 1:
+            rating = rating or self.rating
+            target = target or self.target_price
+        return rating, target
+
+    def __bool__(self) -> bool:
+        return bool(self.companies or self.ratings or self.target_prices or self.valuations or self.forecasts)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for kind in ("companies", "ratings", "target_prices", "valuations", "forecasts"):
+            items = getattr(self, kind)
+            if items:
+                data[kind] = [item.to_json() for item in items]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Facts:
+        return cls(
+            [Company.from_json(c) for c in data.get("companies", ())],
+            [Rating.from_json(r) for r in data.get("ratings", ())],
+            [TargetPrice.from_json(t) for t in data.get("target_prices", ())],
+            [Valuation.from_json(v) for v in data.get("valuations", ())],
+            [Forecast.from_json(f) for f in data.get("forecasts", ())],
+        )
 
 
 @dataclass(slots=True)
@@ -351,7 +630,8 @@ class Report:
     trip: ``meta_sep`` is the separator between institution and time
     (``"· "``), ``timestamp_text`` the time exactly as written, ``before``
     the blank lines above the title and ``body_trail`` trailing whitespace
-    of the body.  ``title_metrics`` are the figures found in the title.
+    of the body.  ``title_metrics`` are the figures found in the title and
+    ``facts`` the research facts (company, rating, target price, forecasts).
     """
 
     title: str
@@ -369,6 +649,8 @@ class Report:
     #: read text (not serialised): the build engine's cheap change detector.
     source_hash: str = ""
     title_metrics: list[Metric] = field(default_factory=list)
+    #: The research facts (``None`` until the ``facts`` transform runs).
+    facts: Facts | None = None
     # A report whose body is parsed when first used (see ``defer``): the parser, and the
     # text of its key takeaway when a build remembers it (neither is part of the model).
     _body: BodyLoader | None = field(default=None, init=False, repr=False, compare=False)
@@ -504,6 +786,8 @@ class Report:
             data["layout"] = layout
         if self.title_metrics:
             data["title_metrics"] = [m.to_json() for m in self.title_metrics]
+        if self.facts is not None:
+            data["facts"] = self.facts.to_json()
         return data
 
     @classmethod
@@ -522,6 +806,7 @@ class Report:
             before=list(layout.get("before", ())),
             body_trail=layout.get("body_trail", ""),
             title_metrics=[Metric.from_json(m, "title") for m in data.get("title_metrics", ())],
+            facts=Facts.from_json(data["facts"]) if "facts" in data else None,
         )
 
 
@@ -632,8 +917,10 @@ class Digest:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Digest:
         version = data.get("version")
-        if version != SCHEMA_VERSION:
-            raise ValueError(f"unsupported model version {version!r} (this publisher reads version {SCHEMA_VERSION})")
+        if version not in READABLE_VERSIONS:
+            raise ValueError(
+                f"unsupported model version {version!r} (this publisher reads versions {', '.join(map(str, READABLE_VERSIONS))})"
+            )
         layout = data.get("layout", {})
         return cls(
             source=data.get("source", ""),
@@ -652,9 +939,9 @@ class Digest:
         return cls.from_json(json.loads(text))
 
 
-def load_schema() -> dict[str, Any]:
-    """The JSON Schema of the serialised model (``version`` 1)."""
-    text = resources.files("publisher.schema").joinpath("model-v1.json").read_text(encoding="utf-8")
+def load_schema(version: int = SCHEMA_VERSION) -> dict[str, Any]:
+    """The JSON Schema of the serialised model of ``version`` (the current one by default)."""
+    text = resources.files("publisher.schema").joinpath(f"model-v{version}.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 
@@ -754,6 +1041,12 @@ TEMPLATE_API: dict[type, frozenset[str]] = {
         Report, "takeaway_text", "walk", "blocks", "timestamp", "slug", "metrics", "section_path", "key_takeaway"
     ),
     Skipped: _readable(Skipped),
+    Company: _readable(Company),
+    Rating: _readable(Rating),
+    TargetPrice: _readable(TargetPrice),
+    Valuation: _readable(Valuation),
+    Forecast: _readable(Forecast),
+    Facts: _readable(Facts, "company", "rating", "target_price", "tickers", "conflicts", "for_company"),
     Digest: _readable(Digest, "date_range", "name"),
 }
 

@@ -1,7 +1,8 @@
 """Reader of the canonical model's JSON form (what ``--to json`` writes).
 
 The JSON comes from elsewhere (other tools, people), so it is checked
-against the shipped schema (``publisher/schema/model-v1.json``) before it
+against the shipped schema of its version (``publisher/schema/model-v2.json``,
+or ``model-v1.json`` for JSON written before reports had facts) before it
 becomes a model: a wrong type, an unknown block kind or role, a level
 below 1, a time with a zone, an unknown encoding or a citation outside its
 text is an error naming the field (``reports[0].sections[1].blocks[2].kind``),
@@ -28,13 +29,13 @@ from functools import lru_cache
 from typing import Any
 
 from ..diagnostics import ERROR, Diagnostic, Diagnostics, InputError
-from ..model import Digest, assign_ids, load_schema
+from ..model import READABLE_VERSIONS, SCHEMA_VERSION, Digest, assign_ids, load_schema
 from .base import Reader
 from .source import SourceText, read_source
 
 
 class JsonReader(Reader):
-    """``*.json``: a serialised model (schema version 1)."""
+    """``*.json``: a serialised model (schema version 2, or 1 without facts)."""
 
     name = "json"
     extensions = (".json",)
@@ -173,9 +174,9 @@ _TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-@lru_cache(maxsize=1)
-def _schema() -> dict[str, Any]:
-    return load_schema()
+@lru_cache(maxsize=4)
+def _schema(version: int = SCHEMA_VERSION) -> dict[str, Any]:
+    return load_schema(version)
 
 
 @lru_cache(maxsize=64)
@@ -270,7 +271,8 @@ def model_problem(data: Any) -> str | None:
     The schema, and what it cannot say: times are ISO 8601 local times (no
     zone) and citations stand inside their text, in order.
     """
-    root = _schema()
+    version = data.get("version") if isinstance(data, dict) else None
+    root = _schema(version if version in READABLE_VERSIONS else SCHEMA_VERSION)
     if isinstance(data, dict) and isinstance(data.get("reports"), list):
         # ids and slugs are computed again when missing or not of their form (with a warning)
         data = {**data, "reports": [_computed_fields(r) for r in data["reports"]]}

@@ -1924,15 +1924,15 @@ def annotate(report: Report) -> list[tuple[Pos, str]]:
     text = report.title
     line, column = report.pos.line, report.pos.column
     figures, found = _figures(text)
-    warnings += [(_pos(line, column, offset), message) for offset, message in found]
-    report.title_metrics = [_metric(text, f, _pos(line, column, f.start), "title", []) for f in figures]
+    warnings += [(text_pos(line, column, offset), message) for offset, message in found]
+    report.title_metrics = [_metric(text, f, text_pos(line, column, f.start), "title", []) for f in figures]
     for section in report.walk():
         text = section.heading
         line, column = section.pos.line, section.pos.column
         years = _Years(report.published_at.year if report.published_at else None)
         figures, found = _figures(text, years)
-        warnings += [(_pos(line, column, offset), message) for offset, message in found]
-        section.heading_metrics = [_metric(text, f, _pos(line, column, f.start), "heading", []) for f in figures]
+        warnings += [(text_pos(line, column, offset), message) for offset, message in found]
+        section.heading_metrics = [_metric(text, f, text_pos(line, column, f.start), "heading", []) for f in figures]
         label = ""  # 归母净利润: - 2024年预计13.69亿元: a bullet that names what the bullets after it measure
         for block in section.blocks:
             text = block.text
@@ -1949,19 +1949,19 @@ def annotate(report: Report) -> list[tuple[Pos, str]]:
                 continue
             refs = block.refs
             line, column = block.pos.line, block.pos.column
-            marks = _marks(block)
-            warnings += [(_pos(line, column, offset, marks), message) for offset, message in found]
-            block.metrics = [_metric(text, f, _pos(line, column, f.start, marks), "block", list(refs)) for f in figures]
+            marks = citation_marks(block)
+            warnings += [(text_pos(line, column, offset, marks), message) for offset, message in found]
+            block.metrics = [_metric(text, f, text_pos(line, column, f.start, marks), "block", list(refs)) for f in figures]
     metric_entities.attach(report)
     return warnings
 
 
-def _marks(block: Block) -> list[tuple[int, int]]:
+def citation_marks(block: Block) -> list[tuple[int, int]]:
     """Where the reader removed each citation marker of a block's text, and how wide it was."""
     return [(c.offset, len(c.sep) + len(str(c.ref)) + 2) for c in block.citations]
 
 
-def _pos(line: int, column: int, offset: int, marks: list[tuple[int, int]] | None = None) -> Pos:
+def text_pos(line: int, column: int, offset: int, marks: list[tuple[int, int]] | None = None) -> Pos:
     """The input position of ``offset`` in a text that starts at ``line``, ``column``; each citation marker
     the reader removed before it (``marks``) shifts it."""
     if not line:

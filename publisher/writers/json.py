@@ -1,4 +1,4 @@
-"""Writer of the canonical model as JSON (schema ``publisher/schema/model-v1.json``)."""
+"""Writer of the canonical model as JSON (schema ``publisher/schema/model-v2.json``)."""
 
 from __future__ import annotations
 

@@ -61,6 +61,10 @@ SETS = {
         (GOLD / "metrics-real-final6-m.tsv", GOLD / "real-final6-m-digest.txt"),
         (GOLD / "metrics-real-final6-n.tsv", GOLD / "real-final6-n-digest.txt"),
     ],
+    "real-final7": [
+        (GOLD / "metrics-real-final7-o.tsv", GOLD / "real-final7-o-digest.txt"),
+        (GOLD / "metrics-real-final7-p.tsv", GOLD / "real-final7-p-digest.txt"),
+    ],
 }
 
 

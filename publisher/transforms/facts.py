@@ -1,0 +1,558 @@
+"""The ``facts`` transform: each report's companies, rating, target price, valuation and forecasts.
+
+Research facts are what a desk asks of a report first: which company (and its ticker), what
+rating and what the report did to it, what target price, on what valuation, and what the broker
+forecasts by year.  They are read from any section, not only from one headed as a rating:
+
+- **companies** from ``尚品宅配(300616)``, ``0700.HK``, ``Apple (AAPL.O)``, ``(NASDAQ: NVDA)``,
+  a title that starts with a company's name (``泸州老窖:25年定调…``) and the lists of picks
+  of an industry note (``重点推荐恒瑞医药、迈瑞医疗``); the exchange from the code's suffix or,
+  for a six-digit A-share code, its first digits;
+- **ratings** from ``维持“买入”评级``, ``给予增持评级``, ``投资评级:买入(维持)``, ``上调至“买入”``,
+  ``maintain Outperform``, ``assigns an "Outperform" rating``: the grade as written, its place on
+  :data:`publisher.model.RATING_SCALE` and the action (first, maintain, upgrade, downgrade);
+- **target prices** from ``目标价18.2元``, ``目标价由15元上调至18.2元``, ``target price of HK$45``,
+  with the currency (written, or the exchange's) and the upside when the text states it or the
+  current price;
+- **valuations** from ``给予2025年13-14倍PE``, ``DCF``, ``based on 25x FY26E P/E``;
+- **forecasts** from the report's figures (the ``metrics`` transform's forecast rows and year
+  lists): a figure of a known indicator (revenue, net profit, EPS, PE, PB …) tied to a year.
+
+A statement made twice the same way is one fact with two positions; two different statements
+are two facts (``Facts.conflicts``), never merged.  The word tables live in
+:mod:`publisher.transforms.fact_rules`.  When the ``metrics`` transform has not run, this one
+finds the figures first (forecasts need them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from ..model import Block, Company, Digest, Facts, Forecast, Metric, Pos, Rating, Report, TargetPrice, Valuation
+from ..textutil import HAN_CLASS, is_han
+from . import fact_rules as R
+from .metrics import annotate, citation_marks, text_pos
+
+if TYPE_CHECKING:
+    from ..writers.base import RenderContext
+
+
+def _alternation(words: object) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[call-overload]
+
+
+_NUMBER = r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?"
+_RANGE_JOIN = r"\s*(?:-|~|～|至|到|—|–)\s*"
+_OPEN_QUOTE = "“\"'‘「『《"
+_CLOSE_QUOTE = "”\"'’」』》"
+_CLAUSE_MARKS = "，,。；;！？!?\n"
+_SENTENCE_MARKS = "。；;！？!?\n"
+
+# --- ratings ---------------------------------------------------------------------------------------
+
+_CN_GRADE = re.compile(
+    rf"(?P<q1>[{_OPEN_QUOTE}]?)(?P<grade>{_alternation(R.CN_GRADES)})(?:[-－](?:A|B))?(?P<q2>[{_CLOSE_QUOTE}]?)"
+    rf"(?P<after>(?:的)?(?:投资)?评级)?"
+    rf"(?:\s*[(（](?P<paren>{_alternation(R.AFTER_ACTIONS)})[)）])?"
+)
+_CN_ACTION_RE = re.compile(_alternation(R.CN_ACTIONS))
+_CN_GIVING_RE = re.compile(_alternation(R.CN_GIVING))
+#: What may stand between an action and its grade: ``维持公司“买入”``, ``维持对公司的``, ``维持其``.
+_CN_BETWEEN = re.compile(r"^(?:对)?(?:公司|行业|板块|其|该股|股票|个股)?(?:的)?(?:投资)?(?:评级)?(?:为|至|:|：)?\s*$")
+_EN_GRADE_WORDS = _alternation(R.EN_GRADES)
+_EN_VERBS = _alternation(R.EN_ACTIONS)
+_EN_RATING = re.compile(
+    rf"(?:(?P<verb>\b(?:{_EN_VERBS}))\s+(?:(?:the|our|its|an|a|their)\s+)?"
+    rf"(?:(?:[A-Z][\w.&'-]*\s+){{0,3}}?(?:to|at|with)\s+(?:an?\s+)?)?"
+    rf"|(?P<rating_word>\brating\s*(?:of|at|to|:|is)?\s*(?:an?\s+)?))"
+    rf"(?P<q1>[\"“']?)(?P<grade>\b(?:{_EN_GRADE_WORDS})\b)(?P<q2>[\"”']?)(?P<after>[- ]rat(?:ing|ed)\b)?",
+    re.IGNORECASE,
+)
+_EN_GRADE_RATING = re.compile(
+    rf"(?P<q1>[\"“']?)(?P<grade>\b(?:{_EN_GRADE_WORDS})\b)(?P<q2>[\"”']?)[- ](?P<after>rating|rated)\b", re.IGNORECASE
+)
+_EN_PAREN_ACTION = re.compile(rf"\s*\((?P<paren>{_alternation(R.AFTER_ACTIONS)})\)", re.IGNORECASE)
+
+
+def _clause_before(text: str, start: int, width: int = 24, marks: str = _CLAUSE_MARKS) -> str:
+    head = text[max(0, start - width) : start]
+    cut = max(head.rfind(m) for m in marks)
+    return head[cut + 1 :]
+
+
+def _cn_ratings(text: str) -> Iterator[tuple[int, str, str, str]]:
+    """``(offset, grade, scale, action)`` of each Chinese rating statement in ``text``."""
+    for m in _CN_GRADE.finditer(text):
+        grade = m.group("grade")
+        quoted = bool(m.group("q1") and m.group("q2"))
+        after = m.group("after") or ""
+        paren = m.group("paren") or ""
+        rest = text[m.end("grade") : m.end("grade") + 4].lstrip(_CLOSE_QUOTE)
+        if not after and rest.startswith(R.CN_NOT_AFTER_GRADE):
+            continue
+        if m.start() > 0 and is_han(text[m.start() - 1]) and not quoted and not _CN_ACTION_RE.search(text[max(0, m.start() - 4) : m.start()]):
+            # 继续买入, 持续推荐: a grade inside a phrase, not after an action or a rating word
+            if not text[max(0, m.start() - 2) : m.start()].endswith(("评级", "给予", "予以")):
+                continue
+        clause = _clause_before(text, m.start())
+        sentence = _clause_before(text, m.start(), 40, _SENTENCE_MARKS)
+        rating_label = re.search(r"评级\s*[:：为是]?\s*$", clause) is not None
+        action_match = None
+        for am in _CN_ACTION_RE.finditer(clause):
+            action_match = am
+        giving = _CN_GIVING_RE.search(clause) is not None
+        next_to_action = action_match is not None and _CN_BETWEEN.match(clause[action_match.end() :]) is not None
+        next_to_giving = any(_CN_BETWEEN.match(clause[g.end() :]) for g in _CN_GIVING_RE.finditer(clause))
+        if not (after or paren or rating_label or next_to_action or (quoted and (giving or action_match)) or next_to_giving):
+            continue
+        action = R.AFTER_ACTIONS.get(paren, "") if paren else ""
+        if not action and action_match is not None:
+            action = R.CN_ACTIONS[action_match.group()]
+        if not action:
+            for am in _CN_ACTION_RE.finditer(sentence):
+                action = R.CN_ACTIONS[am.group()]
+        yield m.start("grade"), grade, R.CN_GRADES[grade], action
+
+
+_EN_ACTION_WORDS = re.compile(rf"\b(?:{_alternation(v for v, a in R.EN_ACTIONS.items() if a)})\b", re.IGNORECASE)
+
+
+def _en_action_before(text: str, start: int) -> str:
+    """The action an English sentence states before a grade (``initiate coverage of X with …``)."""
+    action = ""
+    before = text[max(0, start - 80) : start]
+    before = before[max(before.rfind(". "), before.rfind(";"), before.rfind("\n")) + 1 :]
+    for m in _EN_ACTION_WORDS.finditer(before):
+        action = R.EN_ACTIONS[m.group().lower()]
+    return action
+
+
+def _en_ratings(text: str) -> Iterator[tuple[int, str, str, str]]:
+    """``(offset, grade, scale, action)`` of each English rating statement in ``text``."""
+    seen: set[int] = set()
+    for m in _EN_RATING.finditer(text):
+        grade = m.group("grade")
+        quoted = bool(m.group("q1"))
+        if not (grade[0].isupper() or quoted or m.group("after")):
+            continue
+        verb = (m.group("verb") or "").lower()
+        action = R.EN_ACTIONS.get(verb, "")
+        if verb in ("upgrade", "upgrades", "upgraded", "upgrading"):
+            action = "upgrade"
+        elif verb in ("downgrade", "downgrades", "downgraded", "downgrading"):
+            action = "downgrade"
+        paren = _EN_PAREN_ACTION.match(text, m.end())
+        if paren:
+            action = R.AFTER_ACTIONS.get(paren.group("paren").lower(), action)
+        if not action:
+            action = _en_action_before(text, m.start())
+        seen.add(m.start("grade"))
+        yield m.start("grade"), grade, R.EN_GRADES[grade.lower()], action
+    for m in _EN_GRADE_RATING.finditer(text):
+        if m.start("grade") in seen or not (m.group("grade")[0].isupper() or m.group("q1")):
+            continue
+        grade = m.group("grade")
+        action = _en_action_before(text, m.start())
+        yield m.start("grade"), grade, R.EN_GRADES[grade.lower()], action
+
+
+# --- target prices, prices and upside -----------------------------------------------------------------
+
+_CN_CURRENCY = _alternation(R.CN_CURRENCIES)
+_PREFIX_CURRENCY = _alternation(R.PREFIX_CURRENCIES)
+_CN_TARGET = re.compile(
+    rf"(?:{_alternation(R.CN_TARGET_WORDS)})(?!值|市值)(?P<gap>[^0-9。；;，,]{{0,14}}?)(?P<pre>{_PREFIX_CURRENCY})?\s*"
+    rf"(?P<value>{_NUMBER})(?:{_RANGE_JOIN}(?:{_PREFIX_CURRENCY})?(?P<high>{_NUMBER}))?\s*(?P<cur>{_CN_CURRENCY})?"
+)
+_CN_TARGET_AFTER = re.compile(
+    rf"(?P<pre>{_PREFIX_CURRENCY})?\s*(?P<value>{_NUMBER})(?:{_RANGE_JOIN}(?P<high>{_NUMBER}))?\s*(?P<cur>{_CN_CURRENCY})"
+    rf"(?:/股)?(?:的)?(?:{_alternation(R.CN_TARGET_WORDS)})"
+)
+_EN_TARGET = re.compile(
+    rf"(?:\b(?:target price|price target|price objective|TP|PT)\b)(?:\s*\((?:TP|PT)\))?(?P<gap>[^0-9;.]{{0,40}}?)"
+    rf"(?P<pre>{_PREFIX_CURRENCY})\s*(?P<value>{_NUMBER})(?:{_RANGE_JOIN}(?:{_PREFIX_CURRENCY})?(?P<high>{_NUMBER}))?",
+    re.IGNORECASE,
+)
+_EN_TARGET_AFTER = re.compile(
+    rf"(?P<pre>{_PREFIX_CURRENCY})\s*(?P<value>{_NUMBER})\s+(?:\w+\s+)?(?:target price|price target|TP|PT)\b", re.IGNORECASE
+)
+#: ``由15元上调至18.2元``, ``from HK$40 to HK$45``: the value after the change is the target.
+_NEW_VALUE = re.compile(
+    rf"\s*(?:{_CN_CURRENCY})?(?:/股)?\s*(?:，|,)?\s*(?:上调|下调|提高|提升|调整|上修|下修|raised|lowered|cut|increased|reduced)?\s*"
+    rf"(?:至|到|为|to)\s*(?P<pre>{_PREFIX_CURRENCY})?\s*(?P<value>{_NUMBER})\s*(?P<cur>{_CN_CURRENCY})?",
+    re.IGNORECASE,
+)
+_UPSIDE = re.compile(
+    rf"(?:(?:上涨|上行|潜在上涨|潜在)空间(?:为|约|达|超过|超|有)?\s*(?P<a>{_NUMBER})\s*%"
+    rf"|(?P<b>{_NUMBER})\s*%\s*(?:的)?(?:上涨|上行)空间"
+    rf"|upside (?:of|potential of)\s*(?P<c>{_NUMBER})\s*%"
+    rf"|(?P<d>{_NUMBER})\s*%\s*(?:upside|potential upside))",
+    re.IGNORECASE,
+)
+_PRICE = re.compile(
+    rf"(?:{_alternation(R.CN_PRICE_WORDS + R.EN_PRICE_WORDS)})[^0-9。；;]{{0,8}}?(?P<pre>{_PREFIX_CURRENCY})?\s*"
+    rf"(?P<value>{_NUMBER})\s*(?P<cur>{_CN_CURRENCY})?",
+    re.IGNORECASE,
+)
+
+
+def _decimal(text: str) -> str:
+    return text.replace(",", "")
+
+
+def _currency(pre: str | None, cur: str | None, default: str) -> str:
+    if pre:
+        return R.PREFIX_CURRENCIES.get(pre, "")
+    if cur:
+        return R.CN_CURRENCIES.get(cur, "")
+    return default
+
+
+def _targets(text: str, default_currency: str) -> Iterator[tuple[int, TargetPrice]]:
+    for pattern in (_CN_TARGET, _EN_TARGET, _CN_TARGET_AFTER, _EN_TARGET_AFTER):
+        for m in pattern.finditer(text):
+            gap = m.groupdict().get("gap") or ""
+            if pattern is _CN_TARGET and re.search(r"空间|涨幅|市值|PE|倍", gap):
+                continue
+            value, high = _decimal(m.group("value")), m.group("high")
+            pre, cur = m.group("pre"), m.groupdict().get("cur")
+            if pattern in (_CN_TARGET, _EN_TARGET) and (re.search(r"由|from", gap, re.IGNORECASE)):
+                new = _NEW_VALUE.match(text, m.end())
+                if new:
+                    value, high = _decimal(new.group("value")), None
+                    pre, cur = new.group("pre") or pre, new.group("cur") or cur
+            if pattern is _CN_TARGET and not (pre or cur) and not re.match(r"\s*(?:/股|每股)", text[m.end() :]):
+                # 目标价18.2 with no currency: still a price, but not 目标价上调30%
+                if text[m.end() : m.end() + 1] in ("%", "％", "倍", "x"):
+                    continue
+            fact = TargetPrice(None if high else value, _currency(pre, cur, default_currency))
+            if high:
+                fact.low, fact.high = value, _decimal(high)
+            fact.text = m.group().strip()
+            yield m.start(), fact
+
+
+def _upside(text: str) -> str | None:
+    m = _UPSIDE.search(text)
+    if not m:
+        return None
+    number = next(g for g in m.group("a", "b", "c", "d") if g)
+    return str(Decimal(_decimal(number)) / 100)
+
+
+def _price(text: str) -> str | None:
+    m = _PRICE.search(text)
+    return _decimal(m.group("value")) if m else None
+
+
+def _computed_upside(target: TargetPrice) -> str | None:
+    if target.value is None or target.price is None:
+        return None
+    try:
+        price = Decimal(target.price)
+        if price <= 0:
+            return None
+        return str((Decimal(target.value) / price - 1).quantize(Decimal("0.0001")))
+    except InvalidOperation:
+        return None
+
+
+# --- valuations ---------------------------------------------------------------------------------------
+
+_MULTIPLE = _alternation(R.MULTIPLES)
+_YEAR_WORDS = r"(?:(?:20)?[0-9]{2}(?:[-~至][0-9]{2,4})?(?:年|E|FY|财年)?E?\s*)"
+_CN_VALUATION = re.compile(
+    rf"(?:{_alternation(R.VALUATION_CUES)})(?:公司|其|该股)?\s*(?P<basis>{_YEAR_WORDS}?"
+    rf"(?:(?:{_MULTIPLE})\s*{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*(?:倍|x|X)"
+    rf"|{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*(?:倍|x|X)\s*(?:{_MULTIPLE})?(?:估值)?))"
+)
+_EN_VALUATION = re.compile(
+    rf"(?:based on|on|at|using|applying|pegged to|implies|implying|derived from)\s+(?:an?\s+|our\s+)?"
+    rf"(?P<basis>(?:(?:FY)?[0-9]{{2,4}}E?\s+)?{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*x\s+(?:(?:FY)?[0-9]{{2,4}}E?\s+)?(?:{_MULTIPLE}))",
+    re.IGNORECASE,
+)
+_METHOD = re.compile(rf"(?P<basis>{_alternation(R.VALUATION_METHODS)})(?:估值法|估值|法|模型| valuation| model)?", re.IGNORECASE)
+_VALUATION_CONTEXT = re.compile(r"估值|目标价|valuation|target|TP\b|PT\b|fair value", re.IGNORECASE)
+
+
+def _valuations(text: str) -> Iterator[tuple[int, str]]:
+    for pattern in (_CN_VALUATION, _EN_VALUATION):
+        for m in pattern.finditer(text):
+            basis = m.group("basis").strip()
+            if pattern is _CN_VALUATION and not re.search(rf"{_MULTIPLE}|估值", basis):
+                # 给予30倍: a multiple needs its kind, or the sentence says it values the company
+                sentence = text[max(0, m.start() - 30) : m.end() + 10]
+                if not _VALUATION_CONTEXT.search(sentence):
+                    continue
+            yield m.start("basis"), basis
+    for m in _METHOD.finditer(text):
+        sentence = text[max(0, m.start() - 40) : m.end() + 40]
+        if _VALUATION_CONTEXT.search(sentence):
+            yield m.start("basis"), m.group("basis")
+
+
+# --- companies ----------------------------------------------------------------------------------------
+
+_CODE = re.compile(
+    r"[(（]\s*(?:(?P<xprefix>NASDAQ|NYSE|Nasdaq|HKEX|SEHK|SSE|SZSE)\s*[:：]\s*)?"
+    r"(?P<code>[0-9]{6}(?:\.(?:SH|SZ|BJ|SS|sh|sz|bj))?"
+    r"|[0-9]{4,5}(?:\.(?:HK|hk)|\s?HK)?"
+    r"|[A-Z]{1,5}(?:\.(?:O|OQ|N|US|A)|\s(?:US|UW|UN))"
+    r"|(?<=[:：]\s)[A-Z]{1,5}|(?<=[:：])[A-Z]{1,5})"
+    r"(?:\s*[,，;；/][^)）]{0,20})?\s*[)）]"
+)
+_LATIN_NAME_END = re.compile(r"((?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)(?:\s+(?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)){0,5})\s*$")
+_LEADING_CONNECTORS = re.compile(r"^(?:(?:of|and|de|&)\s+)+")
+_TITLE_HEAD = re.compile(r"^\s*(?P<name>[^:：()（）【】\[\]]{2,24}?)\s*(?P<code>[(（][^)）]{1,24}[)）])?\s*[:：]")
+_LETTER_CODE_TITLE = re.compile(r"(?P<name>[A-Z][A-Za-z0-9&.' -]{1,40}?)\s*[(（](?P<code>[A-Z]{1,5})[)）]")
+_PICKS = re.compile(
+    rf"(?:{_alternation(R.CN_PICK_CUES)})\s*[:：]?\s*(?P<list>(?:{HAN_CLASS}|[A-Za-z]){{2,8}}"
+    rf"(?:\s*[、,，/和及与]\s*(?:{HAN_CLASS}|[A-Za-z]){{2,8}}){{1,15}})(?=\s*(?:等|。|；|;|,|，|$))"
+)
+_PICK_SPLIT = re.compile(r"\s*[、,，/和及与]\s*")
+_NAME_CUES = re.compile(rf"^.*(?:{_alternation(R.CN_PICK_CUES)}|如|包括|例如|比如|其中|公司|个股|标的|龙头|以|和|及|与|、)")
+_NOT_NAME_END = ("领域", "环节", "产业链", "需求", "方向", "板块", "行业", "公司", "企业", "厂商", "龙头", "标的", "个股", "机会", "变化")
+
+
+def _exchange(code: str, prefix: str | None) -> str:
+    if prefix:
+        return R.EXCHANGE_PREFIXES.get(prefix, "")
+    if "." in code:
+        return R.TICKER_SUFFIXES.get(code.rsplit(".", 1)[1].upper(), "")
+    if " " in code:
+        return {"HK": "HK", "US": "US", "UW": "US", "UN": "US"}.get(code.rsplit(" ", 1)[1], "")
+    if code.isdigit():
+        if len(code) == 6:
+            return next((ex for prefix_, ex in R.A_SHARE_PREFIXES if code.startswith(prefix_)), "")
+        return "HK"
+    return ""
+
+
+def _plain_code(code: str) -> bool:
+    """A bare 4-digit number in parentheses is a year far more often than a Hong Kong code."""
+    return not (code.isdigit() and len(code) == 4 and code[:2] in ("19", "20"))
+
+
+def _name_before(text: str, end: int) -> str:
+    head = text[max(0, end - 40) : end].rstrip()
+    if head and is_han(head[-1]):
+        k = len(head)
+        while k > 0 and (is_han(head[k - 1]) or head[k - 1] in "-·"):
+            k -= 1
+        run = head[k:]
+        run = _NAME_CUES.sub("", run) if _NAME_CUES.match(run) else run
+        if 2 <= len(run) <= 8:
+            return run
+        return run[-4:] if len(run) > 8 else ""
+    m = _LATIN_NAME_END.search(head)
+    return _LEADING_CONNECTORS.sub("", m.group(1)).strip() if m else ""
+
+
+def _title_head(title: str) -> str:
+    m = _TITLE_HEAD.match(title)
+    if not m:
+        return ""
+    name = m.group("name").strip()
+    if any(c.isdigit() for c in name) or any(w in name for w in R.NOT_COMPANY_TITLE_WORDS):
+        return ""
+    if all(is_han(c) or c in "-·" for c in name):
+        return name if 2 <= len(name) <= 8 else ""
+    if re.fullmatch(r"[A-Z][A-Za-z0-9&.'-]*(?:\s[A-Z][A-Za-z0-9&.'-]*){0,4}", name):
+        return name
+    return ""
+
+
+class _Collector:
+    """Facts of one report as they are found: equal statements merge, different ones do not."""
+
+    def __init__(self) -> None:
+        self.facts = Facts()
+        self._keys: dict[tuple, object] = {}
+
+    def add(self, kind: str, key: tuple, fact: object, pos: Pos, refs: list[int]) -> None:
+        found = self._keys.get((kind, *key))
+        if found is None:
+            self._keys[(kind, *key)] = fact
+            getattr(self.facts, kind).append(fact)
+            found = fact
+        if pos not in found.pos:  # type: ignore[attr-defined]
+            found.pos.append(pos)  # type: ignore[attr-defined]
+        for ref in refs:
+            if ref not in found.refs:  # type: ignore[attr-defined]
+                found.refs.append(ref)  # type: ignore[attr-defined]
+
+
+def _texts(report: Report) -> Iterator[tuple[str, Block | None, int, int, list[int]]]:
+    """Every text of a report: ``(text, block, line, column, refs)``, title and headings first in their place."""
+    yield report.title, None, report.pos.line, report.pos.column, []
+    for section in report.walk():
+        yield section.heading, None, section.pos.line, section.pos.column, []
+        for block in section.blocks:
+            yield block.text, block, block.pos.line, block.pos.column, block.refs
+
+
+def _position(block: Block | None, line: int, column: int, offset: int) -> Pos:
+    return text_pos(line, column, offset, citation_marks(block) if block is not None else None)
+
+
+def _companies(report: Report, collector: _Collector) -> None:
+    def add(name: str, code: str, exchange: str, pos: Pos, refs: list[int]) -> None:
+        name = name.strip()
+        if not name:
+            return
+        for company in collector.facts.companies:
+            if company.name == name or (code and company.ticker == code):
+                if code and not company.ticker:
+                    company.ticker, company.exchange = code, exchange
+                if pos not in company.pos and code:
+                    company.pos.append(pos)
+                return
+        collector.facts.companies.append(Company(name, code, exchange, [pos], list(refs)))
+
+    for text, block, line, column, refs in _texts(report):
+        for m in _CODE.finditer(text):
+            code = m.group("code").strip()
+            if not _plain_code(code):
+                continue
+            name = _name_before(text, m.start())
+            if not name or name in R.NOT_PICKS:
+                continue
+            add(name, code, _exchange(code, m.group("xprefix")), _position(block, line, column, m.start()), refs)
+        if block is None and text is report.title:
+            for m in _LETTER_CODE_TITLE.finditer(text):
+                add(m.group("name"), m.group("code"), "US", _position(None, line, column, m.start()), [])
+    head = _title_head(report.title)
+    if head and not any(c.name == head for c in collector.facts.companies):
+        body_says_company = any("公司" in b.text or "company" in b.text.lower() for _, b in report.blocks())
+        if body_says_company or collector.facts.ratings or collector.facts.target_prices:
+            collector.facts.companies.insert(0, Company(head, "", "", [Pos(report.pos.line, report.pos.column)]))
+    for text, block, line, column, refs in _texts(report):
+        if block is None:
+            continue
+        for m in _PICKS.finditer(text):
+            names = _PICK_SPLIT.split(m.group("list"))
+            if len(names) < 2 or any(n in R.NOT_PICKS or n.endswith(_NOT_NAME_END) for n in names):
+                continue
+            for name in names:
+                add(name.removesuffix("等"), "", "", _position(block, line, column, m.start("list")), refs)
+
+
+# --- forecasts ------------------------------------------------------------------------------------------
+
+
+def _indicator(subject: str) -> str:
+    subject = subject.strip()
+    if subject.endswith(("增速", "增长率", "增长", "增幅", "growth")):
+        return ""
+    for words, indicator in R.FORECAST_INDICATORS:
+        for word in words:
+            if subject.endswith(word) or subject.lower().endswith(word.lower()):
+                return indicator
+    return ""
+
+
+def _forecasts(report: Report, collector: _Collector, company: str) -> None:
+    for _section, _block, metric in report.metrics():
+        if metric.year is None or metric.value is None or metric.change is not None:
+            continue
+        indicator = _indicator(metric.subject)
+        if not indicator:
+            continue
+        fact = Forecast(
+            indicator,
+            metric.subject,
+            metric.year,
+            metric.value,
+            metric.unit,
+            metric.estimate,
+            metric.normalized,
+            metric.base_unit,
+            company,
+        )
+        collector.add("forecasts", (indicator, metric.subject, metric.year, metric.value, metric.unit), fact, metric.pos, metric.refs)
+
+
+# --- the transform --------------------------------------------------------------------------------------
+
+
+def _company_near(collector: _Collector, text: str, offset: int) -> str:
+    """The company a rating or target in ``text`` at ``offset`` is given to, when the report names several."""
+    companies = collector.facts.companies
+    if len(companies) < 2:
+        return ""
+    sentence = _clause_before(text, offset, 60, _SENTENCE_MARKS)
+    best, where = "", -1
+    for company in companies:
+        at = sentence.rfind(company.name)
+        if at > where:
+            best, where = company.name, at
+    return best
+
+
+def extract(report: Report) -> Facts:
+    """The research facts of one report (its figures must be attached for forecasts)."""
+    collector = _Collector()
+    _companies(report, collector)
+    first = collector.facts.company
+    default_currency = R.EXCHANGE_CURRENCIES.get(first.exchange, "") if first else ""
+    if not default_currency and report.language == "zh":
+        default_currency = "CNY"
+    for text, block, line, column, refs in _texts(report):
+        if not text:
+            continue
+        for offset, grade, scale, action in [*_cn_ratings(text), *_en_ratings(text)]:
+            company = _company_near(collector, text, offset)
+            pos = _position(block, line, column, offset)
+            collector.add("ratings", (grade, action, company), Rating(grade, scale, action, company), pos, refs)
+        for offset, target in _targets(text, default_currency):
+            target.company = _company_near(collector, text, offset)
+            target.price = _price(text)
+            target.upside = _upside(text) or _computed_upside(target)
+            key = (target.value, target.low, target.high, target.currency, target.company)
+            collector.add("target_prices", key, target, _position(block, line, column, offset), refs)
+        for offset, basis in _valuations(text):
+            company = _company_near(collector, text, offset)
+            collector.add("valuations", (basis, company), Valuation(basis, company), _position(block, line, column, offset), refs)
+    # an action without its grade in one place (首次覆盖 … 给予"买入") is already joined per sentence;
+    # a report that states the same grade once with and once without its action keeps the action
+    ratings = collector.facts.ratings
+    for rating in list(ratings):
+        if not rating.action and any(r is not rating and r.grade == rating.grade and r.company == rating.company and r.action for r in ratings):
+            other = next(r for r in ratings if r is not rating and r.grade == rating.grade and r.company == rating.company and r.action)
+            other.pos.extend(p for p in rating.pos if p not in other.pos)
+            other.refs.extend(r for r in rating.refs if r not in other.refs)
+            ratings.remove(rating)
+    _forecasts(report, collector, first.name if first and len(collector.facts.companies) == 1 else "")
+    return collector.facts
+
+
+def _has_metrics(report: Report) -> bool:
+    return any(True for _ in report.metrics())
+
+
+def facts(digest: Digest, ctx: RenderContext | None = None) -> Digest:
+    """The ``facts`` transform: attach each report's research facts (``Report.facts``)."""
+    for report in digest.reports:
+        try:
+            if not _has_metrics(report):
+                annotate(report)
+            report.facts = extract(report)
+        except Exception as exc:  # one report the rules trip over must not stop the others
+            if ctx is None:
+                raise
+            report.facts = Facts()
+            ctx.diagnostics.warning(
+                f"facts: skipped report {report.title[:40]!r}: {type(exc).__name__}: {exc}",
+                digest.source,
+                report.pos.line,
+                report.pos.column,
+            )
+    return digest
+
+
+def metric_forecast(metric: Metric) -> str:
+    """The forecast indicator a figure gives (``revenue``, ``eps`` …), or ``""``."""
+    return _indicator(metric.subject) if metric.year is not None else ""
