@@ -41,6 +41,7 @@ CN_GRADES: dict[str, str] = {
     "低配": "underperform",
     "回避": "underperform",
     "卖出": "sell",
+    "看好": "outperform",
 }
 
 #: English grades (matched without regard to case) and their place on the scale.
@@ -125,6 +126,14 @@ EN_ACTIONS: dict[str, str] = {
     "retains": "maintain",
     "remain at": "maintain",
     "stay at": "maintain",
+    "upgrade": "upgrade",
+    "upgrades": "upgrade",
+    "upgraded": "upgrade",
+    "upgrading": "upgrade",
+    "downgrade": "downgrade",
+    "downgrades": "downgrade",
+    "downgraded": "downgrade",
+    "downgrading": "downgrade",
     "upgrade to": "upgrade",
     "upgrades to": "upgrade",
     "upgraded to": "upgrade",
@@ -188,6 +197,12 @@ CN_CURRENCIES: dict[str, str] = {
     "CNY": "CNY",
     "HK$": "HKD",
     "US$": "USD",
+    "KRW": "KRW",
+    "JPY": "JPY",
+    "EUR": "EUR",
+    "INR": "INR",
+    "VND": "VND",
+    "TWD": "TWD",
 }
 
 #: Currency signs written before a number.
@@ -218,7 +233,7 @@ PREFIX_CURRENCIES: dict[str, str] = {
 EXCHANGE_CURRENCIES = {"SH": "CNY", "SZ": "CNY", "BJ": "CNY", "HK": "HKD", "US": "USD"}
 
 #: Words that name a target price.
-CN_TARGET_WORDS = ("目标价格", "目标价位", "目标股价", "目标价")
+CN_TARGET_WORDS = ("目标价格", "目标价位", "目标股价", "目标价", "合理价值", "合理价格", "合理股价")
 EN_TARGET_WORDS = ("target price", "price target", "TP", "PT", "price objective", "fair value")
 
 #: Words that name the current price a target is compared with.
@@ -278,8 +293,76 @@ TICKER_SUFFIXES = {
 #: Exchanges written before a ticker (``NASDAQ: AAPL``).
 EXCHANGE_PREFIXES = {"NASDAQ": "US", "NYSE": "US", "Nasdaq": "US", "HKEX": "HK", "SEHK": "HK", "SSE": "SH", "SZSE": "SZ"}
 
-#: Words a title's head before ``:`` ends in (or holds) when it names a kind of report, a market
-#: or an industry rather than a company.
+#: Words in a title's head before ``:`` that make it a kind of report, not a company.
+REPORT_KIND_WORDS = (
+    "行业",
+    "周报",
+    "月报",
+    "日报",
+    "季报",
+    "年报",
+    "晨报",
+    "晨会",
+    "早报",
+    "点评",
+    "快评",
+    "策略",
+    "专题",
+    "宏观",
+    "观察",
+    "跟踪",
+    "研究",
+    "系列",
+    "报告",
+    "周观",
+    "月观",
+    "纪要",
+    "Research",
+    "Alert",
+    "Weekly",
+    "Daily",
+    "Monthly",
+    "Note",
+    "Report",
+    "Outlook",
+    "Update",
+    "Review",
+    "Strategy",
+    "Morning",
+)
+
+#: Brokers and sources whose name may head a title (``高盛:中国半导体…``).
+BROKERS = (
+    "高盛",
+    "摩根士丹利",
+    "大摩",
+    "摩根大通",
+    "小摩",
+    "瑞银",
+    "花旗",
+    "美银",
+    "野村",
+    "麦格理",
+    "中金",
+    "中金公司",
+    "汇丰",
+    "巴克莱",
+    "德银",
+    "杰富瑞",
+    "伯恩斯坦",
+    "CFRA",
+    "Goldman Sachs",
+    "Morgan Stanley",
+    "JPMorgan",
+    "UBS",
+    "Citi",
+    "Jefferies",
+    "Nomura",
+    "Macquarie",
+    "HSBC",
+)
+
+#: What a title's head is, when it names a market, an industry or a theme rather than a company.
 NOT_COMPANY_TITLE_WORDS = (
     "行业",
     "周报",
@@ -448,6 +531,8 @@ CN_PICK_CUES = (
     "标的:",
     "标的：",
     "个股方面",
+    "推荐组合包括",
+    "组合包括",
     "推荐",
     "关注",
 )
@@ -480,6 +565,16 @@ NOT_PICKS = frozenset(
         "表现",
     )
 )
+
+#: Share-class marks after a Hong Kong name (``阿里巴巴-W``, ``网易-S``, ``首药控股-U``).
+SHARE_CLASS_SUFFIXES = ("-SW", "-W", "-S", "-U", "-B", "-WR", "－W", "－S", "－U")
+
+#: Words in the text before a code that show it is not preceded by the company's name
+#: (``目标价在港股(9988.HK)``): the code then belongs to the report's company.
+NOT_NAME_WORDS = ("目标价", "港股", "美股", "A股", "H股", "股价", "市值", "代码", "股票")
+
+#: First digits of six-digit codes of funds (ETFs, LOFs), not companies.
+FUND_CODE_PREFIXES = ("15", "16", "18", "50", "51", "52", "56", "58")
 
 # --- forecasts ----------------------------------------------------------------------------------
 

@@ -31,9 +31,10 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from ..model import Block, Company, Digest, Facts, Forecast, Metric, Pos, Rating, Report, TargetPrice, Valuation
+from ..model import ROLE_RATING, Block, Company, Digest, Facts, Forecast, Metric, Pos, Rating, Report, TargetPrice, Valuation
 from ..textutil import HAN_CLASS, is_han
 from . import fact_rules as R
+from . import metric_entities
 from .metrics import annotate, citation_marks, text_pos
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ _EN_GRADE_WORDS = _alternation(R.EN_GRADES)
 _EN_VERBS = _alternation(R.EN_ACTIONS)
 _EN_RATING = re.compile(
     rf"(?:(?P<verb>\b(?:{_EN_VERBS}))\s+(?:(?:the|our|its|an|a|their)\s+)?"
-    rf"(?:(?:[A-Z][\w.&'-]*\s+){{0,3}}?(?:to|at|with)\s+(?:an?\s+)?)?"
+    rf"(?:(?:[\w.&'-]+\s+){{0,6}}?(?:to|at|with|as)\s+(?:an?\s+)?)?"
     rf"|(?P<rating_word>\brating\s*(?:of|at|to|:|is)?\s*(?:an?\s+)?))"
     rf"(?P<q1>[\"“']?)(?P<grade>\b(?:{_EN_GRADE_WORDS})\b)(?P<q2>[\"”']?)(?P<after>[- ]rat(?:ing|ed)\b)?",
     re.IGNORECASE,
@@ -83,36 +84,57 @@ def _clause_before(text: str, start: int, width: int = 24, marks: str = _CLAUSE_
     return head[cut + 1 :]
 
 
-def _cn_ratings(text: str) -> Iterator[tuple[int, str, str, str]]:
-    """``(offset, grade, scale, action)`` of each Chinese rating statement in ``text``."""
+_SECTION_GRADE = re.compile(rf"^(?:报告|公司|行业|投资|评级|[^:：;；,，]{{1,8}}[:：])*\s*(?P<q1>[{_OPEN_QUOTE}]?)(?P<grade>{_alternation(R.CN_GRADES)})")
+
+
+def _cn_ratings(text: str, rating_section: bool = False) -> Iterator[tuple[int, str, str, str]]:
+    """``(offset, grade, scale, action)`` of each Chinese rating statement in ``text``.
+
+    In a section about the rating (``投资评级 - 买入(维持)``) a grade at the head of a bullet counts
+    without a word of rating around it.
+    """
+    lead = _SECTION_GRADE.match(text) if rating_section else None
     for m in _CN_GRADE.finditer(text):
         grade = m.group("grade")
         quoted = bool(m.group("q1") and m.group("q2"))
         after = m.group("after") or ""
         paren = m.group("paren") or ""
-        rest = text[m.end("grade") : m.end("grade") + 4].lstrip(_CLOSE_QUOTE)
-        if not after and rest.startswith(R.CN_NOT_AFTER_GRADE):
-            continue
-        if m.start() > 0 and is_han(text[m.start() - 1]) and not quoted and not _CN_ACTION_RE.search(text[max(0, m.start() - 4) : m.start()]):
-            # 继续买入, 持续推荐: a grade inside a phrase, not after an action or a rating word
-            if not text[max(0, m.start() - 2) : m.start()].endswith(("评级", "给予", "予以")):
-                continue
         clause = _clause_before(text, m.start())
-        sentence = _clause_before(text, m.start(), 40, _SENTENCE_MARKS)
         rating_label = re.search(r"评级\s*[:：为是]?\s*$", clause) is not None
+        at_lead = lead is not None and lead.start("grade") == m.start("grade")
+        rest = text[m.end("grade") : m.end("grade") + 4].lstrip(_CLOSE_QUOTE)
+        if not (after or at_lead) and rest.startswith(R.CN_NOT_AFTER_GRADE):
+            continue
+        if (
+            m.start() > 0
+            and is_han(text[m.start() - 1])
+            and not (quoted or rating_label or at_lead)
+            and not _CN_ACTION_RE.search(text[max(0, m.start() - 4) : m.start()])
+            and not text[max(0, m.start() - 2) : m.start()].endswith(("评级", "给予", "予以"))
+        ):
+            continue  # 继续买入, 持续推荐: a grade inside a phrase, not after an action or a rating word
+        sentence = _clause_before(text, m.start(), 40, _SENTENCE_MARKS)
         action_match = None
         for am in _CN_ACTION_RE.finditer(clause):
             action_match = am
         giving = _CN_GIVING_RE.search(clause) is not None
         next_to_action = action_match is not None and _CN_BETWEEN.match(clause[action_match.end() :]) is not None
         next_to_giving = any(_CN_BETWEEN.match(clause[g.end() :]) for g in _CN_GIVING_RE.finditer(clause))
-        if not (after or paren or rating_label or next_to_action or (quoted and (giving or action_match)) or next_to_giving):
+        if not (
+            after or paren or rating_label or at_lead or next_to_action or next_to_giving or (quoted and (giving or action_match))
+        ):
             continue
         action = R.AFTER_ACTIONS.get(paren, "") if paren else ""
         if not action and action_match is not None:
             action = R.CN_ACTIONS[action_match.group()]
         if not action:
             for am in _CN_ACTION_RE.finditer(sentence):
+                action = R.CN_ACTIONS[am.group()]
+        if not action:  # 评级为"买入",维持评级 / 投资评级为买入维持 / 并予以"维持"
+            tail = text[m.end() : m.end() + 24]
+            tail = tail[: min((tail.find(c) for c in _SENTENCE_MARKS if c in tail), default=len(tail))]
+            am = _CN_ACTION_RE.search(tail)
+            if am and not _CN_GRADE.search(tail[: am.start()].strip(_OPEN_QUOTE + _CLOSE_QUOTE + "，, ")):
                 action = R.CN_ACTIONS[am.group()]
         yield m.start("grade"), grade, R.CN_GRADES[grade], action
 
@@ -130,9 +152,25 @@ def _en_action_before(text: str, start: int) -> str:
     return action
 
 
-def _en_ratings(text: str) -> Iterator[tuple[int, str, str, str]]:
-    """``(offset, grade, scale, action)`` of each English rating statement in ``text``."""
+_EN_TITLE_RATING = re.compile(
+    rf"\[(?P<grade>(?:{_EN_GRADE_WORDS}))\b|^(?P<lead>(?:{_EN_GRADE_WORDS}))\s+(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*){{0,3}})\s*[;:,]",
+    re.IGNORECASE,
+)
+
+
+def _en_ratings(text: str, title: bool = False) -> Iterator[tuple[int, str, str, str]]:
+    """``(offset, grade, scale, action)`` of each English rating statement in ``text``.
+
+    A title may carry the grade in brackets (``VCB [OUTPERFORM +17.3%]``) or lead with it
+    (``Buy ONGC; target of Rs 212``).
+    """
     seen: set[int] = set()
+    if title:
+        m = _EN_TITLE_RATING.search(text)
+        if m and (m.group("grade") or m.group("lead"))[0].isupper():
+            grade = m.group("grade") or m.group("lead")
+            seen.add(m.start("grade") if m.group("grade") else 0)
+            yield (m.start("grade") if m.group("grade") else 0), grade, R.EN_GRADES[grade.lower()], ""
     for m in _EN_RATING.finditer(text):
         grade = m.group("grade")
         quoted = bool(m.group("q1"))
@@ -140,10 +178,6 @@ def _en_ratings(text: str) -> Iterator[tuple[int, str, str, str]]:
             continue
         verb = (m.group("verb") or "").lower()
         action = R.EN_ACTIONS.get(verb, "")
-        if verb in ("upgrade", "upgrades", "upgraded", "upgrading"):
-            action = "upgrade"
-        elif verb in ("downgrade", "downgrades", "downgraded", "downgrading"):
-            action = "downgrade"
         paren = _EN_PAREN_ACTION.match(text, m.end())
         if paren:
             action = R.AFTER_ACTIONS.get(paren.group("paren").lower(), action)
@@ -164,16 +198,23 @@ def _en_ratings(text: str) -> Iterator[tuple[int, str, str, str]]:
 _CN_CURRENCY = _alternation(R.CN_CURRENCIES)
 _PREFIX_CURRENCY = _alternation(R.PREFIX_CURRENCIES)
 _CN_TARGET = re.compile(
-    rf"(?:{_alternation(R.CN_TARGET_WORDS)})(?!值|市值)(?P<gap>[^0-9。；;，,]{{0,14}}?)(?P<pre>{_PREFIX_CURRENCY})?\s*"
+    rf"(?:{_alternation(R.CN_TARGET_WORDS)})(?!值|市值)(?P<gap>(?:[^0-9。；;，,()（）]|[(（][^)）]{{0,16}}[)）]){{0,16}}?)(?P<pre>{_PREFIX_CURRENCY})?\s*"
     rf"(?P<value>{_NUMBER})(?:{_RANGE_JOIN}(?:{_PREFIX_CURRENCY})?(?P<high>{_NUMBER}))?\s*(?P<cur>{_CN_CURRENCY})?"
 )
 _CN_TARGET_AFTER = re.compile(
     rf"(?P<pre>{_PREFIX_CURRENCY})?\s*(?P<value>{_NUMBER})(?:{_RANGE_JOIN}(?P<high>{_NUMBER}))?\s*(?P<cur>{_CN_CURRENCY})"
     rf"(?:/股)?(?:的)?(?:{_alternation(R.CN_TARGET_WORDS)})"
 )
+_EN_TARGET_WORDS = r"\b(?:target price|price target|price objective|TP|PT|target of|target to|[0-9]{1,2}-month target)\b(?:\s*\((?:TP|PT)\))?"
+_EN_GAP = rf"(?P<gap>(?:[^0-9;.]|\bby\s*[0-9]+(?:\.[0-9]+)?%\s*|\bby\s*(?:{_PREFIX_CURRENCY})\s*[0-9]+(?:\.[0-9]+)?\s*){{0,48}}?)"
 _EN_TARGET = re.compile(
-    rf"(?:\b(?:target price|price target|price objective|TP|PT)\b)(?:\s*\((?:TP|PT)\))?(?P<gap>[^0-9;.]{{0,40}}?)"
+    rf"{_EN_TARGET_WORDS}{_EN_GAP}"
     rf"(?P<pre>{_PREFIX_CURRENCY})\s*(?P<value>{_NUMBER})(?:{_RANGE_JOIN}(?:{_PREFIX_CURRENCY})?(?P<high>{_NUMBER}))?",
+    re.IGNORECASE,
+)
+#: ``from 340,000 KRW to 350,000 KRW``: the currency after the number.
+_EN_TARGET_SUFFIX = re.compile(
+    rf"{_EN_TARGET_WORDS}{_EN_GAP}(?P<pre>)(?P<value>{_NUMBER})(?:{_RANGE_JOIN}(?P<high>{_NUMBER}))?\s*(?P<cur>KRW|USD|HKD|VND|JPY|EUR|INR|RMB|CNY|TWD)\b",
     re.IGNORECASE,
 )
 _EN_TARGET_AFTER = re.compile(
@@ -184,6 +225,9 @@ _NEW_VALUE = re.compile(
     rf"\s*(?:{_CN_CURRENCY})?(?:/股)?\s*(?:，|,)?\s*(?:上调|下调|提高|提升|调整|上修|下修|raised|lowered|cut|increased|reduced)?\s*"
     rf"(?:至|到|为|to)\s*(?P<pre>{_PREFIX_CURRENCY})?\s*(?P<value>{_NUMBER})\s*(?P<cur>{_CN_CURRENCY})?",
     re.IGNORECASE,
+)
+_SECOND_TARGET = re.compile(
+    rf"(?:/股)?\s*/\s*(?:[^0-9/，,。；;]{{0,12}}?)(?P<pre>{_PREFIX_CURRENCY})?\s*(?P<value>{_NUMBER})\s*(?P<cur>{_CN_CURRENCY})"
 )
 _UPSIDE = re.compile(
     rf"(?:(?:上涨|上行|潜在上涨|潜在)空间(?:为|约|达|超过|超|有)?\s*(?P<a>{_NUMBER})\s*%"
@@ -212,14 +256,14 @@ def _currency(pre: str | None, cur: str | None, default: str) -> str:
 
 
 def _targets(text: str, default_currency: str) -> Iterator[tuple[int, TargetPrice]]:
-    for pattern in (_CN_TARGET, _EN_TARGET, _CN_TARGET_AFTER, _EN_TARGET_AFTER):
+    for pattern in (_CN_TARGET, _EN_TARGET, _EN_TARGET_SUFFIX, _CN_TARGET_AFTER, _EN_TARGET_AFTER):
         for m in pattern.finditer(text):
             gap = m.groupdict().get("gap") or ""
             if pattern is _CN_TARGET and re.search(r"空间|涨幅|市值|PE|倍", gap):
                 continue
             value, high = _decimal(m.group("value")), m.group("high")
             pre, cur = m.group("pre"), m.groupdict().get("cur")
-            if pattern in (_CN_TARGET, _EN_TARGET) and (re.search(r"由|from", gap, re.IGNORECASE)):
+            if pattern in (_CN_TARGET, _EN_TARGET, _EN_TARGET_SUFFIX) and re.search(r"由|from|\bby\b", gap, re.IGNORECASE):
                 new = _NEW_VALUE.match(text, m.end())
                 if new:
                     value, high = _decimal(new.group("value")), None
@@ -233,6 +277,11 @@ def _targets(text: str, default_currency: str) -> Iterator[tuple[int, TargetPric
                 fact.low, fact.high = value, _decimal(high)
             fact.text = m.group().strip()
             yield m.start(), fact
+            also = _SECOND_TARGET.match(text, m.end())
+            if also and pattern in (_CN_TARGET, _EN_TARGET):  # 185 港元/119 美元: one target in two listings
+                second = TargetPrice(_decimal(also.group("value")), _currency(also.group("pre"), also.group("cur"), ""))
+                second.text = also.group().strip()
+                yield m.start(), second
 
 
 def _upside(text: str) -> str | None:
@@ -274,24 +323,38 @@ _EN_VALUATION = re.compile(
     rf"(?P<basis>(?:(?:FY)?[0-9]{{2,4}}E?\s+)?{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*x\s+(?:(?:FY)?[0-9]{{2,4}}E?\s+)?(?:{_MULTIPLE}))",
     re.IGNORECASE,
 )
+_EN_MULTIPLE_OF = re.compile(
+    rf"(?P<basis>(?:{_MULTIPLE})\s+(?:multiple\s+)?of\s+{_NUMBER}\s*x"
+    rf"|{_NUMBER}\s*x\s+(?:(?:FY|CY)\s?[0-9]{{2,4}}E?\s+(?:\([A-Za-z]+\)\s+)?)?(?:{_MULTIPLE}))",
+)
 _METHOD = re.compile(rf"(?P<basis>{_alternation(R.VALUATION_METHODS)})(?:估值法|估值|法|模型| valuation| model)?", re.IGNORECASE)
 _VALUATION_CONTEXT = re.compile(r"估值|目标价|valuation|target|TP\b|PT\b|fair value", re.IGNORECASE)
 
 
 def _valuations(text: str) -> Iterator[tuple[int, str]]:
-    for pattern in (_CN_VALUATION, _EN_VALUATION):
+    taken: list[tuple[int, int]] = []
+    for start, end, basis in _valuation_spans(text):
+        if not any(s < end and start < e for s, e in taken):
+            taken.append((start, end))
+            yield start, basis
+
+
+def _valuation_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    for pattern in (_CN_VALUATION, _EN_VALUATION, _EN_MULTIPLE_OF):
         for m in pattern.finditer(text):
+            if pattern is _EN_MULTIPLE_OF and not _VALUATION_CONTEXT.search(text[max(0, m.start() - 80) : m.end() + 20]):
+                continue
             basis = m.group("basis").strip()
             if pattern is _CN_VALUATION and not re.search(rf"{_MULTIPLE}|估值", basis):
                 # 给予30倍: a multiple needs its kind, or the sentence says it values the company
                 sentence = text[max(0, m.start() - 30) : m.end() + 10]
                 if not _VALUATION_CONTEXT.search(sentence):
                     continue
-            yield m.start("basis"), basis
+            yield m.start("basis"), m.end("basis"), basis
     for m in _METHOD.finditer(text):
         sentence = text[max(0, m.start() - 40) : m.end() + 40]
         if _VALUATION_CONTEXT.search(sentence):
-            yield m.start("basis"), m.group("basis")
+            yield m.start("basis"), m.end("basis"), m.group("basis")
 
 
 # --- companies ----------------------------------------------------------------------------------------
@@ -306,12 +369,14 @@ _CODE = re.compile(
 )
 _LATIN_NAME_END = re.compile(r"((?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)(?:\s+(?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)){0,5})\s*$")
 _LEADING_CONNECTORS = re.compile(r"^(?:(?:of|and|de|&)\s+)+")
+_EN_TITLE_HEAD_NAME = re.compile(r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*){0,3})\s*\[")
 _TITLE_HEAD = re.compile(r"^\s*(?P<name>[^:：()（）【】\[\]]{2,24}?)\s*(?P<code>[(（][^)）]{1,24}[)）])?\s*[:：]")
 _LETTER_CODE_TITLE = re.compile(r"(?P<name>[A-Z][A-Za-z0-9&.' -]{1,40}?)\s*[(（](?P<code>[A-Z]{1,5})[)）]")
 _PICKS = re.compile(
     rf"(?:{_alternation(R.CN_PICK_CUES)})\s*[:：]?\s*(?P<list>(?:{HAN_CLASS}|[A-Za-z]){{2,8}}"
-    rf"(?:\s*[、,，/和及与]\s*(?:{HAN_CLASS}|[A-Za-z]){{2,8}}){{1,15}})(?=\s*(?:等|。|；|;|,|，|$))"
+    rf"(?:\s*[、,，/和及与]\s*(?:{HAN_CLASS}|[A-Za-z]){{2,10}}){{1,15}})(?=\s*(?:等|。|；|;|,|，|$))"
 )
+_PICK_END = re.compile(r"等(?:公司|个股|标的|企业)?$")
 _PICK_SPLIT = re.compile(r"\s*[、,，/和及与]\s*")
 _NAME_CUES = re.compile(rf"^.*(?:{_alternation(R.CN_PICK_CUES)}|如|包括|例如|比如|其中|公司|个股|标的|龙头|以|和|及|与|、)")
 _NOT_NAME_END = ("领域", "环节", "产业链", "需求", "方向", "板块", "行业", "公司", "企业", "厂商", "龙头", "标的", "个股", "机会", "变化")
@@ -351,12 +416,26 @@ def _name_before(text: str, end: int) -> str:
     return _LEADING_CONNECTORS.sub("", m.group(1)).strip() if m else ""
 
 
-def _title_head(title: str) -> str:
+_HEAD_SEPARATORS = re.compile(r"[丨｜|]")
+_EN_TITLE_NAME = re.compile(r"\b(?:[Oo]n|[Ff]or)\s+[Ss]hares\s+[Oo]f\s+(?P<name>[A-Z][\w&.'-]*(?:\s(?:[A-Z][\w&.'-]*|&|and|of)){0,5})")
+
+
+def _title_head(title: str, institution: str = "") -> str:
+    """The company a title starts with (``泸州老窖:25年定调…``, ``网易-S:…``), or ``""``."""
     m = _TITLE_HEAD.match(title)
     if not m:
         return ""
-    name = m.group("name").strip()
-    if any(c.isdigit() for c in name) or any(w in name for w in R.NOT_COMPANY_TITLE_WORDS):
+    name = _HEAD_SEPARATORS.split(m.group("name"))[0].strip()
+    for suffix in R.SHARE_CLASS_SUFFIXES:
+        if name.upper().endswith(suffix):
+            name = name[: -len(suffix)].strip()
+            break
+    name = re.sub(r"\s*[-－]\s*[A-Z]{1,2}$", "", name)
+    if any(c.isdigit() for c in name) or any(w in name for w in R.REPORT_KIND_WORDS):
+        return ""
+    if name in R.NOT_COMPANY_TITLE_WORDS or name.removesuffix("行业") in R.NOT_COMPANY_TITLE_WORDS or name in R.BROKERS:
+        return ""
+    if institution and (name in institution or institution in name):
         return ""
     if all(is_han(c) or c in "-·" for c in name):
         return name if 2 <= len(name) <= 8 else ""
@@ -387,11 +466,21 @@ class _Collector:
 
 def _texts(report: Report) -> Iterator[tuple[str, Block | None, int, int, list[int]]]:
     """Every text of a report: ``(text, block, line, column, refs)``, title and headings first in their place."""
-    yield report.title, None, report.pos.line, report.pos.column, []
+    for text, block, line, column, refs, _rating in _texts_in_sections(report):
+        yield text, block, line, column, refs
+
+
+def _texts_in_sections(report: Report) -> Iterator[tuple[str, Block | None, int, int, list[int], bool]]:
+    """:func:`_texts`, each with whether it stands in a section about the rating."""
+    yield report.title, None, report.pos.line, report.pos.column, [], False
     for section in report.walk():
-        yield section.heading, None, section.pos.line, section.pos.column, []
+        rating = section.role == ROLE_RATING or _RATING_HEADING.search(section.heading) is not None
+        yield section.heading, None, section.pos.line, section.pos.column, [], False
         for block in section.blocks:
-            yield block.text, block, block.pos.line, block.pos.column, block.refs
+            yield block.text, block, block.pos.line, block.pos.column, block.refs, rating
+
+
+_RATING_HEADING = re.compile(r"评级|[Rr]ating")
 
 
 def _position(block: Block | None, line: int, column: int, offset: int) -> Pos:
@@ -412,32 +501,48 @@ def _companies(report: Report, collector: _Collector) -> None:
                 return
         collector.facts.companies.append(Company(name, code, exchange, [pos], list(refs)))
 
+    title_pos = Pos(report.pos.line, report.pos.column)
+    head = _title_head(report.title, report.institution)
+    if head:
+        add(head, "", "", title_pos, [])
     for text, block, line, column, refs in _texts(report):
         for m in _CODE.finditer(text):
             code = m.group("code").strip()
-            if not _plain_code(code):
+            if not _plain_code(code) or (len(code) >= 6 and code[:6].isdigit() and code.startswith(R.FUND_CODE_PREFIXES)):
                 continue
             name = _name_before(text, m.start())
-            if not name or name in R.NOT_PICKS:
+            if not name or name.endswith(R.NOT_NAME_WORDS) or "目标价" in name:
+                # 目标价在港股(9988.HK): the code of the report's own company
+                first = collector.facts.company
+                if first is not None and (name or text[max(0, m.start() - 12) : m.start()].endswith(R.NOT_NAME_WORDS)):
+                    add(first.name, code, _exchange(code, m.group("xprefix")), _position(block, line, column, m.start()), refs)
+                continue
+            if name in R.NOT_PICKS or "ETF" in name or name.endswith(("基金", "指数")):
                 continue
             add(name, code, _exchange(code, m.group("xprefix")), _position(block, line, column, m.start()), refs)
         if block is None and text is report.title:
             for m in _LETTER_CODE_TITLE.finditer(text):
                 add(m.group("name"), m.group("code"), "US", _position(None, line, column, m.start()), [])
-    head = _title_head(report.title)
-    if head and not any(c.name == head for c in collector.facts.companies):
-        body_says_company = any("公司" in b.text or "company" in b.text.lower() for _, b in report.blocks())
-        if body_says_company or collector.facts.ratings or collector.facts.target_prices:
-            collector.facts.companies.insert(0, Company(head, "", "", [Pos(report.pos.line, report.pos.column)]))
+            for pattern in (_EN_TITLE_NAME, _EN_TITLE_RATING, _EN_TITLE_HEAD_NAME):
+                m = pattern.search(text)
+                if m and m.groupdict().get("name"):
+                    add(m.group("name"), "", "", title_pos, [])
+    if head and not any(c.ticker for c in collector.facts.companies if c.name == head):
+        # a title's head is a company when the report names it again (泸州老窖:… 泸州老窖的评级…)
+        named = any(head in b.text for _, b in report.blocks()) or any(head in s.heading for s in report.walk())
+        if not named and sum(b.text.count("公司") for _, b in report.blocks()) < 2:
+            collector.facts.companies = [c for c in collector.facts.companies if c.name != head]
+    for name in metric_entities.companies(report):
+        add(name, "", "", title_pos, [])
     for text, block, line, column, refs in _texts(report):
         if block is None:
             continue
         for m in _PICKS.finditer(text):
-            names = _PICK_SPLIT.split(m.group("list"))
+            names = [_PICK_END.sub("", n) for n in _PICK_SPLIT.split(m.group("list"))]
             if len(names) < 2 or any(n in R.NOT_PICKS or n.endswith(_NOT_NAME_END) for n in names):
                 continue
             for name in names:
-                add(name.removesuffix("等"), "", "", _position(block, line, column, m.start("list")), refs)
+                add(name, "", "", _position(block, line, column, m.start("list")), refs)
 
 
 # --- forecasts ------------------------------------------------------------------------------------------
@@ -500,13 +605,14 @@ def extract(report: Report) -> Facts:
     default_currency = R.EXCHANGE_CURRENCIES.get(first.exchange, "") if first else ""
     if not default_currency and report.language == "zh":
         default_currency = "CNY"
-    for text, block, line, column, refs in _texts(report):
+    for text, block, line, column, refs, rating_section in _texts_in_sections(report):
         if not text:
             continue
-        for offset, grade, scale, action in [*_cn_ratings(text), *_en_ratings(text)]:
+        title = text is report.title and block is None
+        for offset, grade, scale, action in [*_cn_ratings(text, rating_section), *_en_ratings(text, title)]:
             company = _company_near(collector, text, offset)
             pos = _position(block, line, column, offset)
-            collector.add("ratings", (grade, action, company), Rating(grade, scale, action, company), pos, refs)
+            collector.add("ratings", (scale, action, company), Rating(grade, scale, action, company), pos, refs)
         for offset, target in _targets(text, default_currency):
             target.company = _company_near(collector, text, offset)
             target.price = _price(text)
@@ -520,8 +626,8 @@ def extract(report: Report) -> Facts:
     # a report that states the same grade once with and once without its action keeps the action
     ratings = collector.facts.ratings
     for rating in list(ratings):
-        if not rating.action and any(r is not rating and r.grade == rating.grade and r.company == rating.company and r.action for r in ratings):
-            other = next(r for r in ratings if r is not rating and r.grade == rating.grade and r.company == rating.company and r.action)
+        if not rating.action and any(r is not rating and r.scale == rating.scale and r.company == rating.company and r.action for r in ratings):
+            other = next(r for r in ratings if r is not rating and r.scale == rating.scale and r.company == rating.company and r.action)
             other.pos.extend(p for p in rating.pos if p not in other.pos)
             other.refs.extend(r for r in rating.refs if r not in other.refs)
             ratings.remove(rating)

@@ -82,6 +82,25 @@ def attach(report: Report) -> None:
     A heading's name counts only when the report names it elsewhere too (in its title or under
     another heading): ``Smartphones`` or ``Valuation`` heads a topic, ``Hwatsing`` a company.
     """
+    owners, names = _owners(report)
+    if len(names) < 2:
+        return
+    for name, found in owners:
+        if name not in names:
+            continue
+        for metric in found:
+            if not _named(metric.subject, name):
+                metric.subject = _prefixed(name, metric.subject)
+
+
+def companies(report: Report) -> list[str]:
+    """The companies a report on several names in its headings and bullet heads, in order (else ``[]``)."""
+    names = _owners(report, every_block=True)[1]
+    return names if len(names) >= 2 else []
+
+
+def _owners(report: Report, every_block: bool = False) -> tuple[list[tuple[str, list[Metric]]], list[str]]:
+    """The figures under each heading or bullet head's company, and the companies that count, in order."""
     owners: list[tuple[str, list[Metric]]] = []
     headings: list[tuple[Section, str]] = []
     for section in report.walk():
@@ -89,25 +108,18 @@ def attach(report: Report) -> None:
         if heading:
             headings.append((section, heading))
         for block in section.blocks:
-            if block.metrics:
+            if block.metrics or every_block:
                 owners.append((_topic(block.text) or heading, block.metrics))
     if not headings and not any(name for name, _ in owners):
-        return
+        return owners, []
     # each check reads the report once: past _MAX_HEADINGS names, the rest count as unnamed (linear time)
     unnamed = {
         heading
         for k, (section, heading) in enumerate(headings)
         if k >= _MAX_HEADINGS or not _named_elsewhere(heading, report, section)
     }
-    names = {name for name, _ in owners if name and name not in unnamed}
-    if len(names) < 2:
-        return
-    for name, found in owners:
-        if not name or name in unnamed:
-            continue
-        for metric in found:
-            if not _named(metric.subject, name):
-                metric.subject = _prefixed(name, metric.subject)
+    names = list(dict.fromkeys(name for name, _ in owners if name and name not in unnamed))
+    return owners, names
 
 
 def _named_elsewhere(name: str, report: Report, own: Section) -> bool:

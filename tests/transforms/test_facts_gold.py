@@ -135,9 +135,15 @@ def _score_report(title: str, got: Facts, gold: GoldFacts, figures: list, result
     codes_ok = all(not t or (n, t) in have or any(tc == t for _, tc in have) for n, t in want)
     result.tally("company", bool(want), bool(have), names_want == names_have and codes_ok, where, f"want {sorted(want)} got {sorted(have)}")
     # rating
+    # the grade as written must match, unless the two are written in different scripts (中性 / Neutral)
     want_r = {(_grade(g), s) for g, s in gold.ratings}
     have_r = {(_grade(r.grade), r.scale) for r in got.ratings}
-    result.tally("rating", bool(want_r), bool(have_r), want_r == have_r, where, f"want {sorted(want_r)} got {sorted(have_r)}")
+    same = want_r == have_r or (
+        {s for _, s in want_r} == {s for _, s in have_r}
+        and len(want_r) == len(have_r)
+        and all(any(g == h or g.isascii() != h.isascii() for h, hs in have_r if hs == s) for g, s in want_r)
+    )
+    result.tally("rating", bool(want_r), bool(have_r), same, where, f"want {sorted(want_r)} got {sorted(have_r)}")
     action = got.rating.action if got.rating else ""
     result.tally("action", bool(gold.action), bool(action), gold.action == action, where, f"want {gold.action!r} got {action!r}")
     # target price
