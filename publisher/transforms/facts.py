@@ -327,6 +327,14 @@ _EN_MULTIPLE_OF = re.compile(
     rf"(?P<basis>(?:{_MULTIPLE})\s+(?:multiple\s+)?of\s+{_NUMBER}\s*x"
     rf"|{_NUMBER}\s*x\s+(?:(?:FY|CY)\s?[0-9]{{2,4}}E?\s+(?:\([A-Za-z]+\)\s+)?)?(?:{_MULTIPLE}))",
 )
+_CN_TARGET_MULTIPLE = re.compile(
+    rf"(?P<basis>目标(?:{_MULTIPLE})(?:为|取)?\s*{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*(?:倍|x|X)"
+    rf"|(?:{_YEAR_WORDS})?{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*(?:倍|x|X)\s*(?:{_MULTIPLE}))"
+)
+_EN_EARNINGS_MULTIPLE = re.compile(
+    rf"(?P<basis>{_NUMBER}\s*x\s+(?:our\s+)?(?:(?:FY|CY)\s?[0-9]{{2,4}}E?\s+(?:\([A-Za-z]+\.?\)\s+)?)?(?:EPS|earnings|EBITDA|book value|sales)(?:\s+estimate)?)",
+    re.IGNORECASE,
+)
 _METHOD = re.compile(rf"(?P<basis>{_alternation(R.VALUATION_METHODS)})(?:估值法|估值|法|模型| valuation| model)?", re.IGNORECASE)
 _VALUATION_CONTEXT = re.compile(r"估值|目标价|valuation|target|TP\b|PT\b|fair value", re.IGNORECASE)
 
@@ -340,9 +348,11 @@ def _valuations(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _valuation_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    for pattern in (_CN_VALUATION, _EN_VALUATION, _EN_MULTIPLE_OF):
+    for pattern in (_CN_VALUATION, _EN_VALUATION, _EN_MULTIPLE_OF, _CN_TARGET_MULTIPLE, _EN_EARNINGS_MULTIPLE):
         for m in pattern.finditer(text):
-            if pattern is _EN_MULTIPLE_OF and not _VALUATION_CONTEXT.search(text[max(0, m.start() - 80) : m.end() + 20]):
+            if pattern in (_EN_MULTIPLE_OF, _CN_TARGET_MULTIPLE, _EN_EARNINGS_MULTIPLE) and not (
+                m.group("basis").startswith("目标") or _VALUATION_CONTEXT.search(text[max(0, m.start() - 80) : m.end() + 20])
+            ):
                 continue
             basis = m.group("basis").strip()
             if pattern is _CN_VALUATION and not re.search(rf"{_MULTIPLE}|估值", basis):
@@ -378,8 +388,18 @@ _PICKS = re.compile(
 )
 _PICK_END = re.compile(r"等(?:公司|个股|标的|企业)?$")
 _PICK_SPLIT = re.compile(r"\s*[、,，/和及与]\s*")
-_NAME_CUES = re.compile(rf"^.*(?:{_alternation(R.CN_PICK_CUES)}|如|包括|例如|比如|其中|公司|个股|标的|龙头|以|和|及|与|、)")
+_NAME_CUES = re.compile(rf"^.*(?:{_alternation(R.CN_PICK_CUES)}|如|包括|例如|比如|其中|公司|个股|标的|龙头|以|和|及|与|、|报告对|对)")
 _NOT_NAME_END = ("领域", "环节", "产业链", "需求", "方向", "板块", "行业", "公司", "企业", "厂商", "龙头", "标的", "个股", "机会", "变化")
+
+
+def _same_code(a: str, b: str) -> bool:
+    """``09992`` and ``09992.HK``, ``0700.HK`` and ``700 HK``: one listing."""
+
+    def plain(code: str) -> str:
+        code = re.split(r"[.\s]", code.strip())[0]
+        return code.lstrip("0") if code.isdigit() and len(code) <= 5 else code.upper()
+
+    return bool(a and b) and plain(a) == plain(b)
 
 
 def _exchange(code: str, prefix: str | None) -> str:
@@ -417,7 +437,9 @@ def _name_before(text: str, end: int) -> str:
 
 
 _HEAD_SEPARATORS = re.compile(r"[丨｜|]")
-_EN_TITLE_NAME = re.compile(r"\b(?:[Oo]n|[Ff]or)\s+[Ss]hares\s+[Oo]f\s+(?P<name>[A-Z][\w&.'-]*(?:\s(?:[A-Z][\w&.'-]*|&|and|of)){0,5})")
+_EN_TITLE_NAME = re.compile(
+    r"\b(?:[Oo]n|[Ff]or)\s+[Ss]hares\s+[Oo]f\s+(?P<name>(?!To\b|From\b)[A-Z][\w&.'-]*(?:\s(?:(?!To\b|From\b)[A-Z][\w&.'-]*|&|and|of)){0,5})"
+)
 
 
 def _title_head(title: str, institution: str = "") -> str:
@@ -493,7 +515,7 @@ def _companies(report: Report, collector: _Collector) -> None:
         if not name:
             return
         for company in collector.facts.companies:
-            if company.name == name or (code and company.ticker == code):
+            if company.name == name or (code and _same_code(company.ticker, code)):
                 if code and not company.ticker:
                     company.ticker, company.exchange = code, exchange
                 if pos not in company.pos and code:
