@@ -36,6 +36,7 @@ from typing import Any
 import jinja2
 
 from .sandbox import TIME_LIMIT, Sandbox, readonly_data
+from .vocabulary import company_label, glance, rating_label, target_label
 
 _AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".svg", ".xhtml")
 #: An audience name: a folder name of one part (a profile's ``base`` is input too).
@@ -227,6 +228,9 @@ class Audience:
         )
         env.globals.update(audience=self.view(), profile=readonly_data(self.profile))
         env.globals.update(self.globals)
+        # research facts as a reader sees them: 尚品宅配(300616), 买入(维持), 18.2元
+        env.filters.update(company=company_label, rating=rating_label, target=target_label)
+        env.globals["glance"] = glance
         return env
 
     def template(self, name: str) -> jinja2.Template:

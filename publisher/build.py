@@ -81,7 +81,7 @@ SLUG_CACHE = ".publisher/slugs.json"
 #: In the output folder itself (shared by its audiences): what the bodies of
 #: the reports last built said, by source hash (see ``_account_for_bodies``).
 BODY_CACHE = ".publisher/bodies.json"
-BODY_CACHE_VERSION = 2
+BODY_CACHE_VERSION = 3
 #: In each audience folder while a build writes there: the next build knows from it that
 #: this one was interrupted, and looks for the temporary files it left (see ``_start_writing``).
 UNFINISHED = ".publisher/unfinished"
@@ -435,39 +435,107 @@ def _account_for_bodies(
     A reader may defer report bodies (``Report.defer``).  The messages of a
     body a build does not render must be printed all the same, so the
     build keeps, per source hash, what each body said (messages with lines
-    relative to the body) and its key takeaway (which index pages show).
-    A known body's messages are printed from the cache and its parser,
-    should a job still need the body, stays silent; an unknown body is
-    parsed now.  Returns the cache for the next build: this build's reports.
+    relative to the body), its key takeaway (which index pages show) and its
+    research facts (which every output shows, see :func:`find_facts`).  A
+    known body's messages are printed from the cache and its parser, should a
+    job still need the body, stays silent; an unknown body is parsed now.
+    Returns the cache for the next build: this build's reports.
     """
     kept: dict[str, list[Any]] = {}
     silent = Diagnostics()  # where the messages of bodies printed from the cache go, if parsed
+    version = facts_code()[:12]  # facts found by other code are found again
     with collector_paused():  # parsing makes many small objects and no cycles
         for digest in digests:
             for report in digest.reports:
                 body = report.deferred
                 if body is None or not report.source_hash:
                     continue
-                known = cache.get(report.source_hash)
+                key = f"{report.source_hash}:{version}"
+                known = cache.get(key)
                 replay = _replayed(known, body.file, body.line) if known is not None else None
-                if replay is not None and known is not None:
+                remembered = _remembered_facts(known) if replay is not None else None
+                if replay is not None and known is not None and remembered is not None:
                     diagnostics.extend(replay)
                     report.remember_takeaway(known[0])
+                    if report.facts is None:
+                        report.facts = remembered
                     body.diagnostics = silent
                 else:
                     said = body.diagnostics = Diagnostics()
                     report.sections  # noqa: B018 (parses the body)
+                    facts = report.facts
+                    if facts is None:  # what the rules trip over is said with the body, and remembered
+                        facts = report.facts = _facts_of(report, said, body.file)
                     diagnostics.extend(said)
                     messages = [[d.severity, d.message, d.line - body.line, d.column] for d in said]
-                    known = [report.takeaway_text(), messages]
-                kept[report.source_hash] = known
+                    known = [report.takeaway_text(), messages, facts.to_json()]
+                kept[key] = known
     return kept
+
+
+def find_facts(digests: list[Digest], diagnostics: Diagnostics | None = None) -> None:
+    """Give every report that has none its research facts (companies, ratings, targets, valuations).
+
+    Facts are part of reading a report, so every output shows them without waiting
+    for transforms (the ``facts`` transform adds forecasts from the figures); a build
+    finds them when it parses a body and remembers them (:func:`_account_for_bodies`).
+    """
+    for digest in digests:
+        for report in digest.reports:
+            if report.facts is None:
+                report.facts = _facts_of(report, diagnostics, digest.source)
+
+
+def _facts_of(report: Report, diagnostics: Diagnostics | None, file: str) -> model.Facts:
+    from .transforms.facts import extract
+
+    try:
+        return extract(report)
+    except Exception as exc:  # a report the rules trip over has no facts, and the build goes on
+        if diagnostics is not None:
+            what = f"facts: none found in report {report.title[:40]!r}: {type(exc).__name__}: {exc}"
+            diagnostics.warning(what, file, report.pos.line, report.pos.column)
+        return model.Facts()
+
+
+@functools.lru_cache(maxsize=1)
+def facts_code() -> str:
+    """A hash of the code that finds facts: outputs and remembered facts depend on it."""
+    from .transforms import facts
+
+    return code_fingerprint(facts.extract)
+
+
+def _remembered_facts(known: Any) -> model.Facts | None:
+    """The facts a body cache entry holds (``None`` if the entry has none or they are malformed).
+
+    The cache lives in the output folder, which is not trusted: the facts are checked
+    against the model's schema before they become part of the model.
+    """
+    from .readers.json import schema_problem
+
+    try:
+        data = known[2]
+        if not isinstance(data, dict):
+            return None
+        if data:  # most reports state no fact: nothing to check
+            schema = _schema()
+            if schema_problem(data, schema["$defs"]["facts"], schema) is not None:
+                return None
+        return model.Facts.from_json(data)
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    return model.load_schema()
 
 
 def _replayed(known: Any, file: str, line: int) -> list[Diagnostic] | None:
     """The messages a body cache entry holds, placed at ``line``; ``None`` if the entry is malformed."""
     try:
-        takeaway, messages = known
+        takeaway, messages, _facts = known
         if not isinstance(takeaway, str):
             return None
         return [
@@ -613,7 +681,7 @@ class Builder:
                 # Writers that show only what the reader found do not wait for transforms.
                 transforms = names if getattr(writer_cls, "enriched", True) else ()
                 code = transform_code[audience.name] if transforms else ""
-                writer_fp = _combine(audience_fp, code, fmt, code_fingerprint(writer_cls))
+                writer_fp = _combine(audience_fp, code, fmt, code_fingerprint(writer_cls), facts_code())
                 per_report = getattr(writer_cls, "unit", "digest") == "report"
                 has_index = getattr(writer_cls, "write_index", None) is not Writer.write_index
                 has_collection = getattr(writer_cls, "write_collection", None) is not Writer.write_collection
@@ -665,15 +733,17 @@ class Builder:
             known_bodies = {} if self.force else body_cache.load()
             manifests = {name: journal.load() for name, journal in journals.items()}
             bodies = _account_for_bodies(digests, known_bodies, self.diagnostics)
+            find_facts(digests, self.diagnostics)  # reports read whole (JSON, Markdown)
             plan = self.plan(digests, transform_code, None if self.force else manifests)
         result.skipped_jobs = plan.skipped
         todo = plan.jobs
         if keep_stale and any(job.kind == "collection" for job in todo):
-            # Pages that list every report (a wiki's home, days, navigation) would lose the
+            # Outputs that list every report (a wiki's home, days, navigation, the facts workbook) would lose the
             # reports of the input that could not be read: they stay as the last build left them.
             todo = [job for job in todo if job.kind != "collection"]
             self.diagnostics.warning(
-                "input errors: the pages that list all reports (indexes, navigation) were not rebuilt",
+                "input errors: the outputs that list all reports (indexes, navigation, the facts workbook)"
+                " were not rebuilt",
                 os.fspath(self.out),
             )
         marked: set[str] = set()

@@ -218,6 +218,8 @@ class Company:
     ``exchange`` where it is listed (``SH``, ``SZ``, ``BJ``, ``HK``, ``US``), from the
     code's suffix or, for a six-digit A-share code, its prefix.  ``pos`` lists every
     place the report names it with its code (the first naming when it has none).
+    ``pick`` is true for a company an industry note only recommends in a list
+    (``建议关注贝达药业、恒瑞医药``): the report names it but is not about it.
     """
 
     name: str
@@ -225,6 +227,7 @@ class Company:
     exchange: str = ""
     pos: list[Pos] = field(default_factory=list)
     refs: list[int] = field(default_factory=list)
+    pick: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name}
@@ -232,6 +235,8 @@ class Company:
             data["ticker"] = self.ticker
         if self.exchange:
             data["exchange"] = self.exchange
+        if self.pick:
+            data["pick"] = True
         data["pos"] = _positions_json(self.pos)
         if self.refs:
             data["refs"] = self.refs
@@ -239,7 +244,14 @@ class Company:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Company:
-        return cls(data["name"], data.get("ticker", ""), data.get("exchange", ""), _positions(data), list(data.get("refs", ())))
+        return cls(
+            data["name"],
+            data.get("ticker", ""),
+            data.get("exchange", ""),
+            _positions(data),
+            list(data.get("refs", ())),
+            bool(data.get("pick", False)),
+        )
 
 
 @dataclass(slots=True)
@@ -247,7 +259,8 @@ class Rating:
     """A rating the report gives: ``grade`` as written (``买入``, ``Outperform``), ``scale``
     one of :data:`RATING_SCALE`, ``action`` one of :data:`RATING_ACTIONS` (or ``""``).
 
-    ``company`` names the company it is given to when the report covers several; ``pos``
+    ``company`` names the company it is given to when the report covers several, and
+    ``industry`` is true for the rating of an industry (``维持行业“推荐”评级``); ``pos``
     lists every place that states this same rating, ``refs`` their citations.
     """
 
@@ -257,6 +270,7 @@ class Rating:
     company: str = ""
     pos: list[Pos] = field(default_factory=list)
     refs: list[int] = field(default_factory=list)
+    industry: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"grade": self.grade, "scale": self.scale}
@@ -264,6 +278,8 @@ class Rating:
             data["action"] = self.action
         if self.company:
             data["company"] = self.company
+        if self.industry:
+            data["industry"] = True
         data["pos"] = _positions_json(self.pos)
         if self.refs:
             data["refs"] = self.refs
@@ -278,6 +294,7 @@ class Rating:
             data.get("company", ""),
             _positions(data),
             list(data.get("refs", ())),
+            bool(data.get("industry", False)),
         )
 
 
@@ -371,7 +388,12 @@ class Forecast:
     _OPTIONAL = ("unit", "estimate", "normalized", "base_unit", "company")
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"indicator": self.indicator, "label": self.label, "year": self.year, "value": self.value}
+        data: dict[str, Any] = {
+            "indicator": self.indicator,
+            "label": self.label,
+            "year": self.year,
+            "value": self.value,
+        }
         for name in self._OPTIONAL:
             value = getattr(self, name)
             if value:
@@ -384,7 +406,12 @@ class Forecast:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Forecast:
         fact = cls(
-            data["indicator"], data["label"], data["year"], data["value"], pos=_positions(data), refs=list(data.get("refs", ()))
+            data["indicator"],
+            data["label"],
+            data["year"],
+            data["value"],
+            pos=_positions(data),
+            refs=list(data.get("refs", ())),
         )
         for name in cls._OPTIONAL:
             if name in data:
@@ -409,13 +436,18 @@ class Facts:
 
     @property
     def company(self) -> Company | None:
-        """The first company the report names, or ``None``."""
-        return self.companies[0] if self.companies else None
+        """The company the report is about: the first it names that is not only a pick, or ``None``."""
+        return next((c for c in self.companies if not c.pick), None)
 
     @property
     def rating(self) -> Rating | None:
-        """The first rating the report states, or ``None``."""
-        return self.ratings[0] if self.ratings else None
+        """The first rating the report states (of a company before one of an industry), or ``None``."""
+        return next((r for r in self.ratings if not r.industry), None) or self.industry_rating
+
+    @property
+    def industry_rating(self) -> Rating | None:
+        """The first rating of an industry the report states, or ``None``."""
+        return next((r for r in self.ratings if r.industry), None)
 
     @property
     def target_price(self) -> TargetPrice | None:
@@ -431,21 +463,27 @@ class Facts:
         """Kinds of fact (``ratings``, ``target_prices``) the text states differently for one company."""
         out = []
         for kind in ("ratings", "target_prices"):
-            seen: set[str] = set()
+            seen: set[tuple[str, bool]] = set()
             for fact in getattr(self, kind):
-                if fact.company in seen:
+                key = (fact.company, getattr(fact, "industry", False))
+                if key in seen:
                     out.append(kind)
                     break
-                seen.add(fact.company)
+                seen.add(key)
         return out
 
     def for_company(self, name: str) -> tuple[Rating | None, TargetPrice | None]:
-        """The rating and target price given to company ``name`` (or to no company in particular)."""
-        rating = next((r for r in self.ratings if r.company == name), None)
+        """The rating and target price given to company ``name``.
+
+        A company rating or target that names no company belongs to the company the
+        report is about (:attr:`company`); an industry's rating belongs to no company.
+        """
+        rating = next((r for r in self.ratings if r.company == name and not r.industry), None)
         target = next((t for t in self.target_prices if t.company == name), None)
-        if len(self.companies) <= 1:
-            rating = rating or self.rating
-            target = target or self.target_price
+        main = self.company
+        if main is not None and main.name == name:
+            rating = rating or next((r for r in self.ratings if not r.company and not r.industry), None)
+            target = target or next((t for t in self.target_prices if not t.company), None)
         return rating, target
 
     def __bool__(self) -> bool:
@@ -786,7 +824,7 @@ class Report:
             data["layout"] = layout
         if self.title_metrics:
             data["title_metrics"] = [m.to_json() for m in self.title_metrics]
-        if self.facts is not None:
+        if self.facts:  # a report that states none has no ``facts`` (they are found again when read)
             data["facts"] = self.facts.to_json()
         return data
 
@@ -919,7 +957,8 @@ class Digest:
         version = data.get("version")
         if version not in READABLE_VERSIONS:
             raise ValueError(
-                f"unsupported model version {version!r} (this publisher reads versions {', '.join(map(str, READABLE_VERSIONS))})"
+                f"unsupported model version {version!r}"
+                f" (this publisher reads versions {', '.join(map(str, READABLE_VERSIONS))})"
             )
         layout = data.get("layout", {})
         return cls(
@@ -1046,7 +1085,9 @@ TEMPLATE_API: dict[type, frozenset[str]] = {
     TargetPrice: _readable(TargetPrice),
     Valuation: _readable(Valuation),
     Forecast: _readable(Forecast),
-    Facts: _readable(Facts, "company", "rating", "target_price", "tickers", "conflicts", "for_company"),
+    Facts: _readable(
+        Facts, "company", "rating", "industry_rating", "target_price", "tickers", "conflicts", "for_company"
+    ),
     Digest: _readable(Digest, "date_range", "name"),
 }
 

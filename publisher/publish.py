@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from . import registry
 from .audiences import AudienceCatalog
-from .build import apply_transforms
+from .build import apply_transforms, find_facts
 from .commands import EXIT_INPUT, Session, UsageError, add_common_options, build_time, parse_define
 from .sinks.git_wiki import DEFAULT_AUTHOR, GitWikiSink, PublishError, check_repo, parse_author, summarize
 from .writers.base import Output, RenderContext
@@ -33,6 +33,7 @@ def render_pages(session: Session, audience_name: str) -> tuple[list[Output], An
         raise UsageError(f"audience {audience.name!r} is abstract (only a base for others)")
     ctx = RenderContext(audience, session.diagnostics, build_time(), {"strict": args.strict})
     digests = session.read(args.files)
+    find_facts(digests, session.diagnostics)
     try:
         apply_transforms(digests, audience, ctx)
     except registry.PluginError as exc:

@@ -51,7 +51,7 @@ BUILTINS: dict[str, dict[str, str]] = {
         "html": "publisher.writers.html:HtmlWriter",
         "xlsx": "publisher.writers.xlsx:XlsxWriter",
     },
-    "transforms": {"metrics": "publisher.transforms.metrics:metrics"},
+    "transforms": {"metrics": "publisher.transforms.metrics:metrics", "facts": "publisher.transforms.facts:facts"},
     "sinks": {"folder": "publisher.sinks.folder:FolderSink", "wiki": "publisher.sinks.git_wiki:GitWikiSink"},
     "commands": {"publish": "publisher.publish:add_command", "i18n": "publisher.i18n.command:add_command"},
     "translators": {

@@ -6,15 +6,18 @@ to: ``核心观点`` and ``Key Takeaways`` are summaries, ``投资评级`` a rat
 ``（一）``, ``(1)`` and ``1.`` number parts (:data:`NUMBERING`,
 :func:`numbering`).  The readers give sections their roles with it, and the
 Markdown writer tells from it which roles a reader will find again; it also
-holds the guess of a report's language and the title of a digest.  It
-depends on the model and :mod:`publisher.textutil` only.
+holds the guess of a report's language, the title of a digest, and research
+facts as readers see them (``尚品宅配(300616)``, ``买入(维持)``, ``18.2元``:
+:func:`company_label`, :func:`rating_label`, :func:`target_label`,
+:func:`glance`), which every writer and template shows alike.  It depends on
+the model and :mod:`publisher.textutil` only.
 """
 
 from __future__ import annotations
 
 import re
 
-from .model import ROLE_BODY, ROLE_RATING, ROLE_RISK, ROLE_SUMMARY, Digest
+from .model import ROLE_BODY, ROLE_RATING, ROLE_RISK, ROLE_SUMMARY, Company, Digest, Rating, Report, TargetPrice
 from .textutil import HAN
 
 # --- lead sections ---------------------------------------------------------
@@ -216,3 +219,75 @@ def digest_title(digest: Digest) -> str:
     first, last = rng[0].date(), rng[1].date()
     days = first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
     return f"Research digest {days}"
+
+
+# --- research facts as a reader sees them ------------------------------------------------------
+
+#: What a rating statement did, by language.
+ACTION_LABELS = {
+    "zh": {"first": "首次", "maintain": "维持", "upgrade": "上调", "downgrade": "下调"},
+    "en": {"first": "initiated", "maintain": "maintained", "upgrade": "upgraded", "downgrade": "downgraded"},
+}
+#: Currencies as Chinese readers write them after a price.
+CURRENCY_SUFFIXES = {
+    "CNY": "元",
+    "HKD": "港元",
+    "USD": "美元",
+    "JPY": "日元",
+    "EUR": "欧元",
+    "GBP": "英镑",
+    "KRW": "韩元",
+}
+
+
+def company_label(company: Company | None) -> str:
+    """``尚品宅配(300616)``, ``Tencent (0700.HK)`` or the name alone."""
+    if company is None:
+        return ""
+    if not company.ticker:
+        return company.name
+    space = " " if company.name[-1:].isascii() else ""
+    return f"{company.name}{space}({company.ticker})"
+
+
+def rating_label(rating: Rating | None, language: str = "zh") -> str:
+    """``买入(维持)``, ``Outperform (upgraded)`` or the grade alone (in English, a Chinese grade
+    is given by its place on the scale: ``买入`` → ``Buy``)."""
+    if rating is None:
+        return ""
+    chinese = language.startswith("zh")
+    grade = rating.grade if chinese or rating.grade.isascii() else rating.scale.capitalize()
+    action = ACTION_LABELS["zh" if chinese else "en"].get(rating.action, "")
+    if not action:
+        return grade
+    return f"{grade}({action})" if chinese else f"{grade} ({action})"
+
+
+def target_label(target: TargetPrice | None, language: str = "zh") -> str:
+    """``18.2元``, ``9.96-10.73元``, ``HKD 680``: a target price with its currency."""
+    if target is None:
+        return ""
+    value = target.value if target.value is not None else f"{target.low}-{target.high}"
+    if language.startswith("zh") and target.currency in CURRENCY_SUFFIXES:
+        return value + CURRENCY_SUFFIXES[target.currency]
+    return f"{target.currency} {value}".strip()
+
+
+def glance(report: Report, language: str = "zh") -> tuple[str, str, str]:
+    """A report's company, rating and target price as a reader scans them in a table.
+
+    The company the report is about with its ticker, its rating and target; a report on an
+    industry shows ``行业`` (``Industry``) and the industry's rating.  Empty texts when unknown.
+    """
+    facts = report.facts
+    if not facts:
+        return "", "", ""
+    company = facts.company
+    if company is not None:
+        rating, target = facts.for_company(company.name)
+        if rating is not None or target is not None or company.ticker:
+            return company_label(company), rating_label(rating, language), target_label(target, language)
+    industry = facts.industry_rating
+    if industry is not None:
+        return ("行业" if language.startswith("zh") else "Industry"), rating_label(industry, language), ""
+    return company_label(company), "", ""

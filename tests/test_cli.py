@@ -14,7 +14,7 @@ def test_parse_prints_the_model(cli, sample_path):
     result = cli("parse", str(sample_path))
     assert result.returncode == 0, result.stderr
     model = json.loads(result.stdout)
-    assert model["version"] == 1
+    assert model["version"] == 2
     assert [r["institution"] for r in model["reports"]][:3] == ["海通国际", "国信证券", "华源证券"]
 
 

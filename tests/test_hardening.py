@@ -132,7 +132,7 @@ def _bad(path: str, value: object) -> dict:
         ("reports.0.published_at", "2025-02-16T16:06+08:00", 'published_at: "2025-02-16T16:06+08:00" has a zone'),
         ("reports.0.published_at", "yesterday", 'published_at: "yesterday" is not an ISO 8601 time'),
         ("reports.0.title", KeyError, "reports[0]: missing field 'title'"),
-        ("version", 2, "version: must be 1, found 2"),
+        ("version", 3, "version: must be 1 or 2, found 3"),
         ("layout", {"encoding": "rot13"}, 'layout.encoding: "rot13" is not a text encoding'),
         ("layout", {"newline": "\r"}, "layout.newline: must be one of"),
         ("reports.0.sections.0.blocks.0.metrics", [{"subject": "x", "value": "1e9", "unit": ""}], "metrics[0].value"),
@@ -144,7 +144,7 @@ def test_json_reader_names_what_is_wrong(cli, tmp_path, path, value, message):
     source.write_text(json.dumps(_bad(path, value)), encoding="utf-8")
     result = cli("build", str(source), "-a", "executive,analyst,global", "-o", str(tmp_path / "o"))
     assert result.returncode == 1
-    (line,) = result.stderr.splitlines()
+    (line,) = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert line.startswith(f"{source}:1:1: error: not a publisher model: ") and message in line, line
     assert not [p for p in (tmp_path / "o").rglob("*") if p.is_file() and ".publisher" not in p.parts]
 
@@ -204,7 +204,7 @@ def test_navigation_holds_titles_longer_than_a_yaml_key_may_be():
     (nav,) = [o for o in writer.write_collection([digest], ctx) if o.path == ".nav.yml"]
     text = nav.data.decode("utf-8")
     assert "- ? " in text
-    entries = yaml.safe_load(text)["nav"][3]["报告"][0]["2025-02-16"]
+    entries = next(e["报告"] for e in yaml.safe_load(text)["nav"] if "报告" in e)[0]["2025-02-16"]
     assert entries[1] == {"长" * 2000 + ' "引号" \\ &lt;b&gt;': f"reports/2025-02-16/{digest.reports[0].slug}.md"}
 
 
@@ -316,4 +316,5 @@ def test_institution_folders_are_never_windows_device_names(cli, tmp_path):
     )
     result = cli("build", str(source), "-a", "wiki", "-D", "md.page={institution}/{slug}.md", "-o", str(tmp_path / "o"))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.parent.name for p in (tmp_path / "o" / "wiki").glob("*/*.md")) == ["com1-txt", "nul_"]
+    pages = (tmp_path / "o" / "wiki").glob("*/*.md")
+    assert sorted(p.parent.name for p in pages if p.parent.name != "companies") == ["com1-txt", "nul_"]

@@ -66,7 +66,7 @@ def test_schema_is_valid_and_versioned(sample_digest):
     schema = load_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     data = sample_digest.to_json()
-    assert data["version"] == 1
+    assert data["version"] == 2
     jsonschema.validate(data, schema)
 
 

@@ -27,6 +27,7 @@ def test_wheel_install_finds_templates(tmp_path, sample_path):
     )
     assert (target / "publisher" / "templates" / "analyst" / "profile.toml").is_file()
     assert (target / "publisher" / "schema" / "model-v1.json").is_file()
+    assert (target / "publisher" / "schema" / "model-v2.json").is_file()
     env = dict(os.environ, PYTHONPATH=str(target))
     code = (
         "import publisher, publisher.audiences as a, publisher.model as m;"
@@ -35,7 +36,7 @@ def test_wheel_install_finds_templates(tmp_path, sample_path):
     shown = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
     module, templates, version = shown.stdout.split()
-    assert module.startswith(str(target)) and templates.startswith(str(target)) and version == "1"
+    assert module.startswith(str(target)) and templates.startswith(str(target)) and version == "2"
     out = tmp_path / "out"
     built = subprocess.run(
         [sys.executable, "-m", "publisher", "build", str(sample_path), "--out", str(out), "--format", "json"],

@@ -272,6 +272,9 @@ def model_problem(data: Any) -> str | None:
     zone) and citations stand inside their text, in order.
     """
     version = data.get("version") if isinstance(data, dict) else None
+    if isinstance(data, dict) and "version" in data and (isinstance(version, bool) or version not in READABLE_VERSIONS):
+        readable = " or ".join(map(str, READABLE_VERSIONS))
+        return f"version: must be {readable}, found {json.dumps(version)[:40]}"
     root = _schema(version if version in READABLE_VERSIONS else SCHEMA_VERSION)
     if isinstance(data, dict) and isinstance(data.get("reports"), list):
         # ids and slugs are computed again when missing or not of their form (with a warning)

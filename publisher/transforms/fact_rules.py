@@ -180,7 +180,25 @@ AFTER_ACTIONS: dict[str, str] = {
 }
 
 #: A grade followed by one of these is not a rating (``推荐组合``, ``买入并持有``, ``买入时点``).
-CN_NOT_AFTER_GRADE = ("组合", "并", "时点", "时机", "机会", "逻辑", "理由", "标的", "个股", "方向", "关注", "配置", "资金", "持仓", "信号", "金额", "规模")
+CN_NOT_AFTER_GRADE = (
+    "组合",
+    "并",
+    "时点",
+    "时机",
+    "机会",
+    "逻辑",
+    "理由",
+    "标的",
+    "个股",
+    "方向",
+    "关注",
+    "配置",
+    "资金",
+    "持仓",
+    "信号",
+    "金额",
+    "规模",
+)
 
 #: A rating of the industry, not of a company (``维持行业"推荐"评级``).
 INDUSTRY_WORDS = ("行业", "板块", "industry", "sector")
@@ -253,7 +271,21 @@ EN_PRICE_WORDS = ("current price", "current share price", "last close", "closing
 #: Words before a multiple that make it the basis of a valuation (``给予2025年13-14倍PE``).
 VALUATION_CUES = ("给予", "按照", "按", "基于", "采用", "参考", "取", "目标估值")
 #: Multiples a valuation is based on.
-MULTIPLES = ("EV/EBITDA", "EV/EBIT", "EV/Sales", "P/E", "P/B", "P/S", "PEG", "PE", "PB", "PS", "市盈率", "市净率", "市销率")
+MULTIPLES = (
+    "EV/EBITDA",
+    "EV/EBIT",
+    "EV/Sales",
+    "P/E",
+    "P/B",
+    "P/S",
+    "PEG",
+    "PE",
+    "PB",
+    "PS",
+    "市盈率",
+    "市净率",
+    "市销率",
+)
 #: Methods named on their own.
 VALUATION_METHODS = (
     "DCF",
@@ -299,7 +331,15 @@ TICKER_SUFFIXES = {
 }
 
 #: Exchanges written before a ticker (``NASDAQ: AAPL``).
-EXCHANGE_PREFIXES = {"NASDAQ": "US", "NYSE": "US", "Nasdaq": "US", "HKEX": "HK", "SEHK": "HK", "SSE": "SH", "SZSE": "SZ"}
+EXCHANGE_PREFIXES = {
+    "NASDAQ": "US",
+    "NYSE": "US",
+    "Nasdaq": "US",
+    "HKEX": "HK",
+    "SEHK": "HK",
+    "SSE": "SH",
+    "SZSE": "SZ",
+}
 
 #: Words in a title's head before ``:`` that make it a kind of report, not a company.
 REPORT_KIND_WORDS = (
@@ -324,6 +364,12 @@ REPORT_KIND_WORDS = (
     "报告",
     "周观",
     "月观",
+    "策略",
+    "组合",
+    "持仓",
+    "业绩",
+    "总结",
+    "展望",
     "纪要",
     "Research",
     "Alert",
@@ -541,8 +587,8 @@ CN_PICK_CUES = (
     "个股方面",
     "推荐组合包括",
     "组合包括",
-    "推荐",
-    "关注",
+    "推荐个股",
+    "关注个股",
 )
 
 #: Items of such a list that are not companies.
@@ -590,7 +636,18 @@ FUND_CODE_PREFIXES = ("15", "16", "18", "50", "51", "52", "56", "58")
 #: (words the subject ends in or is, indicator).
 FORECAST_INDICATORS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("扣非归母净利润", "扣非净利润", "扣非归母净利", "扣非后归母净利润"), "net_profit_adjusted"),
-    (("归母净利润", "归母净利", "归属母公司净利润", "归属于母公司股东的净利润", "归属母公司股东净利润", "净利润", "净利"), "net_profit"),
+    (
+        (
+            "归母净利润",
+            "归母净利",
+            "归属母公司净利润",
+            "归属于母公司股东的净利润",
+            "归属母公司股东净利润",
+            "净利润",
+            "净利",
+        ),
+        "net_profit",
+    ),
     (("营业总收入", "营业收入", "营收", "收入", "总收入"), "revenue"),
     (("每股收益", "每股盈利", "EPS", "摊薄EPS", "每股净收益"), "eps"),
     (("市盈率", "PE", "P/E"), "pe"),

@@ -27,15 +27,29 @@ finds the figures first (forecasts need them).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from ..model import ROLE_RATING, Block, Company, Digest, Facts, Forecast, Metric, Pos, Rating, Report, TargetPrice, Valuation
+from ..model import (
+    ROLE_RATING,
+    Block,
+    Citation,
+    Company,
+    Digest,
+    Facts,
+    Forecast,
+    Metric,
+    Pos,
+    Rating,
+    Report,
+    TargetPrice,
+    Valuation,
+)
 from ..textutil import HAN_CLASS, is_han
 from . import fact_rules as R
 from . import metric_entities
-from .metrics import annotate, citation_marks, text_pos
+from .metrics import citation_marks, text_pos
 
 if TYPE_CHECKING:
     from ..writers.base import RenderContext
@@ -84,7 +98,18 @@ def _clause_before(text: str, start: int, width: int = 24, marks: str = _CLAUSE_
     return head[cut + 1 :]
 
 
-_SECTION_GRADE = re.compile(rf"^(?:报告|公司|行业|投资|评级|[^:：;；,，]{{1,8}}[:：])*\s*(?P<q1>[{_OPEN_QUOTE}]?)(?P<grade>{_alternation(R.CN_GRADES)})")
+_SECTION_GRADE = re.compile(
+    rf"^(?:报告|公司|行业|投资|评级|[^:：;；,，]{{1,8}}[:：])*\s*(?P<q1>[{_OPEN_QUOTE}]?)(?P<grade>{_alternation(R.CN_GRADES)})"
+)
+
+
+_PREVIOUS = re.compile(r"(?:上次|前次|此前|原|之前)(?:投资)?评级")
+
+
+def _ends_grade(text: str, end: int) -> bool:
+    """Whether a grade at the head of a bullet ends there (``买入``, ``买入(维持)``), not ``推荐国内…``."""
+    rest = text[end : end + 2].lstrip(_CLOSE_QUOTE)
+    return not rest or not is_han(rest[0]) or rest.startswith(("评级", "维持", "首次", "上调", "下调"))
 
 
 def _cn_ratings(text: str, rating_section: bool = False) -> Iterator[tuple[int, str, str, str]]:
@@ -101,7 +126,7 @@ def _cn_ratings(text: str, rating_section: bool = False) -> Iterator[tuple[int, 
         paren = m.group("paren") or ""
         clause = _clause_before(text, m.start())
         rating_label = re.search(r"评级\s*[:：为是]?\s*$", clause) is not None
-        at_lead = lead is not None and lead.start("grade") == m.start("grade")
+        at_lead = lead is not None and lead.start("grade") == m.start("grade") and _ends_grade(text, m.end("grade"))
         rest = text[m.end("grade") : m.end("grade") + 4].lstrip(_CLOSE_QUOTE)
         if not (after or at_lead) and rest.startswith(R.CN_NOT_AFTER_GRADE):
             continue
@@ -113,6 +138,8 @@ def _cn_ratings(text: str, rating_section: bool = False) -> Iterator[tuple[int, 
             and not text[max(0, m.start() - 2) : m.start()].endswith(("评级", "给予", "予以"))
         ):
             continue  # 继续买入, 持续推荐: a grade inside a phrase, not after an action or a rating word
+        if clause.rstrip().endswith(("由", "从")) or _PREVIOUS.search(clause):
+            continue  # 由“增持”上调至“买入”, 上次评级:增持: the rating it had, not the one it gives
         sentence = _clause_before(text, m.start(), 40, _SENTENCE_MARKS)
         action_match = None
         for am in _CN_ACTION_RE.finditer(clause):
@@ -121,7 +148,13 @@ def _cn_ratings(text: str, rating_section: bool = False) -> Iterator[tuple[int, 
         next_to_action = action_match is not None and _CN_BETWEEN.match(clause[action_match.end() :]) is not None
         next_to_giving = any(_CN_BETWEEN.match(clause[g.end() :]) for g in _CN_GIVING_RE.finditer(clause))
         if not (
-            after or paren or rating_label or at_lead or next_to_action or next_to_giving or (quoted and (giving or action_match))
+            after
+            or paren
+            or rating_label
+            or at_lead
+            or next_to_action
+            or next_to_giving
+            or (quoted and (giving or action_match))
         ):
             continue
         action = R.AFTER_ACTIONS.get(paren, "") if paren else ""
@@ -133,9 +166,11 @@ def _cn_ratings(text: str, rating_section: bool = False) -> Iterator[tuple[int, 
         if not action:  # 评级为"买入",维持评级 / 投资评级为买入维持 / 并予以"维持"
             tail = text[m.end() : m.end() + 24]
             tail = tail[: min((tail.find(c) for c in _SENTENCE_MARKS if c in tail), default=len(tail))]
-            am = _CN_ACTION_RE.search(tail)
-            if am and not _CN_GRADE.search(tail[: am.start()].strip(_OPEN_QUOTE + _CLOSE_QUOTE + "，, ")):
-                action = R.CN_ACTIONS[am.group()]
+            after_action = _CN_ACTION_RE.search(tail)
+            if after_action and not _CN_GRADE.search(
+                tail[: after_action.start()].strip(_OPEN_QUOTE + _CLOSE_QUOTE + "，, ")
+            ):
+                action = R.CN_ACTIONS[after_action.group()]
         yield m.start("grade"), grade, R.CN_GRADES[grade], action
 
 
@@ -205,8 +240,15 @@ _CN_TARGET_AFTER = re.compile(
     rf"(?P<pre>{_PREFIX_CURRENCY})?\s*(?P<value>{_NUMBER})(?:{_RANGE_JOIN}(?P<high>{_NUMBER}))?\s*(?P<cur>{_CN_CURRENCY})"
     rf"(?:/股)?(?:的)?(?:{_alternation(R.CN_TARGET_WORDS)})"
 )
-_EN_TARGET_WORDS = r"\b(?:target price|price target|price objective|TP|PT|target of|target to|[0-9]{1,2}-month target)\b(?:\s*\((?:TP|PT)\))?"
-_EN_GAP = rf"(?P<gap>(?:[^0-9;.]|\bby\s*[0-9]+(?:\.[0-9]+)?%\s*|\bby\s*(?:{_PREFIX_CURRENCY})\s*[0-9]+(?:\.[0-9]+)?\s*){{0,48}}?)"
+_EN_TARGET_WORDS = (
+    r"\b(?:target price|price target|price objective|TP|PT|target of|target to|[0-9]{1,2}-month target)\b"
+    r"(?:\s*\((?:TP|PT)\))?"
+)
+#: Between a target's words and its value: ``for VCB by 3.2% to``, ``by USD10 to``.
+_EN_GAP = (
+    rf"(?P<gap>(?:[^0-9;.]|\bby\s*[0-9]+(?:\.[0-9]+)?%\s*"
+    rf"|\bby\s*(?:{_PREFIX_CURRENCY})\s*[0-9]+(?:\.[0-9]+)?\s*){{0,48}}?)"
+)
 _EN_TARGET = re.compile(
     rf"{_EN_TARGET_WORDS}{_EN_GAP}"
     rf"(?P<pre>{_PREFIX_CURRENCY})\s*(?P<value>{_NUMBER})(?:{_RANGE_JOIN}(?:{_PREFIX_CURRENCY})?(?P<high>{_NUMBER}))?",
@@ -218,7 +260,8 @@ _EN_TARGET_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _EN_TARGET_AFTER = re.compile(
-    rf"(?P<pre>{_PREFIX_CURRENCY})\s*(?P<value>{_NUMBER})\s+(?:\w+\s+)?(?:target price|price target|TP|PT)\b", re.IGNORECASE
+    rf"(?P<pre>{_PREFIX_CURRENCY})\s*(?P<value>{_NUMBER})\s+(?:\w+\s+)?(?:target price|price target|TP|PT)\b",
+    re.IGNORECASE,
 )
 #: ``由15元上调至18.2元``, ``from HK$40 to HK$45``: the value after the change is the target.
 _NEW_VALUE = re.compile(
@@ -263,7 +306,9 @@ def _targets(text: str, default_currency: str) -> Iterator[tuple[int, TargetPric
                 continue
             value, high = _decimal(m.group("value")), m.group("high")
             pre, cur = m.group("pre"), m.groupdict().get("cur")
-            if pattern in (_CN_TARGET, _EN_TARGET, _EN_TARGET_SUFFIX) and re.search(r"由|from|\bby\b", gap, re.IGNORECASE):
+            if pattern in (_CN_TARGET, _EN_TARGET, _EN_TARGET_SUFFIX) and re.search(
+                r"由|from|\bby\b", gap, re.IGNORECASE
+            ):
                 new = _NEW_VALUE.match(text, m.end())
                 if new:
                     value, high = _decimal(new.group("value")), None
@@ -332,18 +377,23 @@ _CN_TARGET_MULTIPLE = re.compile(
     rf"|(?:{_YEAR_WORDS})?{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*(?:倍|x|X)\s*(?:{_MULTIPLE}))"
 )
 _EN_EARNINGS_MULTIPLE = re.compile(
-    rf"(?P<basis>{_NUMBER}\s*x\s+(?:our\s+)?(?:(?:FY|CY)\s?[0-9]{{2,4}}E?\s+(?:\([A-Za-z]+\.?\)\s+)?)?(?:EPS|earnings|EBITDA|book value|sales)(?:\s+estimate)?)",
+    rf"(?P<basis>{_NUMBER}\s*x\s+(?:our\s+)?(?:(?:FY|CY)\s?[0-9]{{2,4}}E?\s+(?:\([A-Za-z]+\.?\)\s+)?)?"
+    rf"(?:EPS|earnings|EBITDA|book value|sales)(?:\s+estimate)?)",
     re.IGNORECASE,
 )
-_METHOD = re.compile(rf"(?P<basis>{_alternation(R.VALUATION_METHODS)})(?:估值法|估值|法|模型| valuation| model)?", re.IGNORECASE)
+_METHOD = re.compile(
+    rf"(?P<basis>{_alternation(R.VALUATION_METHODS)})(?:估值法|估值|法|模型| valuation| model)?", re.IGNORECASE
+)
+_METHOD_CUE = re.compile(r"采用|基于|参考|根据|运用|使用|按照|通过")
 _VALUATION_CONTEXT = re.compile(r"估值|目标价|valuation|target|TP\b|PT\b|fair value", re.IGNORECASE)
 
 
 def _valuations(text: str) -> Iterator[tuple[int, str]]:
-    taken: list[tuple[int, int]] = []
-    for start, end, basis in _valuation_spans(text):
-        if not any(s < end and start < e for s, e in taken):
-            taken.append((start, end))
+    """Each valuation basis of ``text`` once: of spans that overlap, the first and longest."""
+    reach = -1
+    for start, end, basis in sorted(_valuation_spans(text), key=lambda span: (span[0], -span[1])):
+        if start >= reach:
+            reach = end
             yield start, basis
 
 
@@ -351,7 +401,8 @@ def _valuation_spans(text: str) -> Iterator[tuple[int, int, str]]:
     for pattern in (_CN_VALUATION, _EN_VALUATION, _EN_MULTIPLE_OF, _CN_TARGET_MULTIPLE, _EN_EARNINGS_MULTIPLE):
         for m in pattern.finditer(text):
             if pattern in (_EN_MULTIPLE_OF, _CN_TARGET_MULTIPLE, _EN_EARNINGS_MULTIPLE) and not (
-                m.group("basis").startswith("目标") or _VALUATION_CONTEXT.search(text[max(0, m.start() - 80) : m.end() + 20])
+                m.group("basis").startswith("目标")
+                or _VALUATION_CONTEXT.search(text[max(0, m.start() - 80) : m.end() + 20])
             ):
                 continue
             basis = m.group("basis").strip()
@@ -362,9 +413,16 @@ def _valuation_spans(text: str) -> Iterator[tuple[int, int, str]]:
                     continue
             yield m.start("basis"), m.end("basis"), basis
     for m in _METHOD.finditer(text):
-        sentence = text[max(0, m.start() - 40) : m.end() + 40]
-        if _VALUATION_CONTEXT.search(sentence):
-            yield m.start("basis"), m.end("basis"), m.group("basis")
+        around = text[max(0, m.start() - 40) : m.start()] + " " + text[m.end() : m.end() + 40]
+        if not _VALUATION_CONTEXT.search(around):
+            continue
+        method = m.group("basis")
+        if is_han(method[0]) and not (
+            text.startswith(("法", "模型"), m.end("basis") + 2 * ("估值" not in method))
+            or _METHOD_CUE.search(text[max(0, m.start() - 6) : m.start()])
+        ):
+            continue  # 绝对估值水平较A股高: a level, not the method of a valuation
+        yield m.start("basis"), m.end("basis"), method
 
 
 # --- companies ----------------------------------------------------------------------------------------
@@ -377,7 +435,9 @@ _CODE = re.compile(
     r"|(?<=[:：]\s)[A-Z]{1,5}|(?<=[:：])[A-Z]{1,5})"
     r"(?:\s*[,，;；/][^)）]{0,20})?\s*[)）]"
 )
-_LATIN_NAME_END = re.compile(r"((?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)(?:\s+(?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)){0,5})\s*$")
+_LATIN_NAME_END = re.compile(
+    r"((?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)(?:\s+(?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)){0,5})\s*$"
+)
 _LEADING_CONNECTORS = re.compile(r"^(?:(?:of|and|de|&)\s+)+")
 _EN_TITLE_HEAD_NAME = re.compile(r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*){0,3})\s*\[")
 _TITLE_HEAD = re.compile(r"^\s*(?P<name>[^:：()（）【】\[\]]{2,24}?)\s*(?P<code>[(（][^)）]{1,24}[)）])?\s*[:：]")
@@ -386,10 +446,29 @@ _PICKS = re.compile(
     rf"(?:{_alternation(R.CN_PICK_CUES)})\s*[:：]?\s*(?P<list>(?:{HAN_CLASS}|[A-Za-z]){{2,8}}"
     rf"(?:\s*[、,，/和及与]\s*(?:{HAN_CLASS}|[A-Za-z]){{2,10}}){{1,15}})(?=\s*(?:等|。|；|;|,|，|$))"
 )
+_PICK_HINT = re.compile(_alternation(R.CN_PICK_CUES))
 _PICK_END = re.compile(r"等(?:公司|个股|标的|企业)?$")
 _PICK_SPLIT = re.compile(r"\s*[、,，/和及与]\s*")
-_NAME_CUES = re.compile(rf"^.*(?:{_alternation(R.CN_PICK_CUES)}|如|包括|例如|比如|其中|公司|个股|标的|龙头|以|和|及|与|、|报告对|对)")
-_NOT_NAME_END = ("领域", "环节", "产业链", "需求", "方向", "板块", "行业", "公司", "企业", "厂商", "龙头", "标的", "个股", "机会", "变化")
+_NAME_CUES = re.compile(
+    rf"^.*(?:{_alternation(R.CN_PICK_CUES)}|如|包括|例如|比如|其中|公司|个股|标的|龙头|以|和|及|与|、|报告对|对)"
+)
+_NOT_NAME_END = (
+    "领域",
+    "环节",
+    "产业链",
+    "需求",
+    "方向",
+    "板块",
+    "行业",
+    "公司",
+    "企业",
+    "厂商",
+    "龙头",
+    "标的",
+    "个股",
+    "机会",
+    "变化",
+)
 
 
 def _same_code(a: str, b: str) -> bool:
@@ -473,7 +552,7 @@ class _Collector:
         self.facts = Facts()
         self._keys: dict[tuple, object] = {}
 
-    def add(self, kind: str, key: tuple, fact: object, pos: Pos, refs: list[int]) -> None:
+    def add(self, kind: str, key: tuple, fact: object, pos: Pos, refs: Iterable[int]) -> None:
         found = self._keys.get((kind, *key))
         if found is None:
             self._keys[(kind, *key)] = fact
@@ -486,31 +565,41 @@ class _Collector:
                 found.refs.append(ref)  # type: ignore[attr-defined]
 
 
-def _texts(report: Report) -> Iterator[tuple[str, Block | None, int, int, list[int]]]:
-    """Every text of a report: ``(text, block, line, column, refs)``, title and headings first in their place."""
-    for text, block, line, column, refs, _rating in _texts_in_sections(report):
-        yield text, block, line, column, refs
-
-
-def _texts_in_sections(report: Report) -> Iterator[tuple[str, Block | None, int, int, list[int], bool]]:
-    """:func:`_texts`, each with whether it stands in a section about the rating."""
-    yield report.title, None, report.pos.line, report.pos.column, [], False
+def _texts_in_sections(report: Report) -> Iterator[tuple[str, Block | None, int, int, Sequence[Citation], bool, str]]:
+    """Every text of a report: ``(text, block, line, column, citations)``, title and headings in their place,
+    each with whether it stands in a section about the rating, and that section's heading."""
+    yield report.title, None, report.pos.line, report.pos.column, (), False, ""
     for section in report.walk():
         rating = section.role == ROLE_RATING or _RATING_HEADING.search(section.heading) is not None
-        yield section.heading, None, section.pos.line, section.pos.column, [], False
+        yield section.heading, None, section.pos.line, section.pos.column, (), False, ""
         for block in section.blocks:
-            yield block.text, block, block.pos.line, block.pos.column, block.refs, rating
+            yield (
+                block.text,
+                block,
+                block.pos.line,
+                block.pos.column,
+                block.citations,
+                rating,
+                section.heading if rating else "",
+            )
 
 
 _RATING_HEADING = re.compile(r"评级|[Rr]ating")
+_INDUSTRY = re.compile(_alternation(R.INDUSTRY_WORDS), re.IGNORECASE)
+
+
+def _refs(citations: Sequence[Citation]) -> list[int]:
+    return [c.ref for c in citations]
 
 
 def _position(block: Block | None, line: int, column: int, offset: int) -> Pos:
     return text_pos(line, column, offset, citation_marks(block) if block is not None else None)
 
 
-def _companies(report: Report, collector: _Collector) -> None:
-    def add(name: str, code: str, exchange: str, pos: Pos, refs: list[int]) -> None:
+def _companies(
+    report: Report, collector: _Collector, texts: list[tuple[str, Block | None, int, int, Sequence[Citation]]]
+) -> None:
+    def add(name: str, code: str, exchange: str, pos: Pos, cites: Sequence[Citation], pick: bool = False) -> None:
         name = name.strip()
         if not name:
             return
@@ -521,50 +610,63 @@ def _companies(report: Report, collector: _Collector) -> None:
                 if pos not in company.pos and code:
                     company.pos.append(pos)
                 return
-        collector.facts.companies.append(Company(name, code, exchange, [pos], list(refs)))
+        collector.facts.companies.append(Company(name, code, exchange, [pos], _refs(cites), pick))
 
     title_pos = Pos(report.pos.line, report.pos.column)
     head = _title_head(report.title, report.institution)
     if head:
         add(head, "", "", title_pos, [])
-    for text, block, line, column, refs in _texts(report):
-        for m in _CODE.finditer(text):
-            code = m.group("code").strip()
-            if not _plain_code(code) or (len(code) >= 6 and code[:6].isdigit() and code.startswith(R.FUND_CODE_PREFIXES)):
-                continue
-            name = _name_before(text, m.start())
-            if not name or name.endswith(R.NOT_NAME_WORDS) or "目标价" in name:
-                # 目标价在港股(9988.HK): the code of the report's own company
-                first = collector.facts.company
-                if first is not None and (name or text[max(0, m.start() - 12) : m.start()].endswith(R.NOT_NAME_WORDS)):
-                    add(first.name, code, _exchange(code, m.group("xprefix")), _position(block, line, column, m.start()), refs)
-                continue
-            if name in R.NOT_PICKS or "ETF" in name or name.endswith(("基金", "指数")):
-                continue
-            add(name, code, _exchange(code, m.group("xprefix")), _position(block, line, column, m.start()), refs)
+    for text, block, line, column, cites in texts:
+        if "(" in text or "（" in text:
+            for m in _CODE.finditer(text):
+                code = m.group("code").strip()
+                if not _plain_code(code) or (
+                    len(code) >= 6 and code[:6].isdigit() and code.startswith(R.FUND_CODE_PREFIXES)
+                ):
+                    continue
+                name = _name_before(text, m.start())
+                if not name or name.endswith(R.NOT_NAME_WORDS) or "目标价" in name:
+                    # 目标价在港股(9988.HK): the code of the report's own company
+                    first = collector.facts.company
+                    if first is not None and (
+                        name or text[max(0, m.start() - 12) : m.start()].endswith(R.NOT_NAME_WORDS)
+                    ):
+                        add(
+                            first.name,
+                            code,
+                            _exchange(code, m.group("xprefix")),
+                            _position(block, line, column, m.start()),
+                            cites,
+                        )
+                    continue
+                if name in R.NOT_PICKS or "ETF" in name or name.endswith(("基金", "指数")):
+                    continue
+                add(name, code, _exchange(code, m.group("xprefix")), _position(block, line, column, m.start()), cites)
         if block is None and text is report.title:
             for m in _LETTER_CODE_TITLE.finditer(text):
                 add(m.group("name"), m.group("code"), "US", _position(None, line, column, m.start()), [])
             for pattern in (_EN_TITLE_NAME, _EN_TITLE_RATING, _EN_TITLE_HEAD_NAME):
-                m = pattern.search(text)
-                if m and m.groupdict().get("name"):
-                    add(m.group("name"), "", "", title_pos, [])
+                named = pattern.search(text)
+                if named and named.groupdict().get("name"):
+                    add(named.group("name"), "", "", title_pos, [])
     if head and not any(c.ticker for c in collector.facts.companies if c.name == head):
         # a title's head is a company when the report names it again (泸州老窖:… 泸州老窖的评级…)
-        named = any(head in b.text for _, b in report.blocks()) or any(head in s.heading for s in report.walk())
-        if not named and sum(b.text.count("公司") for _, b in report.blocks()) < 2:
+        again = any(head in b.text for _, b in report.blocks()) or any(head in s.heading for s in report.walk())
+        if not again and sum(b.text.count("公司") for _, b in report.blocks()) < 2:
             collector.facts.companies = [c for c in collector.facts.companies if c.name != head]
     for name in metric_entities.companies(report):
-        add(name, "", "", title_pos, [])
-    for text, block, line, column, refs in _texts(report):
-        if block is None:
+        # the headings of a note on several companies (Coherent, 特斯拉), not its topics (选股策略, 各策略)
+        if not any(w.lower() in name.lower() for w in R.REPORT_KIND_WORDS) and name not in R.NOT_COMPANY_TITLE_WORDS:
+            add(name, "", "", title_pos, [])
+    for text, block, line, column, cites in texts:
+        if block is None or _PICK_HINT.search(text) is None:
             continue
         for m in _PICKS.finditer(text):
             names = [_PICK_END.sub("", n) for n in _PICK_SPLIT.split(m.group("list"))]
             if len(names) < 2 or any(n in R.NOT_PICKS or n.endswith(_NOT_NAME_END) for n in names):
                 continue
             for name in names:
-                add(name, "", "", _position(block, line, column, m.start("list")), refs)
+                add(name, "", "", _position(block, line, column, m.start("list")), cites, pick=True)
 
 
 # --- forecasts ------------------------------------------------------------------------------------------
@@ -599,10 +701,26 @@ def _forecasts(report: Report, collector: _Collector, company: str) -> None:
             metric.base_unit,
             company,
         )
-        collector.add("forecasts", (indicator, metric.subject, metric.year, metric.value, metric.unit), fact, metric.pos, metric.refs)
+        collector.add(
+            "forecasts",
+            (indicator, metric.subject, metric.year, metric.value, metric.unit),
+            fact,
+            metric.pos,
+            metric.refs,
+        )
 
 
 # --- the transform --------------------------------------------------------------------------------------
+
+
+#: Cheap checks before the costly patterns: most texts name no target, valuation or English grade.
+_LATIN = re.compile(r"[A-Za-z]")
+#: A Chinese rating is stated with one of these near it (see ``_cn_ratings``).
+_CN_RATING_HINT = re.compile("评级|维持|首次|上调|下调|给予|重申|予以|首予|调高|调低|提升至|上修")
+#: Lower-case parts of English grades and of target words.
+_EN_GRADE_HINT = re.compile("buy|perform|weight|neutral|hold|sell|accumulate|add|reduce|in-line|equal")
+_EN_TARGET_HINT = re.compile("target|tp|pt|objective|fair value")
+_EN_VALUATION_HINT = re.compile(r"[0-9] ?[xX]\b|DCF|SOTP|DDM|PEG|P/E|P/B|EV/|[Ss]um.of.the.parts|[Dd]iscounted")
 
 
 def _company_near(collector: _Collector, text: str, offset: int) -> str:
@@ -622,56 +740,95 @@ def _company_near(collector: _Collector, text: str, offset: int) -> str:
 def extract(report: Report) -> Facts:
     """The research facts of one report (its figures must be attached for forecasts)."""
     collector = _Collector()
-    _companies(report, collector)
+    every = list(_texts_in_sections(report))
+    _companies(report, collector, [t[:5] for t in every])
     first = collector.facts.company
     default_currency = R.EXCHANGE_CURRENCIES.get(first.exchange, "") if first else ""
     if not default_currency and report.language == "zh":
         default_currency = "CNY"
-    for text, block, line, column, refs, rating_section in _texts_in_sections(report):
+    for text, block, line, column, cites, rating_section, heading in every:
         if not text:
             continue
         title = text is report.title and block is None
-        for offset, grade, scale, action in [*_cn_ratings(text, rating_section), *_en_ratings(text, title)]:
+        ascii_only = text.isascii()
+        latin = ascii_only or _LATIN.search(text) is not None
+        lower = text.lower() if latin else ""
+        cn_hinted = not ascii_only and (rating_section or _CN_RATING_HINT.search(text) is not None)
+        found = list(_cn_ratings(text, rating_section)) if cn_hinted else []
+        if latin and _EN_GRADE_HINT.search(lower) is not None:
+            found += _en_ratings(text, title)
+        for offset, grade, scale, action in found:
             company = _company_near(collector, text, offset)
             pos = _position(block, line, column, offset)
-            collector.add("ratings", (scale, action, company), Rating(grade, scale, action, company), pos, refs)
-        for offset, target in _targets(text, default_currency):
+            industry = not company and _INDUSTRY.search(_clause_before(text, offset, 30) + heading) is not None
+            rating = Rating(grade, scale, action, company, industry=industry)
+            collector.add("ratings", (scale, action, company, industry), rating, pos, _refs(cites))
+        hinted = "目标" in text or "合理" in text or (latin and _EN_TARGET_HINT.search(lower) is not None)
+        targets = _targets(text, default_currency) if hinted else ()
+        for offset, target in targets:
             target.company = _company_near(collector, text, offset)
-            target.price = _price(text)
-            target.upside = _upside(text) or _computed_upside(target)
+            # the current price and the upside stand in the same sentence as the target, or near it
+            near = text[max(0, offset - 80) : offset + 120]
+            target.price = _price(near)
+            target.upside = _upside(text[offset : offset + 120]) or _computed_upside(target)
             key = (target.value, target.low, target.high, target.currency, target.company)
-            collector.add("target_prices", key, target, _position(block, line, column, offset), refs)
-        for offset, basis in _valuations(text):
+            collector.add("target_prices", key, target, _position(block, line, column, offset), _refs(cites))
+        hinted = "倍" in text or "估值" in text or (latin and _EN_VALUATION_HINT.search(text) is not None)
+        for offset, basis in _valuations(text) if hinted else ():
             company = _company_near(collector, text, offset)
-            collector.add("valuations", (basis, company), Valuation(basis, company), _position(block, line, column, offset), refs)
+            collector.add(
+                "valuations",
+                (basis, company),
+                Valuation(basis, company),
+                _position(block, line, column, offset),
+                _refs(cites),
+            )
     # an action without its grade in one place (首次覆盖 … 给予"买入") is already joined per sentence;
     # a report that states the same grade once with and once without its action keeps the action
     ratings = collector.facts.ratings
     for rating in list(ratings):
-        if not rating.action and any(r is not rating and r.scale == rating.scale and r.company == rating.company and r.action for r in ratings):
-            other = next(r for r in ratings if r is not rating and r.scale == rating.scale and r.company == rating.company and r.action)
+        if rating.action:
+            continue
+        other = next((r for r in ratings if r.action and _same_rating(r, rating)), None)
+        if other is not None:
             other.pos.extend(p for p in rating.pos if p not in other.pos)
             other.refs.extend(r for r in rating.refs if r not in other.refs)
             ratings.remove(rating)
-    _forecasts(report, collector, first.name if first and len(collector.facts.companies) == 1 else "")
+    main = collector.facts.company
+    _forecasts(report, collector, main.name if main and len(collector.facts.companies) == 1 else "")
     return collector.facts
 
 
-def _has_metrics(report: Report) -> bool:
-    return any(True for _ in report.metrics())
+def _same_rating(a: Rating, b: Rating) -> bool:
+    return a is not b and (a.scale, a.company, a.industry) == (b.scale, b.company, b.industry)
 
 
 def facts(digest: Digest, ctx: RenderContext | None = None) -> Digest:
-    """The ``facts`` transform: attach each report's research facts (``Report.facts``)."""
+    """The ``facts`` transform: each report's research facts, with its forecasts (``Report.facts``).
+
+    A build finds the companies, ratings, targets and valuations when it reads a report
+    (``publisher.build.find_facts``); this transform adds the forecasts, which come from the
+    figures: run it after ``metrics``.  A report without facts yet gets them all.
+    """
     for report in digest.reports:
         try:
-            if not _has_metrics(report):
-                annotate(report)
-            report.facts = extract(report)
+            found = report.facts
+            if found is None:
+                report.facts = extract(report)
+                continue
+            collector = _Collector()
+            main = found.company
+            _forecasts(report, collector, main.name if main and len(found.companies) == 1 else "")
+            report.facts = Facts(
+                list(found.companies),
+                list(found.ratings),
+                list(found.target_prices),
+                list(found.valuations),
+                collector.facts.forecasts,
+            )
         except Exception as exc:  # one report the rules trip over must not stop the others
             if ctx is None:
                 raise
-            report.facts = Facts()
             ctx.diagnostics.warning(
                 f"facts: skipped report {report.title[:40]!r}: {type(exc).__name__}: {exc}",
                 digest.source,

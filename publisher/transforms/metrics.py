@@ -1951,7 +1951,9 @@ def annotate(report: Report) -> list[tuple[Pos, str]]:
             line, column = block.pos.line, block.pos.column
             marks = citation_marks(block)
             warnings += [(text_pos(line, column, offset, marks), message) for offset, message in found]
-            block.metrics = [_metric(text, f, text_pos(line, column, f.start, marks), "block", list(refs)) for f in figures]
+            block.metrics = [
+                _metric(text, f, text_pos(line, column, f.start, marks), "block", list(refs)) for f in figures
+            ]
     metric_entities.attach(report)
     return warnings
 

@@ -47,6 +47,7 @@ from ..memory import collector_paused
 from ..model import BULLET, Block, Digest, Report
 from ..sandbox import template_view
 from ..textutil import xml_safe
+from ..vocabulary import company_label, rating_label, target_label
 from .base import Output, RenderContext, Writer
 
 VERBATIM = "verbatim"
@@ -127,7 +128,7 @@ class HtmlWriter(Writer):
     extension = ".html"
     description = "Bilingual Chinese/English page: side by side, self-contained, printable"
     unit = "digest"
-    enriched = False  # shows the text as read; needs no transform
+    enriched = False  # shows the model as read (facts included); needs no transform
 
     def __init__(self) -> None:
         self._resources: tuple[int, Settings, Resources] | None = None
@@ -173,6 +174,7 @@ class HtmlWriter(Writer):
             digest=digest,
             title=clean(digest.title or digest.name),
             reports=reports,
+            facts=_facts_by_slug(digest),
             skipped=[SkippedView(s.pos.line, clean(s.message), clean("\n".join(s.lines))) for s in digest.skipped],
             labels=label_texts,
             stats=stats,
@@ -322,3 +324,24 @@ def _template(audience: Audience, name: str) -> str:
     if audience.has_template(name) or "/" in name:
         return name
     return f"global/{name}"
+
+
+def _facts_by_slug(digest: Digest) -> dict[str, dict[str, str]]:
+    """Each report's company, rating and target price in both languages (``facts[slug]``)."""
+    out: dict[str, dict[str, str]] = {}
+    for report in digest.reports:
+        facts = report.facts
+        if not facts:
+            continue
+        company = facts.company
+        rating, target = facts.for_company(company.name) if company else (facts.rating, facts.target_price)
+        if company is None and rating is None and target is None:
+            continue
+        out[report.slug] = {
+            "company": company_label(company),
+            "rating_zh": rating_label(rating, "zh"),
+            "rating_en": rating_label(rating, "en"),
+            "target_zh": target_label(target, "zh"),
+            "target_en": target_label(target, "en"),
+        }
+    return out

@@ -24,6 +24,7 @@ bytes and a build manifest can skip pages whose inputs did not change
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import posixpath
 import re
@@ -41,7 +42,7 @@ from ..model import BULLET, RAW, ROLE_BODY, Block, Digest, Report, Section, safe
 from ..sandbox import template_view
 from ..textutil import first_sentence as _first_sentence
 from ..textutil import not_a_device
-from ..vocabulary import lead_role
+from ..vocabulary import company_label, lead_role, rating_label, target_label
 from .base import Output, RenderContext, Writer
 from .markdown_escape import UNREPRESENTABLE, MdSafe, escape, md_filter, meta_text, sanitize, yaml_entry, yaml_quote
 from .markdown_index import ALL_FIELDS, ALWAYS_SHOWN, IndexPage, entry_values, key_of, keys_by_path, template_reads
@@ -125,6 +126,7 @@ class Layout:
     home: str = "index.md"
     archive: str = "archive.md"
     institutions: str = "institutions.md"
+    companies: str = "companies/index.md"
     sidebar: str = "_Sidebar.md"
     nav: str = ".nav.yml"
 
@@ -359,6 +361,10 @@ class Entry:
     time: str
     path: str
     takeaway: str
+    #: The report's first company (``尚品宅配(300616)``), its rating (``买入(维持)``) and target price (``18.2元``).
+    company: str = ""
+    rating: str = ""
+    target: str = ""
     url: MdSafe = _NO_URL
 
     def __str__(self) -> str:  # printed whole in a template: the title (index keys always cover it)
@@ -378,6 +384,9 @@ class Entry:
             self.time,
             self.path,
             self.takeaway,
+            self.company,
+            self.rating,
+            self.target,
             relative(self.path, page),
         )
 
@@ -473,6 +482,25 @@ class PageRenderer:
         ]
         if source:  # a list, as MkDocs' themes expect of `source`
             lines.append(f"source: [{yaml_quote(meta_text(source))}]")
+        facts = report.facts
+        if facts:
+            if facts.companies:
+                lines.append("companies: [" + ", ".join(yaml_quote(meta_text(c.name)) for c in facts.companies) + "]")
+            if facts.tickers:
+                lines.append("tickers: [" + ", ".join(yaml_quote(meta_text(t)) for t in facts.tickers) + "]")
+            main = facts.company
+            rating, target = facts.for_company(main.name) if main else (facts.industry_rating, None)
+            if rating is not None:
+                lines.append(f"rating: {yaml_quote(meta_text(rating.grade))}")
+                lines.append(f"rating_scale: {yaml_quote(rating.scale)}")
+                if rating.action:
+                    lines.append(f"rating_action: {yaml_quote(rating.action)}")
+                if rating.industry:
+                    lines.append("rating_of: industry")
+            if target is not None and (target.value or target.high):
+                lines.append(f"target_price: {target.value or target.high}")
+                if target.currency:
+                    lines.append(f"currency: {yaml_quote(target.currency)}")
         sections = list(report.walk())
         if any(s.role != self.implied_role(s.heading) for s in sections):
             lines.append("roles: [" + ", ".join(yaml_quote(s.role) for s in sections) + "]")
@@ -557,6 +585,12 @@ class PageRenderer:
 
     def entry(self, report: Report) -> Entry:
         stamp = format_time(report.published_at)
+        facts = report.facts
+        company = rating = target = ""
+        if facts:
+            first = facts.company
+            r, t = facts.for_company(first.name) if first else (facts.rating, facts.target_price)
+            company, rating, target = company_label(first), rating_label(r), target_label(t)
         return Entry(
             report.id,
             report.title,
@@ -567,6 +601,9 @@ class PageRenderer:
             stamp[11:16],
             self.path_of(report),
             first_sentence(report.takeaway_text()),  # known without parsing the body when a build remembers it
+            company,
+            rating,
+            target,
         )
 
     def entries(self, reports: Iterable[Report]) -> list[Entry]:
@@ -594,8 +631,21 @@ class PageRenderer:
         their fields, days with their entries, the page's own path, which
         the relative links depend on): the same key, the same page.
         """
+        reports = list(reports)
         entries = self.entries(reports)
         layout = self.layout
+        kept = {e.path: e for e in entries}
+        by_company: dict[str, list[Entry]] = {}  # every company of a report, each with its own rating and target
+        for report in reports:
+            facts = report.facts
+            e = kept.get(self.path_of(report))
+            if facts and facts.companies and e is not None and e.id == report.id:
+                for company in facts.companies:
+                    rating, target = facts.for_company(company.name)
+                    label = company_label(company)
+                    by_company.setdefault(label, []).append(
+                        dataclasses.replace(e, company=label, rating=rating_label(rating), target=target_label(target))
+                    )
         days: dict[str, Day] = {}
         for e in entries:
             day = days.get(e.date)
@@ -610,6 +660,7 @@ class PageRenderer:
         for e in entries:
             by_institution.setdefault(e.institution, []).append(e)
         institutions = sorted(by_institution, key=lambda name: (safe_stem(name), name))
+        companies = sorted(by_company, key=lambda name: (safe_stem(name), name))
 
         def days_at(page: str, some: Iterable[Day]) -> list[Day]:
             return [Day(d.date, d.month, d.path, d.entries, relative(d.path, page)) for d in some]
@@ -619,6 +670,7 @@ class PageRenderer:
                 "home": relative(layout.home, page),
                 "archive": relative(layout.archive, page),
                 "institutions": relative(layout.institutions, page),
+                "companies": relative(layout.companies, page) if layout.companies else MdSafe(""),
             }
 
         common = {"total": len(entries)}  # and the home page: "latest"
@@ -677,6 +729,22 @@ class PageRenderer:
                 ]
             },
         )
+        if layout.companies:
+            entry_keys = keys("companies.md.j2")[0]
+            emit(
+                layout.companies,
+                "companies.md.j2",
+                key_of(
+                    *(
+                        f"{name}\x1e{entry_keys[e.path]}\x1e{e.rating}\x1e{e.target}"
+                        for name in companies
+                        for e in by_company[name]
+                    )
+                ),
+                lambda: {
+                    "companies": [(name, [e.at(layout.companies) for e in by_company[name]]) for name in companies]
+                },
+            )
         day_keys = keys("day.md.j2")[1]
         for day in days.values():
             emit(
@@ -722,6 +790,8 @@ class PageRenderer:
             yaml_entry("  ", label("archive", "按日期"), layout.archive),
             yaml_entry("  ", label("institutions", "按机构"), layout.institutions),
         ]
+        if layout.companies:
+            lines.append(yaml_entry("  ", label("companies", "按公司"), layout.companies))
         days = list(days)
         if days:
             lines.append(yaml_entry("  ", label("reports", "报告"), None))
@@ -740,7 +810,7 @@ class MarkdownWriter(Writer):
     extension = ".md"
     description = "Wiki pages in Markdown: one per report, with home, archive, institution and navigation pages"
     unit = "report"
-    enriched = False  # shows the text as read; needs no transform
+    enriched = False  # shows the model as read (facts included); needs no transform
 
     def __init__(self) -> None:
         self.slugs: dict[tuple[str, str], str] = {}  # shared by write() and write_collection() of a build
@@ -758,9 +828,20 @@ class MarkdownWriter(Writer):
         PageRenderer(audience)
 
     def index_key(self, report: Report) -> str:
-        """The fields of :class:`Entry` that come from the report (the index pages show nothing else)."""
+        """The fields of :class:`Entry` that come from the report, and its facts (the index pages show nothing else)."""
         sentence = first_sentence(report.takeaway_text())
-        return "\x1f".join((report.id, report.title, report.institution, report.published_at.isoformat(), sentence))
+        facts = report.facts  # remembered by the build with the body: known without parsing it
+        shown = []
+        if facts:
+            for company in facts.companies:
+                rating, target = facts.for_company(company.name)
+                shown.append(f"{company_label(company)}\x1d{rating_label(rating)}\x1d{target_label(target)}")
+            r, t = (
+                (facts.rating, facts.target_price) if facts.company is None else facts.for_company(facts.company.name)
+            )
+            shown.append(f"{rating_label(r)}\x1d{target_label(t)}")
+        parts = (report.id, report.title, report.institution, report.published_at.isoformat(), sentence, *shown)
+        return "\x1f".join(parts)
 
     def write_report(self, report: Report, digest: Digest, ctx: RenderContext) -> list[Output]:
         """The page of one report (the build engine renders and skips reports one by one)."""

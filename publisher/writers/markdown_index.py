@@ -1,6 +1,6 @@
 """The keys of the wiki's index pages, and what a template can read.
 
-An index page (home, archive, institutions, days, sidebar, navigation) is
+An index page (home, archive, institutions, companies, days, sidebar, navigation) is
 rendered again only when its key changes.  Its key covers every value its
 template can show: :func:`template_reads` inspects a template's syntax tree
 for the attribute names it may read, and only those fields of the index
@@ -31,14 +31,20 @@ def key_of(*parts: str) -> str:
 
 #: The fields of an index entry.  Its ``url`` depends only on its ``path`` and the page's;
 #: ``title``, ``path`` and ``date`` are what it shows when printed whole (see ``Entry``).
-ENTRY_FIELDS = ("id", "title", "institution", "published_at", "published", "date", "time", "path", "takeaway")
+ENTRY_FIELDS = (
+    "id", "title", "institution", "published_at", "published", "date", "time", "path", "takeaway", "company", "rating",
+    "target",
+)  # fmt: skip
 ALWAYS_SHOWN = frozenset(("title", "path", "date"))
 ALL_FIELDS = frozenset(ENTRY_FIELDS)
 
 
 def entry_values(e: Entry) -> tuple[str, ...]:
     """Every field of an index entry as text, in ``ENTRY_FIELDS`` order."""
-    return (e.id, e.title, e.institution, e.published_at.isoformat(), e.published, e.date, e.time, e.path, e.takeaway)
+    return (
+        e.id, e.title, e.institution, e.published_at.isoformat(), e.published, e.date, e.time, e.path, e.takeaway,
+        e.company, e.rating, e.target,
+    )  # fmt: skip
 
 
 def keys_by_path(paths: list[str], values: list[tuple[str, ...]], fields: frozenset[str]) -> dict[str, str]:

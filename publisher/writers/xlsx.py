@@ -8,6 +8,13 @@ profile's ``[xlsx]`` table):
 - ``reports``: one row per report with counts and the key takeaway, the
   metric count linking to the report's first metric;
 - ``bullets``: every block with its section path and citations;
+- ``facts``: one row per report and company it covers (the ``facts`` transform):
+  ticker, exchange, rating with its scale and action, target price and
+  currency, current price and upside, valuation basis;
+- ``forecasts``: one row per forecast (report × indicator × year), typed;
+- ``companies``: one row per company (by ticker, else name) across all the
+  reports: how many reports and brokers, the latest rating and target, the
+  lowest and highest target;
 - ``summary``: counts by institution and by day as live ``COUNTIFS``
   formulas over the tables (an institution's name is matched literally:
   :func:`literal_criterion`), and native Excel charts.
@@ -16,6 +23,11 @@ Each data sheet is an Excel table with a style, a frozen header and column
 widths that count CJK characters double.  Input text is always written as
 text, never as a formula; XML-illegal characters are removed and cells over
 Excel's 32,767 characters are truncated, both with a positioned warning.
+
+With ``xlsx.collection`` set (the analyst profile: ``research-facts``), a build
+also writes one workbook across all its digests with the facts, forecasts and
+companies sheets, its facts sorted by company and then time, so every broker's
+view of one company stands together (:meth:`XlsxWriter.write_collection`).
 
 openpyxl builds the workbook (styles, tables, charts, document properties,
 the Summary sheet); the rows of the table sheets, the bulk of the workbook,
@@ -41,7 +53,7 @@ from math import isfinite
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from ..audiences import Audience, AudienceError
-from ..model import Block, Digest, Metric, Report, Section
+from ..model import Block, Company, Digest, Facts, Forecast, Metric, Rating, Report, Section, TargetPrice
 from ..textutil import display_width, xml_escape, xml_safe
 from .base import Output, RenderContext, Writer
 from .xlsx_openpyxl import SplicingZipFile, cell_style, set_style, style_index, worksheet_part, write_package
@@ -50,7 +62,9 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 EXCEL_CELL_LIMIT = 32_767
-SHEET_KINDS = ("metrics", "reports", "bullets", "summary")
+SHEET_KINDS = ("metrics", "reports", "bullets", "facts", "forecasts", "companies", "summary")
+#: The sheets of the workbook across digests (``xlsx.collection``).
+COLLECTION_KINDS = ("facts", "forecasts", "companies")
 SECTION_SEPARATOR = " › "
 #: Characters that make a spreadsheet treat typed-in text as a formula (also after a tab or CR).
 FORMULA_TRIGGERS = tuple("=+-@\t\r＝＋－＠")
@@ -91,6 +105,49 @@ class BulletRow:
     section: Section
     path: str
     block: Block
+
+
+@dataclass(slots=True)
+class FactRow:
+    report: Report
+    company: Company | None
+    rating: Rating | None
+    target: TargetPrice | None
+    facts: Facts
+
+
+@dataclass(slots=True)
+class ForecastRow:
+    report: Report
+    forecast: Forecast
+    ticker: str
+
+
+@dataclass(slots=True)
+class CompanyRow:
+    """One company across reports: ``rows`` are its facts rows, oldest first."""
+
+    key: str
+    company: Company
+    rows: list[FactRow]
+
+    @property
+    def report(self) -> Report:
+        return self.rows[-1].report
+
+    @property
+    def latest(self) -> FactRow:
+        return self.rows[-1]
+
+    def targets(self) -> list[Decimal]:
+        out = []
+        for row in self.rows:
+            if row.target is not None and (row.target.value or row.target.high):
+                try:
+                    out.append(Decimal(row.target.value or row.target.high or ""))
+                except InvalidOperation:
+                    continue
+        return out
 
 
 @dataclass(slots=True)
@@ -233,7 +290,114 @@ BULLET_COLUMNS: dict[str, Column] = {
     ]
 }
 
-COLUMNS = {"metrics": METRIC_COLUMNS, "reports": REPORT_COLUMNS, "bullets": BULLET_COLUMNS}
+
+def _grade(rating: Rating | None) -> str:
+    return rating.grade if rating is not None else ""
+
+
+def _upside(target: TargetPrice | None) -> Number | None:
+    if target is None or target.upside is None:
+        return None
+    number = decimal_number(target.upside)
+    return Number(number.value, "0.0%") if number is not None else None
+
+
+def _target_value(target: TargetPrice | None) -> Number | None:
+    if target is None:
+        return None
+    return decimal_number(target.value if target.value is not None else target.high)
+
+
+FACT_COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in [
+        *_report_columns(),
+        _c("company", "Company", lambda r: r.company.name if r.company else ""),
+        _c("ticker", "Ticker", lambda r: r.company.ticker if r.company else ""),
+        _c("exchange", "Exchange", lambda r: r.company.exchange if r.company else ""),
+        _c("rating", "Rating", lambda r: _grade(r.rating)),
+        _c("scale", "Scale", lambda r: r.rating.scale if r.rating else ""),
+        _c("action", "Action", lambda r: r.rating.action if r.rating else ""),
+        _c("target_price", "Target price", lambda r: _target_value(r.target)),
+        _c("target_low", "Target low", lambda r: decimal_number(r.target.low) if r.target else None),
+        _c("currency", "Currency", lambda r: r.target.currency if r.target else ""),
+        _c("price", "Price", lambda r: decimal_number(r.target.price) if r.target else None),
+        _c("upside", "Upside", lambda r: _upside(r.target)),
+        _c("valuation", "Valuation", lambda r: "; ".join(v.basis for v in r.facts.valuations), wrap=True),
+        _c("conflicts", "Stated differently", lambda r: ", ".join(r.facts.conflicts())),
+        _c(
+            "citations",
+            "Citations",
+            lambda r: _citations(r.rating.refs if r.rating else r.target.refs if r.target else ()),
+        ),
+        _c("line", "Line", lambda r: _fact_line(r)),
+    ]
+}
+
+FORECAST_COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in [
+        *_report_columns(),
+        _c("company", "Company", lambda r: r.forecast.company),
+        _c("ticker", "Ticker", lambda r: r.ticker),
+        _c("indicator", "Indicator", lambda r: r.forecast.indicator),
+        _c("label", "As written", lambda r: r.forecast.label),
+        _c("year", "Year", lambda r: r.forecast.year),
+        _c("estimate", "A/E", lambda r: r.forecast.estimate),
+        _c("value", "Value", lambda r: decimal_number(r.forecast.value, r.forecast.unit in ("%", "％"))),
+        _c("unit", "Unit", lambda r: r.forecast.unit),
+        _c("normalized", "Normalised", lambda r: decimal_number(r.forecast.normalized)),
+        _c("base_unit", "Base unit", lambda r: r.forecast.base_unit),
+        _c("citations", "Citations", lambda r: _citations(r.forecast.refs)),
+        _c("line", "Line", lambda r: r.forecast.pos[0].line if r.forecast.pos else None),
+    ]
+}
+
+COMPANY_COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in [
+        _c("ticker", "Ticker", lambda r: r.company.ticker),
+        _c("company", "Company", lambda r: r.company.name),
+        _c("exchange", "Exchange", lambda r: r.company.exchange),
+        _c("reports", "Reports", lambda r: len(r.rows)),
+        _c(
+            "institutions",
+            "Institutions",
+            lambda r: ", ".join(dict.fromkeys(x.report.institution for x in r.rows)),
+            wrap=True,
+        ),
+        _c("latest", "Latest", lambda r: _local(r.latest.report.published_at)),
+        _c("latest_institution", "Latest institution", lambda r: r.latest.report.institution),
+        _c("latest_rating", "Latest rating", lambda r: _grade(r.latest.rating)),
+        _c("latest_action", "Latest action", lambda r: r.latest.rating.action if r.latest.rating else ""),
+        _c("latest_target", "Latest target", lambda r: _target_value(r.latest.target)),
+        _c("currency", "Currency", lambda r: next((x.target.currency for x in reversed(r.rows) if x.target), "")),
+        _c("lowest_target", "Lowest target", lambda r: decimal_number(str(min(r.targets()))) if r.targets() else None),
+        _c(
+            "highest_target", "Highest target", lambda r: decimal_number(str(max(r.targets()))) if r.targets() else None
+        ),
+        _c(
+            "buy", "Buy-rated", lambda r: sum(1 for x in r.rows if x.rating and x.rating.scale in ("buy", "outperform"))
+        ),
+    ]
+}
+
+
+def _fact_line(row: FactRow) -> int | None:
+    for fact in (row.rating, row.target, row.company):
+        if fact is not None and fact.pos:
+            return fact.pos[0].line or None
+    return row.report.pos.line or None
+
+
+COLUMNS = {
+    "metrics": METRIC_COLUMNS,
+    "reports": REPORT_COLUMNS,
+    "bullets": BULLET_COLUMNS,
+    "facts": FACT_COLUMNS,
+    "forecasts": FORECAST_COLUMNS,
+    "companies": COMPANY_COLUMNS,
+}
 DEFAULT_COLUMNS = {
     "metrics": [
         "report_id", "published_at", "institution", "title", "section", "subject", "value", "unit", "low", "high",
@@ -242,8 +406,28 @@ DEFAULT_COLUMNS = {
     ],
     "reports": ["report_id", "published_at", "institution", "title", "sections", "bullets", "metrics", "key_takeaway"],
     "bullets": ["report_id", "published_at", "institution", "title", "section", "kind", "text", "citations"],
+    "facts": [
+        "published_at", "institution", "company", "ticker", "exchange", "rating", "scale", "action", "target_price",
+        "currency", "price", "upside", "valuation", "title", "report_id", "citations",
+    ],
+    "forecasts": [
+        "published_at", "institution", "company", "ticker", "indicator", "label", "year", "estimate", "value", "unit",
+        "normalized", "base_unit", "title", "report_id",
+    ],
+    "companies": [
+        "ticker", "company", "exchange", "reports", "institutions", "latest", "latest_institution", "latest_rating",
+        "latest_action", "latest_target", "currency", "lowest_target", "highest_target", "buy",
+    ],
 }  # fmt: skip
-DEFAULT_NAMES = {"metrics": "Metrics", "reports": "Reports", "bullets": "Bullets", "summary": "Summary"}
+DEFAULT_NAMES = {
+    "metrics": "Metrics",
+    "reports": "Reports",
+    "bullets": "Bullets",
+    "facts": "Facts",
+    "forecasts": "Forecasts",
+    "companies": "Companies",
+    "summary": "Summary",
+}
 
 
 def _takeaway(report: Report) -> str:
@@ -272,9 +456,16 @@ class WorkbookSpec:
     max_width: int
     chart_type: str
     properties: dict[str, str]
+    collection: str = ""
 
     def sheet(self, kind: str) -> SheetSpec | None:
         return next((s for s in self.sheets if s.kind == kind), None)
+
+
+def default_sheet(kind: str) -> SheetSpec:
+    """A sheet of ``kind`` with its default name, table name and columns."""
+    columns = [COLUMNS[kind][key] for key in DEFAULT_COLUMNS[kind]] if kind in COLUMNS else []
+    return SheetSpec(kind, DEFAULT_NAMES[kind], DEFAULT_NAMES[kind], columns)
 
 
 def _fail(key: str, message: str) -> AudienceError:
@@ -367,7 +558,12 @@ def workbook_spec(ctx: RenderContext) -> WorkbookSpec:
         "category": str(table.get("category", "Research metrics")),
         "language": audience.language,
     }
-    return WorkbookSpec(sheets, style, max_width, chart, properties)
+    collection = table.get("collection", "")
+    if not isinstance(collection, str) or (
+        collection and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}", collection)
+    ):
+        raise _fail("collection", "must be a file name stem of letters, digits, '.', '_' or '-' (or \"\" for none)")
+    return WorkbookSpec(sheets, style, max_width, chart, properties, collection)
 
 
 # --- cells -----------------------------------------------------------------------------------------
@@ -658,9 +854,21 @@ def _position(row: Any) -> tuple[int, int]:
     """Where a row's text comes from in the input: the metric, the block, else the report."""
     if isinstance(row, tuple):
         return row
+    if isinstance(row, CompanyRow):
+        return row.report.pos.line, row.report.pos.column
     pos = row.metric.pos if isinstance(row, MetricRow) else row.block.pos if isinstance(row, BulletRow) else None
     pos = pos if pos is not None and pos.line else row.report.pos
     return pos.line, pos.column
+
+
+def _company_key(company: Company | None) -> str:
+    """Companies line up by ticker (``0700.HK`` and ``00700`` are one), else by name."""
+    if company is None:
+        return "\uffff"
+    if company.ticker:
+        code = re.split(r"[.\s]", company.ticker)[0]
+        return (code.lstrip("0") if code.isdigit() and len(code) <= 5 else code.upper()) + "." + company.exchange
+    return "~" + company.name
 
 
 def _display(value: Any) -> int:
@@ -739,9 +947,36 @@ class XlsxWriter(Writer):
                 )
         return [Output(f"{digest.name}{self.extension}", stream=lambda handle: self.save(digest, ctx, spec, handle))]
 
+    def write_collection(self, digests: list[Digest], ctx: RenderContext) -> list[Output]:
+        """The facts workbook across all digests (``xlsx.collection``): facts, forecasts, companies.
+
+        Its facts are sorted by company (ticker, else name) and then time, so the views of every
+        broker on one company stand together; the Companies sheet has one row per company.
+        """
+        spec = workbook_spec(ctx)
+        if not spec.collection:
+            return []
+        reports = [r for d in digests for r in d.reports]
+        if not any(r.facts for r in reports):
+            return []
+        sheets = [spec.sheet(kind) or default_sheet(kind) for kind in COLLECTION_KINDS]
+        combined = WorkbookSpec(
+            sheets, spec.table_style, spec.max_width, "none", dict(spec.properties), spec.collection
+        )
+        combined.properties["category"] = "Research facts"
+        digest = Digest(source=spec.collection, reports=reports, title=spec.properties["title"] or "Research facts")
+        return [
+            Output(
+                f"{spec.collection}{self.extension}",
+                stream=lambda handle: self.save(digest, ctx, combined, handle, by_company=True),
+            )
+        ]
+
     # --- building -------------------------------------------------------------------------------
 
-    def save(self, digest: Digest, ctx: RenderContext, spec: WorkbookSpec, handle: BinaryIO) -> None:
+    def save(
+        self, digest: Digest, ctx: RenderContext, spec: WorkbookSpec, handle: BinaryIO, by_company: bool = False
+    ) -> None:
         from openpyxl import Workbook
         from openpyxl.packaging.extended import ExtendedProperties
         from openpyxl.xml.functions import tostring
@@ -764,6 +999,17 @@ class XlsxWriter(Writer):
                 )
             if (bullet_spec := spec.sheet("bullets")) is not None:
                 tables["bullets"] = self._fill(sheets["bullets"], bullet_spec, self._bullet_rows(digest), cells, spec)
+            fact_rows = (
+                self._fact_rows(digest.reports, by_company) if spec.sheet("facts") or spec.sheet("companies") else []
+            )
+            if (fact_spec := spec.sheet("facts")) is not None:
+                tables["facts"] = self._fill(sheets["facts"], fact_spec, fact_rows, cells, spec)
+            if (forecast_spec := spec.sheet("forecasts")) is not None:
+                forecasts = self._forecast_rows(digest.reports, by_company)
+                tables["forecasts"] = self._fill(sheets["forecasts"], forecast_spec, forecasts, cells, spec)
+            if (company_spec := spec.sheet("companies")) is not None:
+                companies = self._company_rows(fact_rows)
+                tables["companies"] = self._fill(sheets["companies"], company_spec, companies, cells, spec)
             if spec.sheet("summary") is not None:
                 self._summary(sheets["summary"], digest, spec, cells)
             self._properties(workbook, digest, ctx, spec, {kind: t.count for kind, t in tables.items()})
@@ -822,6 +1068,56 @@ class XlsxWriter(Writer):
                     metrics += len(block.metrics)
                     refs.update(block.refs)
             yield ReportRow(report, sections, bullets, metrics, len(refs), first_rows.get(report.id))
+
+    def _fact_rows(self, reports: list[Report], by_company: bool) -> list[FactRow]:
+        """One row per report and company (one row without a company when it names none)."""
+        rows: list[FactRow] = []
+        for report in reports:
+            facts = report.facts
+            if not facts:
+                continue
+            if not facts.companies:
+                rows.append(FactRow(report, None, facts.rating, facts.target_price, facts))
+            for company in facts.companies:
+                rating, target = facts.for_company(company.name)
+                rows.append(FactRow(report, company, rating, target, facts))
+        if by_company:
+            rows.sort(key=lambda r: (_company_key(r.company), r.report.published_at, r.report.institution))
+        return rows
+
+    def _forecast_rows(self, reports: list[Report], by_company: bool) -> list[ForecastRow]:
+        rows: list[ForecastRow] = []
+        for report in reports:
+            facts = report.facts
+            if not facts:
+                continue
+            tickers = {c.name: c.ticker for c in facts.companies}
+            for forecast in facts.forecasts:
+                rows.append(ForecastRow(report, forecast, tickers.get(forecast.company, "")))
+        if by_company:
+            rows.sort(
+                key=lambda r: (
+                    r.ticker or r.forecast.company,
+                    r.forecast.indicator,
+                    r.forecast.year,
+                    r.report.published_at,
+                )
+            )
+        return rows
+
+    def _company_rows(self, fact_rows: list[FactRow]) -> list[CompanyRow]:
+        """One row per company (by ticker, else name), in order of ticker."""
+        groups: dict[str, CompanyRow] = {}
+        for row in sorted(fact_rows, key=lambda r: (r.report.published_at, r.report.institution)):
+            if row.company is None:
+                continue
+            key = _company_key(row.company)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = CompanyRow(key, row.company, [row])
+            else:
+                group.rows.append(row)
+        return [groups[k] for k in sorted(groups)]
 
     def _bullet_rows(self, digest: Digest) -> Iterator[BulletRow]:
         for report in digest.reports:

@@ -145,7 +145,9 @@ def test_an_input_that_cannot_be_read_never_shrinks_the_index_pages(tmp_path):
     second.write_bytes(b"\x00 not a digest")
     broken = run_cli("build", str(first), str(second), "-a", "wiki", "-o", str(out))
     assert broken.returncode == 1
-    assert "the pages that list all reports (indexes, navigation) were not rebuilt" in broken.stderr
+    assert (
+        "the outputs that list all reports (indexes, navigation, the facts workbook) were not rebuilt" in broken.stderr
+    )
     assert {name: (out / "wiki" / name).read_bytes() for name in indexes} == indexes
 
 

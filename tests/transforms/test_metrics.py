@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from decimal import Decimal
 
 import jsonschema
@@ -11,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.digest_strategies import digest_file
+from support.linear_time import assert_linear
 
 from publisher import registry
 from publisher.diagnostics import Diagnostics
@@ -231,22 +231,10 @@ ADVERSARIAL = {
 }
 
 
-def _seconds(text: str) -> float:
-    """CPU seconds of this process, best of three runs: other jobs on a busy machine do not count."""
-    best = float("inf")
-    for _ in range(3):
-        start = time.process_time()
-        extract(text)
-        best = min(best, time.process_time() - start)
-    return best
-
-
 @pytest.mark.parametrize("shape", sorted(ADVERSARIAL))
 def test_extraction_is_linear_on_long_lines(shape):
     """Ten times the text costs about ten times the time (a quadratic rule would cost a hundred)."""
-    make = ADVERSARIAL[shape]
-    small, big = _seconds(make(50_000)), _seconds(make(500_000))
-    assert big / max(small, 3e-3) < 30, f"{shape}: 500 kB took {big / small:.0f}× the time of 50 kB"
+    assert_linear(extract, ADVERSARIAL[shape], 50_000, shape)
 
 
 def test_a_one_megabyte_line():

@@ -13,8 +13,8 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
+from support.linear_time import assert_linear
 from support.metrics_corpus import FIELDS, digest_records, load, read_digest, record
-from test_metrics import _seconds
 
 from publisher.transforms.metrics import extract, metrics
 
@@ -90,9 +90,7 @@ SCANNING = {
 
 @pytest.mark.parametrize("shape", sorted(SCANNING))
 def test_scanning_stays_linear(shape):
-    make = SCANNING[shape]
-    small, big = _seconds(make(50_000)), _seconds(make(500_000))
-    assert big / max(small, 3e-3) < 30, f"{shape}: 500 kB took {big / small:.0f}× the time of 50 kB"
+    assert_linear(extract, SCANNING[shape], 50_000, shape)
 
 
 def test_the_collector_is_left_as_it_was(sample_path):

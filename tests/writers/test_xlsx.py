@@ -118,7 +118,7 @@ def test_change_and_year_are_numbers_pandas_reads(tmp_path):
 
 
 def test_sheets_tables_and_frozen_headers(workbook, sample):
-    assert workbook.sheetnames == ["Metrics", "Reports", "Bullets", "Summary"]
+    assert workbook.sheetnames == ["Metrics", "Reports", "Bullets", "Facts", "Forecasts", "Summary"]
     expected_rows = {
         "Metrics": sum(1 for r in sample.reports for _ in r.metrics()),
         "Reports": len(sample.reports),

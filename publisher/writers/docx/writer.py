@@ -85,7 +85,7 @@ class DocxWriter(Writer):
     extension = ".docx"
     description = "Word briefing (template-driven, styles from a reference document)"
     unit = "digest"
-    enriched = False  # shows the text as read; needs no transform
+    enriched = False  # shows the model as read (facts included); needs no transform
 
     def __init__(self) -> None:
         self._env_cache: tuple[jinja2.Environment, ContentSettings, jinja2.Environment] | None = None

@@ -1,0 +1,271 @@
+"""The facts transform (publisher/transforms/facts.py) on the constructs the issue names, the model's
+version 2 (and version 1 still loading), and the facts in every output a reader opens."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support.linear_time import assert_linear
+
+from publisher.model import Block, Digest, Report, Section, load_schema
+from publisher.readers.digest import read
+from publisher.readers.json import model_problem
+from publisher.transforms.facts import extract, facts
+from publisher.transforms.metrics import metrics
+
+jsonschema = pytest.importorskip("jsonschema")
+
+FEED = """\
+尚品宅配(300616):前三季度业绩承压,维持“买入”评级
+华创证券· 2025-10-30 09:00
+核心观点 - 前三季度营收/归母净利润/扣非归母净利润27.3/-1.1/-1.3亿元 [1] \
+盈利预测 - 预计2025-2027年归母净利润分别为1.2/1.5/1.8亿元,对应PE 49/-29/52倍,参考绝对估值法给予目标价18.2元/股,\
+维持“买入”评级 [2] - 给予2025年13-14倍PE,对应每股9.96-10.73元 [3]
+Tencent (0700.HK): strong quarter
+Morgan Stanley· 2025-11-13 08:00
+Key Takeaways - We maintain our Overweight rating and raise our price target from HK$600 to HK$680, \
+implying 20% upside [1] - We initiate coverage of Apple (AAPL.O) with an "Outperform" rating [2]
+飞荣达(300602):首次覆盖
+国信证券· 2025-11-14 08:00
+投资建议 - 首次覆盖,给予“增持”评级,目标价25元 [1] - 公司评级由“增持”上调至“买入” [2]
+阿里巴巴-W:变现提速
+中金公司· 2025-11-15 08:00
+报告投资评级 - 重申买入评级,目标价在港股(9988.HK)114港元/美股(BABA.N)116美元 [1]
+"""
+
+
+@pytest.fixture
+def feed(tmp_path) -> Digest:
+    path = tmp_path / "feed.txt"
+    path.write_text(FEED, encoding="utf-8")
+    return facts(metrics(read(str(path))))
+
+
+def test_company_ticker_and_exchange(feed):
+    first = feed.reports[0].facts.company
+    assert (first.name, first.ticker, first.exchange) == ("尚品宅配", "300616", "SZ")
+    tencent, apple = feed.reports[1].facts.companies
+    assert (tencent.ticker, tencent.exchange, apple.name, apple.ticker, apple.exchange) == (
+        "0700.HK", "HK", "Apple", "AAPL.O", "US"
+    )  # fmt: skip
+    alibaba = feed.reports[3].facts.companies
+    assert [(c.name, c.ticker, c.exchange) for c in alibaba] == [("阿里巴巴", "9988.HK", "HK")]
+
+
+def test_rating_scale_action_and_positions(feed):
+    rating = feed.reports[0].facts.rating
+    assert (rating.grade, rating.scale, rating.action) == ("买入", "buy", "maintain")
+    assert len(rating.pos) == 2  # the title and the forecast bullet say the same: one fact, two places
+    assert rating.pos[0].line == 1 and rating.refs == [2]
+    tencent = feed.reports[1].facts
+    assert (tencent.rating.grade, tencent.rating.scale, tencent.rating.action) == (
+        "Overweight",
+        "outperform",
+        "maintain",
+    )
+    apple = next(r for r in tencent.ratings if r.company == "Apple")
+    assert (apple.grade, apple.action) == ("Outperform", "first")
+
+
+def test_two_different_ratings_are_both_kept(feed):
+    ratings = feed.reports[2].facts.ratings
+    assert [(r.grade, r.action) for r in ratings] == [("增持", "first"), ("买入", "upgrade")]
+    assert all(r.pos for r in ratings)
+    assert feed.reports[2].facts.conflicts() == ["ratings"]
+
+
+def test_target_prices_valuation_and_upside(feed):
+    target = feed.reports[0].facts.target_price
+    assert (target.value, target.currency) == ("18.2", "CNY")
+    assert [v.basis for v in feed.reports[0].facts.valuations] == ["绝对估值", "2025年13-14倍PE"]
+    hk = feed.reports[1].facts.target_price
+    assert (hk.value, hk.currency, hk.upside) == ("680", "HKD", "0.2")
+    alibaba = [(t.value, t.currency) for t in feed.reports[3].facts.target_prices]
+    assert alibaba == [("114", "HKD"), ("116", "USD")]
+
+
+def test_forecasts_carry_year_and_estimate(feed):
+    rows = [(f.indicator, f.year, f.estimate, f.value) for f in feed.reports[0].facts.forecasts]
+    assert ("net_profit", 2026, "E", "1.5") in rows
+    assert ("pe", 2026, "E", "-29") in rows
+    assert all(f.company == "尚品宅配" for f in feed.reports[0].facts.forecasts)
+
+
+def test_json_is_version_2_and_valid(feed):
+    data = feed.to_json()
+    assert data["version"] == 2
+    jsonschema.validate(data, load_schema())
+    assert model_problem(data) is None
+    again = Digest.loads(feed.dumps())
+    assert again.dumps() == feed.dumps()
+
+
+def test_version_1_json_still_loads(feed):
+    data = json.loads(feed.dumps())
+    data["version"] = 1
+    data["$schema"] = "https://publisher.dev/schema/model-v1.json"
+    for report in data["reports"]:
+        del report["facts"]
+    assert model_problem(data) is None
+    jsonschema.validate(data, load_schema(1))
+    old = Digest.from_json(data)
+    assert all(r.facts is None for r in old.reports)
+    assert Digest.from_json(data).to_json()["version"] == 2
+
+
+def test_a_grade_in_a_phrase_is_no_rating(tmp_path):
+    path = tmp_path / "f.txt"
+    path.write_text(
+        "市场周报\n某证券· 2025-01-01 08:00\n观点 - 滚动30交易日买入仍有高胜率,推荐组合收益领先 [1]\n", encoding="utf-8"
+    )
+    assert not facts(read(str(path))).reports[0].facts.ratings
+
+
+# --- outputs ------------------------------------------------------------------------------------------
+
+DAYS = [
+    ("2025-11-10", "华创证券", "维持“买入”评级,目标价18.2元"),
+    ("2025-11-11", "国信证券", "首次覆盖,给予“增持”评级,目标价20元"),
+    ("2025-11-12", "中金公司", "下调至“中性”评级,目标价15.5元"),
+]
+
+
+def _build(tmp_path: Path, audience: str, *inputs: Path) -> Path:
+    out = tmp_path / "out"
+    subprocess.run(
+        [sys.executable, "-m", "publisher", "build", *map(str, inputs), "-a", audience, "-o", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    return out / audience
+
+
+@pytest.fixture
+def three_days(tmp_path) -> list[Path]:
+    paths = []
+    for day, broker, rating in DAYS:
+        path = tmp_path / f"feed-{day}.txt"
+        path.write_text(
+            f"尚品宅配(300616):三季报点评\n{broker}· {day} 09:00\n投资建议 - {rating} [1]\n"
+            f"贵州茅台(600519):另一份报告\n{broker}· {day} 10:00\n核心观点 - 维持“推荐”评级 [1]\n",
+            encoding="utf-8",
+        )
+        paths.append(path)
+    return paths
+
+
+def test_facts_workbook_lines_up_brokers_by_ticker(tmp_path, three_days):
+    folder = _build(tmp_path, "analyst", *three_days)
+    facts_sheet = pd.read_excel(folder / "research-facts.xlsx", sheet_name="Facts", dtype={"Ticker": str})
+    rows = facts_sheet[facts_sheet["Ticker"] == "300616"]
+    assert list(rows["Institution"]) == ["华创证券", "国信证券", "中金公司"]  # one company together, by time
+    assert list(rows["Rating"]) == ["买入", "增持", "中性"]
+    assert list(rows["Action"]) == ["maintain", "first", "downgrade"]
+    assert rows["Target price"].dtype.kind == "f" and list(rows["Target price"]) == [18.2, 20.0, 15.5]
+    assert facts_sheet["Time"].dtype.kind == "M"
+    first = facts_sheet.index[facts_sheet["Ticker"] == "300616"]
+    assert list(first) == list(range(first[0], first[0] + 3))  # side by side: no other company between
+    companies = pd.read_excel(folder / "research-facts.xlsx", sheet_name="Companies", dtype={"Ticker": str})
+    row = companies[companies["Ticker"] == "300616"].iloc[0]
+    assert (row["Reports"], row["Latest rating"], row["Lowest target"], row["Highest target"]) == (3, "中性", 15.5, 20)
+
+
+def test_forecasts_sheet_has_typed_columns(tmp_path):
+    path = tmp_path / "feed.txt"
+    path.write_text(FEED, encoding="utf-8")
+    folder = _build(tmp_path, "analyst", path)
+    sheet = pd.read_excel(folder / "feed.xlsx", sheet_name="Forecasts")
+    assert sheet["Year"].dtype.kind == "i" and sheet["Value"].dtype.kind == "f"
+    assert set(sheet["A/E"]) == {"E"}
+    facts_sheet = pd.read_excel(folder / "feed.xlsx", sheet_name="Facts")
+    assert facts_sheet["Target price"].dtype.kind == "f"
+    assert facts_sheet["Upside"].dropna().tolist() == [0.2]
+
+
+def test_executive_briefing_shows_the_stated_ratings(tmp_path):
+    path = tmp_path / "feed.txt"
+    path.write_text(FEED, encoding="utf-8")
+    folder = _build(tmp_path, "executive", path)
+    with zipfile.ZipFile(folder / "feed.docx") as package:
+        xml = package.read("word/document.xml").decode("utf-8")
+    for shown in ("尚品宅配(300616)", "买入(维持)", "18.2元", "Overweight(维持)", "680港元"):
+        assert shown in xml
+
+
+def test_wiki_front_matter_and_companies_page(tmp_path, three_days):
+    folder = _build(tmp_path, "wiki", *three_days)
+    page = next((folder / "reports" / "2025-11-10").glob("shang-pin*.md")).read_text(encoding="utf-8")
+    front = page.split("---")[1]
+    assert 'tickers: ["300616"]' in front and 'rating: "买入"' in front and "target_price: 18.2" in front
+    companies = (folder / "companies" / "index.md").read_text(encoding="utf-8")
+    section = companies.split("## 尚品宅配(300616)")[1].split("\n## ")[0]
+    assert section.count("](../reports/") == 3 and "中性(下调)" in section and "15\\.5元" in section
+
+
+def test_html_shows_company_rating_and_target(tmp_path):
+    path = tmp_path / "feed.txt"
+    path.write_text(FEED, encoding="utf-8")
+    html = (_build(tmp_path, "global", path) / "feed.html").read_text(encoding="utf-8")
+    assert "尚品宅配(300616)" in html and "评级 买入(维持)" in html and "Rating Buy (maintained)" in html
+    assert "目标价 680港元" in html and "Target HKD 680" in html
+
+
+# --- robustness ---------------------------------------------------------------------------------------
+
+#: Text shapes that would make a backtracking or quadratic rule blow up: name → text of about n characters.
+ADVERSARIAL = {
+    "grades": lambda n: "买入" * (n // 2),
+    "actions and grades": lambda n: "维持“买入”评级," * (n // 9),
+    "rating words": lambda n: "评级:" * (n // 3),
+    "targets": lambda n: "目标价" * (n // 3),
+    "targets and numbers": lambda n: "目标价18.2元/" * (n // 9),
+    "codes": lambda n: "公司(300616)" * (n // 10),
+    "parentheses": lambda n: "(" * (n - 8) + "300616)",
+    "picks": lambda n: "重点推荐" + "恒瑞医药、" * (n // 5),
+    "multiples": lambda n: "给予2025年13-14倍PE," * (n // 16),
+    "english": lambda n: "We maintain our Outperform rating and a target price of HK$45. " * (n // 64),
+    "english verbs": lambda n: "upgrade " * (n // 8) + "to Buy",
+    "heads": lambda n: "报告:" * (n // 3) + "买入",
+}
+
+
+def _facts_of_text(text: str) -> object:
+    report = Report(
+        "标题", "机构", datetime(2025, 1, 1), [Section("投资评级", role="rating", blocks=[Block("bullet", text)])]
+    )
+    return extract(report)
+
+
+@pytest.mark.parametrize("shape", sorted(ADVERSARIAL))
+def test_finding_facts_is_linear_on_long_lines(shape):
+    """Ten times the text costs about ten times the time (a quadratic rule would cost a hundred)."""
+    assert_linear(_facts_of_text, ADVERSARIAL[shape], 10_000, shape)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("买入增持中性维持首次上调下调评级目标价元港美0123456789.“”()（）:,，。HK$OutperformBuy ")
+        ),
+        max_size=80,
+    )
+)
+def test_any_text_gives_well_formed_facts(text):
+    report = Report("标题", "机构", datetime(2025, 1, 1), [Section("要点", blocks=[Block("bullet", text)])])
+    found = extract(report)
+    for rating in found.ratings:
+        assert rating.scale in ("buy", "outperform", "neutral", "underperform", "sell") and rating.pos
+    for target in found.target_prices:
+        Decimal(target.value if target.value is not None else target.high)
+    json.dumps(found.to_json())
