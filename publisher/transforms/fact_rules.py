@@ -385,6 +385,9 @@ REPORT_KIND_WORDS = (
     "Morning",
 )
 
+#: Endings of a title's head that name a group of companies, not one (``上市险企``, ``新势力车企``).
+GROUP_ENDINGS = ("险企", "车企", "房企", "药企", "券商", "银行们", "上市公司", "龙头", "企业")
+
 #: Brokers and sources whose name may head a title (``高盛:中国半导体…``).
 BROKERS = (
     "高盛",
@@ -654,7 +657,22 @@ FORECAST_INDICATORS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("市净率", "PB", "P/B"), "pb"),
     (("ROE", "净资产收益率"), "roe"),
     (("毛利率",), "gross_margin"),
+    (("EV/EBITDA",), "ev_ebitda"),
     (("EBITDA",), "ebitda"),
     (("revenue", "revenues", "sales"), "revenue"),
     (("net profit", "net income", "earnings"), "net_profit"),
 )
+
+#: The kind of unit each indicator's value has: ``money`` (any currency), or a base unit.
+INDICATOR_UNITS = {
+    "net_profit_adjusted": "money",
+    "net_profit": "money",
+    "revenue": "money",
+    "eps": "money",
+    "ebitda": "money",
+    "pe": "multiple",
+    "pb": "multiple",
+    "ev_ebitda": "multiple",
+    "roe": "ratio",
+    "gross_margin": "ratio",
+}

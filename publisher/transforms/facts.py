@@ -440,15 +440,24 @@ _LATIN_NAME_END = re.compile(
 )
 _LEADING_CONNECTORS = re.compile(r"^(?:(?:of|and|de|&)\s+)+")
 _EN_TITLE_HEAD_NAME = re.compile(r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*){0,3})\s*\[")
+_TITLE_HEAD_YEAR = re.compile(
+    rf"^\s*(?P<name>{HAN_CLASS}{{2,6}}?)(?=(?:20)?[0-9]{{2}}(?:年|[AEH]|Q[1-4])|[1-4]Q|Q[1-4])"
+)
 _TITLE_HEAD = re.compile(r"^\s*(?P<name>[^:：()（）【】\[\]]{2,24}?)\s*(?P<code>[(（][^)）]{1,24}[)）])?\s*[:：]")
 _LETTER_CODE_TITLE = re.compile(r"(?P<name>[A-Z][A-Za-z0-9&.' -]{1,40}?)\s*[(（](?P<code>[A-Z]{1,5})[)）]")
 _PICKS = re.compile(
-    rf"(?:{_alternation(R.CN_PICK_CUES)})\s*[:：]?\s*(?P<list>(?:{HAN_CLASS}|[A-Za-z]){{2,8}}"
-    rf"(?:\s*[、,，/和及与]\s*(?:{HAN_CLASS}|[A-Za-z]){{2,10}}){{1,15}})(?=\s*(?:等|。|；|;|,|，|$))"
+    rf"(?:{_alternation(R.CN_PICK_CUES)}|(?<![持续重点])(?:推荐|关注)(?!度|组合|的|点|方向|主线|标的|个股))\s*[:：]?\s*"
+    rf"(?P<list>(?:{HAN_CLASS}|[A-Za-z]){{2,8}}(?:\s*(?:以及|[、/和及与])\s*(?:{HAN_CLASS}|[A-Za-z]){{2,10}}){{1,15}})"
+    rf"(?P<end>\s*(?:等|。|；|;|,|，|$))?"
 )
-_PICK_HINT = re.compile(_alternation(R.CN_PICK_CUES))
+#: ``【比亚迪】、【广汽集团】``: names in brackets, listed.
+_BRACKETED = re.compile(rf"【(?P<name>{HAN_CLASS}{{2,8}})】(?:\s*[、,，/]\s*【{HAN_CLASS}{{2,8}}】)+")
+_BRACKET_NAME = re.compile(rf"【({HAN_CLASS}{{2,8}})】")
+_PICK_HINT = re.compile(_alternation((*R.CN_PICK_CUES, "推荐", "关注", "【")))
 _PICK_END = re.compile(r"等(?:公司|个股|标的|企业)?$")
-_PICK_SPLIT = re.compile(r"\s*[、,，/和及与]\s*")
+_PICK_SPLIT = re.compile(r"\s*(?:以及|[、/和及与])\s*")
+#: A list that ends ``等行业`` names industries, not companies.
+_SECTOR_LIST_END = re.compile(r"^\s*等?(?:行业|板块|领域|方向|赛道|主题|环节|产业|细分|子行业|方面)")
 _NAME_CUES = re.compile(
     rf"^.*(?:{_alternation(R.CN_PICK_CUES)}|如|包括|例如|比如|其中|公司|个股|标的|龙头|以|和|及|与|、|报告对|对)"
 )
@@ -522,11 +531,17 @@ _EN_TITLE_NAME = re.compile(
 
 
 def _title_head(title: str, institution: str = "") -> str:
-    """The company a title starts with (``泸州老窖:25年定调…``, ``网易-S:…``), or ``""``."""
-    m = _TITLE_HEAD.match(title)
-    if not m:
-        return ""
-    name = _HEAD_SEPARATORS.split(m.group("name"))[0].strip()
+    """The company a title starts with (``泸州老窖:25年定调…``, ``网易-S:…``, ``中国财险2024年三季报…``), or ``""``."""
+    for pattern in (_TITLE_HEAD, _TITLE_HEAD_YEAR):
+        m = pattern.match(title)
+        name = _head_name(m.group("name"), institution) if m else ""
+        if name:
+            return name
+    return ""
+
+
+def _head_name(text: str, institution: str) -> str:
+    name = _HEAD_SEPARATORS.split(text)[0].strip()
     for suffix in R.SHARE_CLASS_SUFFIXES:
         if name.upper().endswith(suffix):
             name = name[: -len(suffix)].strip()
@@ -537,6 +552,8 @@ def _title_head(title: str, institution: str = "") -> str:
     if name in R.NOT_COMPANY_TITLE_WORDS or name.removesuffix("行业") in R.NOT_COMPANY_TITLE_WORDS or name in R.BROKERS:
         return ""
     if institution and (name in institution or institution in name):
+        return ""
+    if name.endswith(R.GROUP_ENDINGS):
         return ""
     if all(is_han(c) or c in "-·" for c in name):
         return name if 2 <= len(name) <= 8 else ""
@@ -551,6 +568,7 @@ class _Collector:
     def __init__(self) -> None:
         self.facts = Facts()
         self._keys: dict[tuple, object] = {}
+        self.head = ""  # the company a title starts with, until the report shows it is one
 
     def add(self, kind: str, key: tuple, fact: object, pos: Pos, refs: Iterable[int]) -> None:
         found = self._keys.get((kind, *key))
@@ -616,6 +634,7 @@ def _companies(
     head = _title_head(report.title, report.institution)
     if head:
         add(head, "", "", title_pos, [])
+        collector.head = head
     for text, block, line, column, cites in texts:
         if "(" in text or "（" in text:
             for m in _CODE.finditer(text):
@@ -649,11 +668,6 @@ def _companies(
                 named = pattern.search(text)
                 if named and named.groupdict().get("name"):
                     add(named.group("name"), "", "", title_pos, [])
-    if head and not any(c.ticker for c in collector.facts.companies if c.name == head):
-        # a title's head is a company when the report names it again (泸州老窖:… 泸州老窖的评级…)
-        again = any(head in b.text for _, b in report.blocks()) or any(head in s.heading for s in report.walk())
-        if not again and sum(b.text.count("公司") for _, b in report.blocks()) < 2:
-            collector.facts.companies = [c for c in collector.facts.companies if c.name != head]
     for name in metric_entities.companies(report):
         # the headings of a note on several companies (Coherent, 特斯拉), not its topics (选股策略, 各策略)
         if not any(w.lower() in name.lower() for w in R.REPORT_KIND_WORDS) and name not in R.NOT_COMPANY_TITLE_WORDS:
@@ -662,32 +676,68 @@ def _companies(
         if block is None or _PICK_HINT.search(text) is None:
             continue
         for m in _PICKS.finditer(text):
-            names = [_PICK_END.sub("", n) for n in _PICK_SPLIT.split(m.group("list"))]
+            names = _PICK_SPLIT.split(m.group("list"))
+            ends = next((k for k, n in enumerate(names) if "等" in n), None)
+            tail = names[ends].split("等", 1)[1] if ends is not None else text[m.end("list") : m.end("list") + 4]
+            if _SECTOR_LIST_END.match(tail) or _SECTOR_LIST_END.match(text[m.end("list") : m.end("list") + 4]):
+                continue  # 关注软件开发、医疗服务等行业: industries
+            if ends is not None:  # 贝达药业、赛诺医疗等公司: the list ends at 等
+                names = [*names[:ends], names[ends].split("等")[0]]
+            names = [_PICK_END.sub("", n) for n in names]
+            if m.group("end") is None and ends is None and len(names) >= 3:
+                # 赣锋锂业、中矿资源、天齐锂业缅甸稀土矿…: the last name runs into the next clause
+                names[-1] = names[-1][: max(len(n) for n in names[:-1])]
             if len(names) < 2 or any(n in R.NOT_PICKS or n.endswith(_NOT_NAME_END) for n in names):
+                continue
+            if m.group("end") is None and ends is None and len(names) < 3:
                 continue
             for name in names:
                 add(name, "", "", _position(block, line, column, m.start("list")), cites, pick=True)
+        for m in _BRACKETED.finditer(text):
+            for name in _BRACKET_NAME.findall(m.group()):
+                add(name, "", "", _position(block, line, column, m.start()), cites, pick=True)
 
 
 # --- forecasts ------------------------------------------------------------------------------------------
 
 
-def _indicator(subject: str) -> str:
+def _indicator(subject: str, base_unit: str | None = None) -> str:
+    """The indicator a figure's subject names (``归母净利润分别调整`` → ``net_profit``), or ``""``.
+
+    The subject's last indicator word counts; with ``base_unit``, the figure's unit must fit the
+    indicator (a revenue in money, a PE a multiple, a margin a ratio): ``营业收入 18.45%`` is a growth.
+    """
     subject = subject.strip()
-    if subject.endswith(("增速", "增长率", "增长", "增幅", "growth")):
+    if subject.endswith(("增速", "增长率", "增长", "增幅", "growth", "占比", "比重")):
         return ""
+    lower = subject.lower()
+    best, rank = "", (-1, 0)
     for words, indicator in R.FORECAST_INDICATORS:
         for word in words:
-            if subject.endswith(word) or subject.lower().endswith(word.lower()):
-                return indicator
-    return ""
+            at = lower.rfind(word.lower())
+            # the word that ends last wins, and of two that end together the longer (EV/EBITDA, not EBITDA)
+            if at >= 0 and (at + len(word), len(word)) > rank:
+                best, rank = indicator, (at + len(word), len(word))
+    if not best or (base_unit is not None and not _fits(best, base_unit)):
+        return ""
+    return best
+
+
+def _fits(indicator: str, base_unit: str) -> bool:
+    """A figure without a known unit fits any indicator; one with a unit must fit its kind."""
+    kind = R.INDICATOR_UNITS.get(indicator, "")
+    if not kind or not base_unit:
+        return True
+    if kind == "money":
+        return base_unit not in ("ratio", "multiple")
+    return base_unit == kind
 
 
 def _forecasts(report: Report, collector: _Collector, company: str) -> None:
     for _section, _block, metric in report.metrics():
         if metric.year is None or metric.value is None or metric.change is not None:
             continue
-        indicator = _indicator(metric.subject)
+        indicator = _indicator(metric.subject, metric.base_unit)
         if not indicator:
             continue
         fact = Forecast(
@@ -785,6 +835,7 @@ def extract(report: Report) -> Facts:
             )
     # an action without its grade in one place (首次覆盖 … 给予"买入") is already joined per sentence;
     # a report that states the same grade once with and once without its action keeps the action
+    _confirm_head(report, collector)
     ratings = collector.facts.ratings
     for rating in list(ratings):
         if rating.action:
@@ -797,6 +848,21 @@ def extract(report: Report) -> Facts:
     main = collector.facts.company
     _forecasts(report, collector, main.name if main and len(collector.facts.companies) == 1 else "")
     return collector.facts
+
+
+def _confirm_head(report: Report, collector: _Collector) -> None:
+    """Keep the company a title starts with when the report shows it is one.
+
+    It is when it has a ticker, the report names it again (泸州老窖:… 泸州老窖的评级…), speaks of
+    "公司" or rates a company or gives a target price; else the head was a topic (煤炭出清路径探讨:…).
+    """
+    head, facts = collector.head, collector.facts
+    if not head or any(c.ticker for c in facts.companies if c.name == head):
+        return
+    again = any(head in b.text for _, b in report.blocks()) or any(head in s.heading for s in report.walk())
+    rated = any(not r.industry for r in facts.ratings) or bool(facts.target_prices)
+    if not (again or rated or sum(b.text.count("公司") for _, b in report.blocks()) >= 2):
+        facts.companies = [c for c in facts.companies if c.name != head]
 
 
 def _same_rating(a: Rating, b: Rating) -> bool:
@@ -840,4 +906,4 @@ def facts(digest: Digest, ctx: RenderContext | None = None) -> Digest:
 
 def metric_forecast(metric: Metric) -> str:
     """The forecast indicator a figure gives (``revenue``, ``eps`` …), or ``""``."""
-    return _indicator(metric.subject) if metric.year is not None else ""
+    return _indicator(metric.subject, metric.base_unit) if metric.year is not None else ""
