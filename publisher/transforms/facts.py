@@ -81,7 +81,7 @@ _EN_GRADE_WORDS = _alternation(R.EN_GRADES)
 _EN_VERBS = _alternation(R.EN_ACTIONS)
 _EN_RATING = re.compile(
     rf"(?:(?P<verb>\b(?:{_EN_VERBS}))\s+(?:(?:the|our|its|an|a|their)\s+)?"
-    rf"(?:(?:[\w.&'-]+\s+){{0,6}}?(?:to|at|with|as)\s+(?:an?\s+)?)?"
+    rf"(?:(?:[\w.&'():-]+\s+){{0,8}}?(?:to|at|with|as)\s+(?:an?\s+)?)?"
     rf"|(?P<rating_word>\brating\s*(?:of|at|to|:|is)?\s*(?:an?\s+)?))"
     rf"(?P<q1>[\"“']?)(?P<grade>\b(?:{_EN_GRADE_WORDS})\b)(?P<q2>[\"”']?)(?P<after>[- ]rat(?:ing|ed)\b)?",
     re.IGNORECASE,
@@ -307,7 +307,7 @@ def _targets(text: str, default_currency: str) -> Iterator[tuple[int, TargetPric
             value, high = _decimal(m.group("value")), m.group("high")
             pre, cur = m.group("pre"), m.groupdict().get("cur")
             if pattern in (_CN_TARGET, _EN_TARGET, _EN_TARGET_SUFFIX) and re.search(
-                r"由|from|\bby\b", gap, re.IGNORECASE
+                r"由|从|from|\bby\b", gap, re.IGNORECASE
             ):
                 new = _NEW_VALUE.match(text, m.end())
                 if new:
@@ -377,7 +377,7 @@ _CN_TARGET_MULTIPLE = re.compile(
     rf"|(?:{_YEAR_WORDS})?{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*(?:倍|x|X)\s*(?:{_MULTIPLE}))"
 )
 _EN_EARNINGS_MULTIPLE = re.compile(
-    rf"(?P<basis>{_NUMBER}\s*x\s+(?:our\s+)?(?:(?:FY|CY)\s?[0-9]{{2,4}}E?\s+(?:\([A-Za-z]+\.?\)\s+)?)?"
+    rf"(?P<basis>{_NUMBER}\s*x\s+(?:our\s+)?(?:[a-z]+\s+){{0,3}}(?:(?:FY|CY)?\s?[0-9]{{2,4}}E?\s+(?:\([A-Za-z]+\.?\)\s+)?)?"
     rf"(?:EPS|earnings|EBITDA|book value|sales)(?:\s+estimate)?)",
     re.IGNORECASE,
 )
@@ -438,6 +438,7 @@ _CODE = re.compile(
 _LATIN_NAME_END = re.compile(
     r"((?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)(?:\s+(?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)){0,5})\s*$"
 )
+_SHARE_CLASS = re.compile(r"\s*[-－]\s*(?:SW|W|S|U|B)$")
 _LEADING_CONNECTORS = re.compile(r"^(?:(?:of|and|de|&)\s+)+")
 _EN_TITLE_HEAD_NAME = re.compile(r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*){0,3})\s*\[")
 _TITLE_HEAD_YEAR = re.compile(
@@ -510,7 +511,7 @@ def _plain_code(code: str) -> bool:
 
 
 def _name_before(text: str, end: int) -> str:
-    head = text[max(0, end - 40) : end].rstrip()
+    head = _SHARE_CLASS.sub("", text[max(0, end - 40) : end].rstrip())  # 中通快递-W(02057)
     if head and is_han(head[-1]):
         k = len(head)
         while k > 0 and (is_han(head[k - 1]) or head[k - 1] in "-·"):
@@ -687,8 +688,10 @@ def _companies(
             if m.group("end") is None and ends is None and len(names) >= 3:
                 # 赣锋锂业、中矿资源、天齐锂业缅甸稀土矿…: the last name runs into the next clause
                 names[-1] = names[-1][: max(len(n) for n in names[:-1])]
-            if len(names) < 2 or any(n in R.NOT_PICKS or n.endswith(_NOT_NAME_END) for n in names):
-                continue
+            if len(names) < 2 or any(
+                n in R.NOT_PICKS or n.endswith(_NOT_NAME_END) or len(n) > 7 or "的" in n for n in names
+            ):
+                continue  # 关注报表风险出清、股息率较高的泸州老窖: what to look for, not whom
             if m.group("end") is None and ends is None and len(names) < 3:
                 continue
             for name in names:

@@ -78,7 +78,8 @@ def load_facts(path: Path) -> dict[str, GoldFacts]:
 
 
 def _name(text: str) -> str:
-    return re.sub(r"[\s\-－·]|[(（].*?[)）]|股份有限公司$|有限公司$|集团$|Inc\.?$|Corp\.?$", "", text).lower()
+    name = re.sub(r"[\s\-－·]|[(（].*?[)）]|股份有限公司$|有限公司$|集团$|Inc\.?$|Corp\.?$", "", text).lower()
+    return re.sub(r"(?<=[\u4e00-\u9fff])(?:sw|w|s|u|b)$", "", name)  # 中通快递-W, 首药控股 - U: a share class
 
 
 def _code(text: str) -> str:
@@ -239,12 +240,34 @@ BOUNDS: dict[str, dict[str, float]] = {
     "real-a": {"company": 0.83, "rating": 1.0, "action": 1.0, "target_price": 1.0, "forecast": 0.96},
     "real-b": {"company": 0.66, "rating": 1.0, "action": 1.0, "target_price": 1.0, "valuation": 1.0, "forecast": 0.89},
     "real-final": {"company": 0.83, "rating": 1.0, "action": 0.88, "target_price": 1.0, "forecast": 0.98},
-    "real-final2": {"company": 0.77, "rating": 1.0, "action": 1.0, "target_price": 1.0, "forecast": 0.87},
-    "real-final3": {"company": 1.0, "rating": 1.0, "action": 1.0, "target_price": 1.0, "forecast": 0.9},
+    "real-final2": {
+        "company": 0.77,
+        "rating": 1.0,
+        "action": 1.0,
+        "target_price": 1.0,
+        "valuation": 1.0,
+        "forecast": 0.87,
+    },
+    "real-final3": {
+        "company": 1.0,
+        "rating": 1.0,
+        "action": 1.0,
+        "target_price": 1.0,
+        "valuation": 1.0,
+        "forecast": 0.9,
+    },
     "real-final4": {"company": 1.0, "rating": 1.0, "action": 1.0, "target_price": 1.0, "forecast": 0.82},
     "real-final5": {"company": 0.7, "rating": 1.0, "action": 0.88, "target_price": 1.0, "forecast": 0.72},
     "real-final6": {"company": 1.0, "rating": 1.0, "action": 1.0, "forecast": 0.91},
-    "real-final7": {"company": 0.91, "rating": 1.0, "action": 1.0, "target_price": 1.0, "forecast": 0.81},
+    "real-final7": {
+        "company": 0.91,
+        "rating": 1.0,
+        "action": 1.0,
+        "target_price": 1.0,
+        "valuation": 1.0,
+        "forecast": 0.81,
+    },
+    "real-final8": {"company": 0.7, "rating": 1.0, "action": 1.0, "target_price": 1.0, "forecast": 0.8},
 }
 
 
