@@ -1,4 +1,4 @@
-"""The ``facts`` transform: each report's companies, rating, target price, valuation and forecasts.
+"""Research facts: each report's companies, rating, target price, valuation and forecasts.
 
 Research facts are what a desk asks of a report first: which company (and its ticker), what
 rating and what the report did to it, what target price, on what valuation, and what the broker
@@ -20,8 +20,12 @@ forecasts by year.  They are read from any section, not only from one headed as 
 
 A statement made twice the same way is one fact with two positions; two different statements
 are two facts (``Facts.conflicts``), never merged.  The word tables live in
-:mod:`publisher.transforms.fact_rules`.  When the ``metrics`` transform has not run, this one
-finds the figures first (forecasts need them).
+:mod:`publisher.transforms.fact_rules`.
+
+A build finds a report's companies, ratings, targets and valuations when it reads the report
+(:func:`extract`, called by ``publisher.build.find_facts``) and remembers them with its body, so
+every output shows them; the transform (:func:`facts`) adds the forecasts, which need the
+figures of the ``metrics`` transform: run it after ``metrics``.
 """
 
 from __future__ import annotations
