@@ -661,6 +661,9 @@ class PageRenderer:
             by_institution.setdefault(e.institution, []).append(e)
         institutions = sorted(by_institution, key=lambda name: (safe_stem(name), name))
         companies = sorted(by_company, key=lambda name: (safe_stem(name), name))
+        for rows in by_company.values():  # latest first, as on every index page
+            rows.sort(key=lambda e: (e.institution, e.title, e.id))
+            rows.sort(key=lambda e: e.published_at, reverse=True)
 
         def days_at(page: str, some: Iterable[Day]) -> list[Day]:
             return [Day(d.date, d.month, d.path, d.entries, relative(d.path, page)) for d in some]
