@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .textutil import not_a_device
 
@@ -202,12 +202,34 @@ RATING_SCALE = ("buy", "outperform", "neutral", "underperform", "sell")
 RATING_ACTIONS = ("first", "maintain", "upgrade", "downgrade")
 
 
-def _positions_json(positions: list[Pos]) -> list[list[int]]:
-    return [p.to_json() for p in positions]
-
-
 def _positions(data: dict[str, Any]) -> list[Pos]:
     return [Pos.from_json(p) for p in data.get("pos", ())]
+
+
+def _fact_json(fact: Any, required: dict[str, Any]) -> dict[str, Any]:
+    """A fact as JSON: its required fields, its ``_OPTIONAL`` ones that are set, its positions and citations."""
+    data = dict(required)
+    for name in fact._OPTIONAL:
+        value = getattr(fact, name)
+        if value:
+            data[name] = value
+    data["pos"] = [p.to_json() for p in fact.pos]
+    if fact.refs:
+        data["refs"] = fact.refs
+    return data
+
+
+_T = TypeVar("_T")
+
+
+def _fact_from_json(cls: type[_T], data: dict[str, Any], *required: Any) -> _T:
+    """The fact ``data`` holds: ``required`` as given, the ``_OPTIONAL`` fields present, positions, citations."""
+    fact = cls(*required, pos=_positions(data), refs=list(data.get("refs", ())))  # type: ignore[call-arg]
+    for name in cls._OPTIONAL:  # type: ignore[attr-defined]
+        if name in data:
+            value = data[name]
+            setattr(fact, name, bool(value) if isinstance(getattr(fact, name), bool) else value)
+    return fact
 
 
 @dataclass(slots=True)
@@ -229,29 +251,14 @@ class Company:
     refs: list[int] = field(default_factory=list)
     pick: bool = False
 
+    _OPTIONAL = ("ticker", "exchange", "pick")
+
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": self.name}
-        if self.ticker:
-            data["ticker"] = self.ticker
-        if self.exchange:
-            data["exchange"] = self.exchange
-        if self.pick:
-            data["pick"] = True
-        data["pos"] = _positions_json(self.pos)
-        if self.refs:
-            data["refs"] = self.refs
-        return data
+        return _fact_json(self, {"name": self.name})
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Company:
-        return cls(
-            data["name"],
-            data.get("ticker", ""),
-            data.get("exchange", ""),
-            _positions(data),
-            list(data.get("refs", ())),
-            bool(data.get("pick", False)),
-        )
+        return _fact_from_json(cls, data, data["name"])
 
 
 @dataclass(slots=True)
@@ -272,30 +279,14 @@ class Rating:
     refs: list[int] = field(default_factory=list)
     industry: bool = False
 
+    _OPTIONAL = ("action", "company", "industry")
+
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"grade": self.grade, "scale": self.scale}
-        if self.action:
-            data["action"] = self.action
-        if self.company:
-            data["company"] = self.company
-        if self.industry:
-            data["industry"] = True
-        data["pos"] = _positions_json(self.pos)
-        if self.refs:
-            data["refs"] = self.refs
-        return data
+        return _fact_json(self, {"grade": self.grade, "scale": self.scale})
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Rating:
-        return cls(
-            data["grade"],
-            data["scale"],
-            data.get("action", ""),
-            data.get("company", ""),
-            _positions(data),
-            list(data.get("refs", ())),
-            bool(data.get("industry", False)),
-        )
+        return _fact_from_json(cls, data, data["grade"], data["scale"])
 
 
 @dataclass(slots=True)
@@ -321,23 +312,11 @@ class TargetPrice:
     _OPTIONAL = ("currency", "low", "high", "text", "price", "upside", "company")
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"value": self.value}
-        for name in self._OPTIONAL:
-            value = getattr(self, name)
-            if value:
-                data[name] = value
-        data["pos"] = _positions_json(self.pos)
-        if self.refs:
-            data["refs"] = self.refs
-        return data
+        return _fact_json(self, {"value": self.value})
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TargetPrice:
-        fact = cls(data.get("value"), pos=_positions(data), refs=list(data.get("refs", ())))
-        for name in cls._OPTIONAL:
-            if name in data:
-                setattr(fact, name, data[name])
-        return fact
+        return _fact_from_json(cls, data, data.get("value"))
 
 
 @dataclass(slots=True)
@@ -349,18 +328,14 @@ class Valuation:
     pos: list[Pos] = field(default_factory=list)
     refs: list[int] = field(default_factory=list)
 
+    _OPTIONAL = ("company",)
+
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"basis": self.basis}
-        if self.company:
-            data["company"] = self.company
-        data["pos"] = _positions_json(self.pos)
-        if self.refs:
-            data["refs"] = self.refs
-        return data
+        return _fact_json(self, {"basis": self.basis})
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Valuation:
-        return cls(data["basis"], data.get("company", ""), _positions(data), list(data.get("refs", ())))
+        return _fact_from_json(cls, data, data["basis"])
 
 
 @dataclass(slots=True)
@@ -388,35 +363,13 @@ class Forecast:
     _OPTIONAL = ("unit", "estimate", "normalized", "base_unit", "company")
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "indicator": self.indicator,
-            "label": self.label,
-            "year": self.year,
-            "value": self.value,
-        }
-        for name in self._OPTIONAL:
-            value = getattr(self, name)
-            if value:
-                data[name] = value
-        data["pos"] = _positions_json(self.pos)
-        if self.refs:
-            data["refs"] = self.refs
-        return data
+        return _fact_json(
+            self, {"indicator": self.indicator, "label": self.label, "year": self.year, "value": self.value}
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Forecast:
-        fact = cls(
-            data["indicator"],
-            data["label"],
-            data["year"],
-            data["value"],
-            pos=_positions(data),
-            refs=list(data.get("refs", ())),
-        )
-        for name in cls._OPTIONAL:
-            if name in data:
-                setattr(fact, name, data[name])
-        return fact
+        return _fact_from_json(cls, data, data["indicator"], data["label"], data["year"], data["value"])
 
 
 @dataclass(slots=True)
@@ -485,6 +438,14 @@ class Facts:
             rating = rating or next((r for r in self.ratings if not r.company and not r.industry), None)
             target = target or next((t for t in self.target_prices if not t.company), None)
         return rating, target
+
+    def headline(self) -> tuple[Company | None, Rating | None, TargetPrice | None]:
+        """The company the report is about with its rating and target price; without one, the
+        report's first rating (a company's before an industry's) and first target price."""
+        company = self.company
+        if company is None:
+            return None, self.rating, self.target_price
+        return (company, *self.for_company(company.name))
 
     def __bool__(self) -> bool:
         return bool(self.companies or self.ratings or self.target_prices or self.valuations or self.forecasts)
@@ -1086,7 +1047,15 @@ TEMPLATE_API: dict[type, frozenset[str]] = {
     Valuation: _readable(Valuation),
     Forecast: _readable(Forecast),
     Facts: _readable(
-        Facts, "company", "rating", "industry_rating", "target_price", "tickers", "conflicts", "for_company"
+        Facts,
+        "company",
+        "rating",
+        "industry_rating",
+        "target_price",
+        "tickers",
+        "conflicts",
+        "for_company",
+        "headline",
     ),
     Digest: _readable(Digest, "date_range", "name"),
 }

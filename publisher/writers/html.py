@@ -333,8 +333,7 @@ def _facts_by_slug(digest: Digest) -> dict[str, dict[str, str]]:
         facts = report.facts
         if not facts:
             continue
-        company = facts.company
-        rating, target = facts.for_company(company.name) if company else (facts.rating, facts.target_price)
+        company, rating, target = facts.headline()
         if company is None and rating is None and target is None:
             continue
         out[report.slug] = {

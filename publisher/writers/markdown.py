@@ -588,8 +588,7 @@ class PageRenderer:
         facts = report.facts
         company = rating = target = ""
         if facts:
-            first = facts.company
-            r, t = facts.for_company(first.name) if first else (facts.rating, facts.target_price)
+            first, r, t = facts.headline()
             company, rating, target = company_label(first), rating_label(r), target_label(t)
         return Entry(
             report.id,
@@ -839,9 +838,7 @@ class MarkdownWriter(Writer):
             for company in facts.companies:
                 rating, target = facts.for_company(company.name)
                 shown.append(f"{company_label(company)}\x1d{rating_label(rating)}\x1d{target_label(target)}")
-            r, t = (
-                (facts.rating, facts.target_price) if facts.company is None else facts.for_company(facts.company.name)
-            )
+            _, r, t = facts.headline()
             shown.append(f"{rating_label(r)}\x1d{target_label(t)}")
         parts = (report.id, report.title, report.institution, report.published_at.isoformat(), sentence, *shown)
         return "\x1f".join(parts)
