@@ -388,8 +388,16 @@ REPORT_KIND_WORDS = (
 #: Endings of a title's head that name a group of companies, not one (``上市险企``, ``新势力车企``).
 GROUP_ENDINGS = ("险企", "车企", "房企", "药企", "券商", "银行们", "上市公司", "龙头", "企业")
 
+#: Endings of a title's head that name a broker retelling its view (``东方证券:维持快手-W"买入"评级``),
+#: unless a ticker follows the name (``中信证券(600030):…`` is a report on the broker itself).
+BROKER_ENDINGS = ("证券", "研究所", "期货")
+
 #: Brokers and sources whose name may head a title (``高盛:中国半导体…``).
 BROKERS = (
+    "国泰海通",
+    "国泰君安",
+    "中信建投",
+    "申万宏源",
     "高盛",
     "摩根士丹利",
     "大摩",

@@ -308,6 +308,8 @@ def _targets(text: str, default_currency: str) -> Iterator[tuple[int, TargetPric
             gap = m.groupdict().get("gap") or ""
             if pattern is _CN_TARGET and re.search(r"空间|涨幅|市值|PE|倍", gap):
                 continue
+            if pattern is _CN_TARGET and text[m.end("value") : m.end("value") + 3].lstrip()[:1] in ("亿", "万"):
+                continue  # 合理价值为4048亿元: what the company is worth, not a price per share
             value, high = _decimal(m.group("value")), m.group("high")
             pre, cur = m.group("pre"), m.groupdict().get("cur")
             if pattern in (_CN_TARGET, _EN_TARGET, _EN_TARGET_SUFFIX) and re.search(
@@ -449,6 +451,11 @@ _TITLE_HEAD_YEAR = re.compile(
     rf"^\s*(?P<name>{HAN_CLASS}{{2,6}}?)(?=(?:20)?[0-9]{{2}}(?:年|[AEH]|Q[1-4])|[1-4]Q|Q[1-4])"
 )
 _TITLE_HEAD = re.compile(r"^\s*(?P<name>[^:：()（）【】\[\]]{2,24}?)\s*(?P<code>[(（][^)）]{1,24}[)）])?\s*[:：]")
+_RATED_NAME = re.compile(
+    rf"(?:维持|给予|首次覆盖|上调|下调|重申)(?:对)?(?P<name>{HAN_CLASS}{{2,8}}?(?:[-－](?:SW|W|S|U))?)(?:的)?"
+    rf"[{_OPEN_QUOTE}]?(?:{_alternation(R.CN_GRADES)})[{_CLOSE_QUOTE}]?(?:的)?(?:投资)?评级"
+)
+_NOT_RATED_NAME = ("公司", "行业", "板块", "评级", "其", "该股", "个股", "标的", "目标", "给予", "予以", "维持", "首次", "覆盖", "调")
 _LETTER_CODE_TITLE = re.compile(r"(?P<name>[A-Z][A-Za-z0-9&.' -]{1,40}?)\s*[(（](?P<code>[A-Z]{1,5})[)）]")
 _PICKS = re.compile(
     rf"(?:{_alternation(R.CN_PICK_CUES)}|(?<![持续重点])(?:推荐|关注)(?!度|组合|的|点|方向|主线|标的|个股))\s*[:：]?\s*"
@@ -535,14 +542,18 @@ _EN_TITLE_NAME = re.compile(
 )
 
 
-def _title_head(title: str, institution: str = "") -> str:
-    """The company a title starts with (``泸州老窖:25年定调…``, ``网易-S:…``, ``中国财险2024年三季报…``), or ``""``."""
+def _title_head(title: str, institution: str = "") -> tuple[str, str]:
+    """The company a title starts with (``泸州老窖:25年定调…``, ``网易-S:…``, ``中国财险2024年三季报…``)
+    and the letter ticker written with it (``美光科技(MU):…``), or ``("", "")``."""
     for pattern in (_TITLE_HEAD, _TITLE_HEAD_YEAR):
         m = pattern.match(title)
         name = _head_name(m.group("name"), institution) if m else ""
+        code = (m.groupdict().get("code") or "").strip("()（） ") if m else ""
+        if name and not code and name.endswith(R.BROKER_ENDINGS):
+            continue  # 东方证券:维持快手-W"买入"评级: a broker's view, retold
         if name:
-            return name
-    return ""
+            return name, code if re.fullmatch(r"[A-Z]{1,5}", code) else ""
+    return "", ""
 
 
 def _head_name(text: str, institution: str) -> str:
@@ -627,7 +638,9 @@ def _companies(
         if not name:
             return
         for company in collector.facts.companies:
-            if company.name == name or (code and _same_code(company.ticker, code)):
+            # 以岭药业(002603.SZ) read as 岭药业 after the cue word 以: the company already named
+            suffix = len(name) >= 3 and company.name.endswith(name) and (not company.ticker or _same_code(company.ticker, code))
+            if company.name == name or suffix or (code and _same_code(company.ticker, code)):
                 if code and not company.ticker:
                     company.ticker, company.exchange = code, exchange
                 if pos not in company.pos and code:
@@ -636,10 +649,16 @@ def _companies(
         collector.facts.companies.append(Company(name, code, exchange, [pos], _refs(cites), pick))
 
     title_pos = Pos(report.pos.line, report.pos.column)
-    head = _title_head(report.title, report.institution)
+    head, head_code = _title_head(report.title, report.institution)
     if head:
-        add(head, "", "", title_pos, [])
+        add(head, head_code, "", title_pos, [])
         collector.head = head
+    for text, block, line, column, cites in texts:
+        if "评级" in text:  # 维持快手-W"买入"评级, 对超微半导体给予买入评级: the company rated
+            for m in _RATED_NAME.finditer(text):
+                name = _SHARE_CLASS.sub("", m.group("name"))
+                if len(name) >= 2 and name not in R.NOT_PICKS and not any(w in name for w in _NOT_RATED_NAME):
+                    add(name, "", "", _position(block, line, column, m.start("name")), cites)
     for text, block, line, column, cites in texts:
         if "(" in text or "（" in text:
             for m in _CODE.finditer(text):
