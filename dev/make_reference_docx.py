@@ -129,7 +129,7 @@ def styles_xml() -> str:
             "Title",
             based_on="Normal",
             next_style="Subtitle",
-            ppr='<w:keepNext/><w:spacing w:before="1200" w:after="240" w:line="240" w:lineRule="auto"/>'
+            ppr='<w:keepNext/><w:snapToGrid w:val="0"/><w:spacing w:before="600" w:after="240" w:line="240" w:lineRule="auto"/>'
             '<w:jc w:val="left"/><w:outlineLvl w:val="9"/>',
             rpr=f'{head_fonts}<w:b/><w:bCs/><w:color w:val="1F3864"/><w:sz w:val="44"/><w:szCs w:val="44"/>',
         )
@@ -157,7 +157,9 @@ def styles_xml() -> str:
                 based_on="Normal",
                 next_style="BodyText",
                 ui_priority=9,
-                ppr=f'<w:keepNext/><w:keepLines/><w:spacing w:before="{before}" w:after="120"/>'
+                # single line spacing off the document grid: a wrapped heading keeps its lines together
+                ppr=f'<w:keepNext/><w:keepLines/><w:snapToGrid w:val="0"/>'
+                f'<w:spacing w:before="{before}" w:after="120" w:line="240" w:lineRule="auto"/>'
                 f'<w:jc w:val="left"/><w:outlineLvl w:val="{level - 1}"/>',
                 rpr=f'{head_fonts}{bold}<w:color w:val="{HEADING_COLOURS[level - 1]}"/>'
                 f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/>',

@@ -35,6 +35,7 @@ from typing import Any
 
 import jinja2
 
+from .i18n.messages import DEFAULT_LOCALE, DEFAULT_TIMEZONE, Messages, MessagesError, catalog_name, translator
 from .sandbox import TIME_LIMIT, Sandbox, readonly_data
 from .vocabulary import company_label, glance, rating_label, target_label
 
@@ -152,6 +153,29 @@ class Audience:
         return str(self.profile.get("language", "zh"))
 
     @property
+    def locale(self) -> str:
+        """Language of the interface strings (``zh-CN``, ``en``): :mod:`publisher.i18n.messages`."""
+        return str(self.profile.get("locale", DEFAULT_LOCALE))
+
+    @property
+    def timezone(self) -> str:
+        """IANA time zone the outputs show times in (``Asia/Shanghai``)."""
+        return str(self.profile.get("timezone", DEFAULT_TIMEZONE))
+
+    @cached_property
+    def messages(self) -> Messages:
+        """The interface strings of this audience's locale (``AudienceError`` on a bad locale or zone)."""
+        extra = [p for p in (self.find_file(f"messages.{catalog_name(self.locale)}.po"),) if p is not None]
+        try:
+            return Messages(self.locale, self.timezone, extra)
+        except MessagesError as exc:
+            if exc.key is None:  # a catalog file: the message names it
+                raise AudienceError(str(exc)) from None
+            from .content import origin
+
+            raise AudienceError(f"{origin(self, exc.key)}: {exc}") from None
+
+    @property
     def abstract(self) -> bool:
         return bool(self.profile.get("abstract", False)) and self.chain[:1] == [self.name]
 
@@ -231,6 +255,8 @@ class Audience:
         # research facts as a reader sees them: 尚品宅配(300616), 买入(维持), 18.2元
         env.filters.update(company=company_label, rating=rating_label, target=target_label)
         env.globals["glance"] = glance
+        # the interface's own words in the audience's locale: {{ _("Contents") }}
+        env.globals["_"] = translator(self.messages)
         return env
 
     def template(self, name: str) -> jinja2.Template:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import __version__, model, registry
 from .audiences import Audience, AudienceError
 from .diagnostics import Diagnostic, Diagnostics
+from .i18n.messages import LOCALE_DIR
 from .journal import Journal
 from .lock import FolderLock, state_folder
 from .memory import collector_paused
@@ -154,9 +155,13 @@ def digest_fingerprint(digest: Digest) -> str:
 
 
 def audience_fingerprint(audience: Audience) -> str:
-    """A hash of an audience's merged profile and every file on its search path."""
+    """A hash of an audience's merged profile, every file on its search path and the built-in
+    message catalogs (the interface's words)."""
     h = hashlib.blake2b(digest_size=16)
     h.update(json.dumps(audience.profile, sort_keys=True, default=str).encode())
+    for path in sorted(LOCALE_DIR.glob("*.po")):
+        h.update(f"\x1e{path.name}\x1f".encode())
+        h.update(path.read_bytes())
     for folder in audience.search_path:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             h.update(f"\x1e{path.relative_to(folder).as_posix()}\x1f".encode())
@@ -629,6 +634,7 @@ class Builder:
             a.name: RenderContext(a, self.diagnostics, self.build_time, dict(self.options)) for a in self.audiences
         }
         for audience in self.audiences:  # profile errors stop the build before it does anything
+            audience.messages  # noqa: B018  (the locale, time zone and message catalogs)
             for fmt in self.formats[audience.name]:
                 registry.create("writers", fmt).check(audience)
         transform_code = {a.name: transforms_fingerprint(a) for a in self.audiences}

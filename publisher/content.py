@@ -112,17 +112,25 @@ class ContentSettings:
 
         ``limit`` defaults to ``max_bullets`` (``0``: all) and counts blocks of
         any kind; ``roles`` to :attr:`roles`; ``skip`` is a block left out
-        (the key takeaway).
+        (the key takeaway), and so is every block that repeats its opening
+        (feeds restate the takeaway at the head of a later section).
         """
         wanted = list(self.roles if roles is None else roles)
         most = self.max_bullets if limit is None else int(limit or 0)
+        opening = _OPENING.split(skip.text.strip(), 1)[0] if skip is not None else ""
         ranked = []
         for order, (section, block) in enumerate(report.blocks()):
-            if section.role in wanted and block is not skip:
+            if block is skip or (len(opening) >= 6 and block.text.lstrip().startswith(opening)):
+                continue
+            if section.role in wanted:
                 ranked.append((wanted.index(section.role), order, block))
         ranked.sort(key=lambda item: item[:2])
         picked = [block for _, _, block in ranked]
         return picked[:most] if most > 0 else picked
+
+
+#: Where the opening clause of a text ends.
+_OPENING = re.compile(r"[，,；;。！？!?]")
 
 
 # --- where a value was set -----------------------------------------------------------

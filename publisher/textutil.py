@@ -67,6 +67,32 @@ def first_sentence(text: str) -> str:
     return text[: m.end()].strip() if m else text.strip()
 
 
+#: Marks after which a clause ends: a takeaway is cut after one of them.
+_CLAUSE_END = re.compile(r"[，,；;。！？!?：:](?=\S)|[，；。！？：]")
+
+
+def clause_cut(text: str, width: int) -> str:
+    """``text`` cut after its last clause (``，`` ``；`` ``。`` …) that ends within ``width`` columns
+    (CJK count two), without the closing mark; a first clause wider than ``width`` is cut at the
+    width with ``…``.  Text that fits is returned whole."""
+    text = text.strip()
+    if display_width(text) <= width:
+        return text
+    cut = 0
+    for m in _CLAUSE_END.finditer(text):
+        if display_width(text[: m.start()]) > width:
+            break
+        cut = m.start()
+    if cut:
+        return text[:cut].rstrip()
+    used, end = 0, 0
+    for end, ch in enumerate(text):  # noqa: B007
+        used += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used > width - 1:
+            break
+    return text[:end].rstrip() + "…"
+
+
 def is_han(ch: str) -> bool:
     """Is the character ``ch`` a Chinese (Han) character (one of :data:`HAN_CLASS`)?"""
     if ch < "\u3400":  # Latin, digits, punctuation, kana: the usual answer, with one comparison

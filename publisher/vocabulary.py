@@ -16,6 +16,7 @@ the model and :mod:`publisher.textutil` only.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .model import ROLE_BODY, ROLE_RATING, ROLE_RISK, ROLE_SUMMARY, Company, Digest, Rating, Report, TargetPrice
 from .textutil import HAN
@@ -212,13 +213,27 @@ def guess_language(text: str) -> str:
     return "zh" if cjk and cjk * 4 >= latin else "en"
 
 
-def digest_title(digest: Digest) -> str:
-    """A title for a digest from the dates of its reports."""
+def _digest_days(digest: Digest) -> str:
     rng = digest.date_range
     assert rng is not None
     first, last = rng[0].date(), rng[1].date()
-    days = first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
-    return f"Research digest {days}"
+    return first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
+
+
+def digest_title(digest: Digest) -> str:
+    """A title for a digest from the dates of its reports (the model's, in English)."""
+    return f"Research digest {_digest_days(digest)}"
+
+
+def localized_title(digest: Digest, translate: Callable[..., str]) -> str:
+    """The digest's title as an output shows it: the title made from its dates in the reader's
+    language (``translate`` is the audience's messages: ``研究简报 2025-02-14 – 2025-02-16``), a
+    title the input gave as it is."""
+    if not digest.reports:
+        return digest.title or digest.name
+    if digest.title and digest.title != digest_title(digest):
+        return digest.title
+    return translate("Research digest {days}", days=_digest_days(digest))
 
 
 # --- research facts as a reader sees them ------------------------------------------------------

@@ -16,7 +16,7 @@ def test_builtin_audiences():
     wiki = catalog.load("wiki")
     assert wiki.chain == ["wiki", "analyst", "base"]
     assert wiki.get("metadata.author") == "Research Desk"  # inherited from base
-    assert catalog.load("executive").get("content.max_bullets") == 3
+    assert catalog.load("executive").get("content.max_bullets") == 2
     assert catalog.load("base").abstract
 
 
@@ -41,7 +41,7 @@ def test_user_audience_extends_builtin(tmp_path):
     desk = catalog.load("desk")
     assert desk.chain == ["desk", "executive", "base"]
     assert desk.get("content.max_bullets") == 1
-    assert desk.get("content.roles") == ["summary", "rating"]  # from executive
+    assert desk.get("content.roles") == ["summary", "rating", "body"]  # from executive
     assert desk.render("hello.txt.j2") == "desk/1"
 
 

@@ -67,7 +67,9 @@ def test_defaults_come_from_the_model():
 
 
 def test_profiles_are_read():
-    assert ContentSettings.from_audience(audience("executive")) == ContentSettings(("summary", "rating"), 3)
+    assert ContentSettings.from_audience(audience("executive")) == ContentSettings(
+        ("summary", "rating", "body"), 2, "none"
+    )
     assert ContentSettings.from_audience(audience("wiki")).citations == "inline"
     assert ContentSettings.from_audience(audience("base", content__citations="none")).citations == "none"
     assert set(CITATION_STYLES) == {"superscript", "footnote", "inline", "none"}
@@ -125,7 +127,7 @@ def test_origin_points_at_the_profile_line(tmp_path):
     desk = AudienceCatalog([tmp_path]).load("desk")
     with pytest.raises(AudienceError, match=r"desk/profile\.toml:5:3: content\.max_bullets must be .*, not -2$"):
         ContentSettings.from_audience(desk)
-    assert origin(desk, "content.roles").endswith("executive/profile.toml:6:1")  # inherited
+    assert origin(desk, "content.roles").endswith("executive/profile.toml:7:1")  # inherited
     inline = AudienceCatalog([tmp_path]).load("inline")
     with pytest.raises(AudienceError, match=r"inline/profile\.toml:2:1: content\.citations must be one of"):
         ContentSettings.from_audience(inline)

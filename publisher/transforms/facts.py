@@ -455,7 +455,23 @@ _RATED_NAME = re.compile(
     rf"(?:维持|给予|首次覆盖|上调|下调|重申)(?:对)?(?P<name>{HAN_CLASS}{{2,8}}?(?:[-－](?:SW|W|S|U))?)(?:的)?"
     rf"[{_OPEN_QUOTE}]?(?:{_alternation(R.CN_GRADES)})[{_CLOSE_QUOTE}]?(?:的)?(?:投资)?评级"
 )
-_NOT_RATED_NAME = ("公司", "行业", "板块", "评级", "其", "该股", "个股", "标的", "目标", "给予", "予以", "维持", "首次", "覆盖", "调")
+_NOT_RATED_NAME = (
+    "公司",
+    "行业",
+    "板块",
+    "评级",
+    "其",
+    "该股",
+    "个股",
+    "标的",
+    "目标",
+    "给予",
+    "予以",
+    "维持",
+    "首次",
+    "覆盖",
+    "调",
+)
 _LETTER_CODE_TITLE = re.compile(r"(?P<name>[A-Z][A-Za-z0-9&.' -]{1,40}?)\s*[(（](?P<code>[A-Z]{1,5})[)）]")
 _PICKS = re.compile(
     rf"(?:{_alternation(R.CN_PICK_CUES)}|(?<![持续重点])(?:推荐|关注)(?!度|组合|的|点|方向|主线|标的|个股))\s*[:：]?\s*"
@@ -639,7 +655,11 @@ def _companies(
             return
         for company in collector.facts.companies:
             # 以岭药业(002603.SZ) read as 岭药业 after the cue word 以: the company already named
-            suffix = len(name) >= 3 and company.name.endswith(name) and (not company.ticker or _same_code(company.ticker, code))
+            suffix = (
+                len(name) >= 3
+                and company.name.endswith(name)
+                and (not company.ticker or _same_code(company.ticker, code))
+            )
             if company.name == name or suffix or (code and _same_code(company.ticker, code)):
                 if code and not company.ticker:
                     company.ticker, company.exchange = code, exchange

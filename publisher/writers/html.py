@@ -167,6 +167,7 @@ class HtmlWriter(Writer):
         label_texts = {key: texts(LABEL, text) for key, text in settings.labels.items()}
         stats = {state: texts.states[state] for state in ("reviewed", "glossary", "machine", "fuzzy", MISSING)}
         rng = digest.date_range
+        messages = audience.messages
         css = audience.render(_template(audience, options["stylesheet"]))
         css_hash = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
         html = audience.render(
@@ -187,7 +188,7 @@ class HtmlWriter(Writer):
             source_lang=settings.source,
             target_lang=settings.target,
             generated_iso=ctx.build_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            generated=ctx.build_time.strftime("%Y-%m-%d %H:%M UTC"),
+            generated=f"{messages.time(ctx.build_time)} {messages.zone_label(ctx.build_time)}".strip(),
             version=__version__,
         )
         return [Output(f"{digest.name}{self.extension}", html.encode("utf-8"))]

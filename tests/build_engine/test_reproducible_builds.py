@@ -10,6 +10,7 @@ import sys
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from publisher.reproducible import zip_date_time
 
@@ -58,7 +59,8 @@ def _build(cli, tmp_path: Path, inputs: list[Path], out: Path, epoch: int, *extr
 def _stamps(epoch: int) -> list[str]:
     """How outputs write the build time: ISO 8601 (document properties, <time>) and for people."""
     when = datetime.fromtimestamp(epoch, tz=UTC)
-    return [when.strftime("%Y-%m-%dT%H:%M:%SZ"), when.strftime("%Y-%m-%d %H:%M UTC")]
+    local = when.astimezone(ZoneInfo("Asia/Shanghai"))  # the audiences' time zone
+    return [when.strftime("%Y-%m-%dT%H:%M:%SZ"), local.strftime("%Y-%m-%d %H:%M CST")]
 
 
 def _restamped(data: bytes, old: int, new: int) -> bytes:

@@ -126,7 +126,7 @@ def test_reproducible_with_source_date_epoch(built, sample_path, tmp_path):
     result = run_cli("build", str(sample_path), "-a", "global", "-o", str(again), env={"SOURCE_DATE_EPOCH": EPOCH})
     assert result.returncode == 0
     assert (again / PAGE).read_bytes() == built.read_bytes()
-    assert '<time datetime="2025-02-16T16:00:00Z">2025-02-16 16:00 UTC</time>' in built.read_text("utf-8")
+    assert '<time datetime="2025-02-16T16:00:00Z">2025-02-17 00:00 CST</time>' in built.read_text("utf-8")
 
 
 def test_hostile_text_is_escaped_everywhere(tmp_path):

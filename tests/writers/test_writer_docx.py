@@ -18,12 +18,16 @@ from support.docx_helpers import HOSTILE, expected_text, hostile_digest, modifie
 from publisher.audiences import AudienceCatalog, AudienceError
 from publisher.diagnostics import Diagnostics
 from publisher.model import Block, Citation, Digest, Report, Section, assign_ids
-from publisher.textutil import first_sentence
+from publisher.textutil import clause_cut, display_width
 from publisher.writers.base import RenderContext
 from publisher.writers.docx import DocxWriter
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 BUILD_TIME = datetime(2025, 2, 16, 10, 30, tzinfo=UTC)
+
+
+#: The example's title as a Chinese audience sees it.
+CN_TITLE = "研究简报 2025-02-14 – 2025-02-16"
 
 
 def build(
@@ -142,7 +146,7 @@ def test_toc_header_footer_fields(sample_digest, analyst):
     settings_xml = part(data, "word/settings.xml")
     assert settings_xml.find(f"{W}updateFields").get(f"{W}val") == "true"
     section = doc.sections[0]
-    assert [p.text for p in section.header.paragraphs] == [sample_digest.title]
+    assert [p.text for p in section.header.paragraphs] == [CN_TITLE]  # the title in the audience's locale
     assert section.header.paragraphs[0].style.name == "Header"
     footer = section.footer.paragraphs[0]
     assert footer.style.name == "Footer"
@@ -154,8 +158,8 @@ def test_toc_header_footer_fields(sample_digest, analyst):
 def test_core_properties(sample_digest, analyst):
     data, doc, _ = analyst
     props = doc.core_properties
-    assert props.title == sample_digest.title
-    assert props.subject == AudienceCatalog().load("analyst").description
+    assert props.title == CN_TITLE
+    assert props.subject == ""  # never the profile's description
     assert props.author == props.last_modified_by == "Research Desk"
     assert props.keywords == "research, digest"
     assert props.created == props.modified == BUILD_TIME
@@ -209,57 +213,64 @@ def test_only_named_styles_no_direct_formatting(analyst, executive):
 def test_executive_cover_and_glance_table(sample_digest, executive):
     _, doc, diagnostics = executive
     assert not diagnostics.items
-    assert doc.paragraphs[0].style.name == "Title" and doc.paragraphs[0].text == sample_digest.title
+    assert doc.paragraphs[0].style.name == "Title" and doc.paragraphs[0].text == CN_TITLE
     cover = [p.text for p in doc.paragraphs if p.style.name == "Cover Info"]
-    assert any("2025-02-14 17:52 – 2025-02-16 16:06" in t for t in cover)
-    assert any("executive" in t for t in cover)
-    assert any("2025-02-16 10:30 UTC" in t for t in cover)
+    # one line: how many reports, their time span, the build time in Asia/Shanghai; no profile text
+    assert cover == ["10 篇报告 · 2025-02-14 17:52 至 2025-02-16 16:06 · 生成于 2025-02-16 18:30 CST"]
     (table,) = doc.tables
     assert table.style.name == "Briefing Table"
     rows = [[c.text for c in row.cells] for row in table.rows]
-    assert rows[0] == ["时间", "机构", "标题", "核心观点"]
+    assert rows[0] == ["日期", "机构", "核心观点", "关键数据"]  # the example states no company, rating or target
     assert table.rows[0].cells[0].paragraphs[0].style.name == "Table Heading"
     assert table.rows[0]._tr.find(f"{W}trPr/{W}tblHeader") is not None
-    expected = []
-    for r in sample_digest.reports:
-        takeaway = r.key_takeaway()
-        expected.append([r.timestamp, r.institution, r.title, first_sentence(takeaway.text) if takeaway else ""])
-    assert rows[1:] == expected
+    for row, report in zip(rows[1:], sample_digest.reports, strict=True):
+        takeaway = report.key_takeaway()
+        assert row[:3] == [f"{report.published_at:%m-%d}", report.institution, clause_cut(takeaway.text, 56)]
+        assert display_width(row[2]) <= 56
+    assert rows[3][3] == "北证50 18%"  # the title's figure (北证50涨幅超18%)
     assert all(p.style.name == "Table Text" for row in table.rows[1:] for c in row.cells for p in c.paragraphs)
 
 
-def _exec_sections(doc) -> dict[str, dict[str, list[str]]]:
-    out: dict[str, dict[str, list[str]]] = {}
+def _exec_sections(doc) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
     current = None
     for p in doc.paragraphs:
         if p.style.name == "Heading 2":
-            current = out.setdefault(p.text, {"takeaway": [], "bullets": []})
-        elif current is not None and p.style.name == "Key Takeaway":
-            current["takeaway"].append(p.text)
+            current = out.setdefault(p.text, [])
         elif current is not None and p.style.name.startswith("List Bullet"):
-            current["bullets"].append(p.text)
+            current.append(p.text)
     return out
 
 
 def _expected_bullets(report: Report, roles: list[str], limit: int) -> list[str]:
     takeaway = report.key_takeaway()
-    blocks = [b for role in roles for s in report.walk() if s.role == role for b in s.blocks if b is not takeaway]
+    opening = re.split(r"[，,；;。！？!?]", takeaway.text, maxsplit=1)[0]
+    blocks = [
+        b
+        for role in roles
+        for s in report.walk()
+        if s.role == role
+        for b in s.blocks
+        if b is not takeaway and not b.text.startswith(opening)
+    ]
     blocks = blocks[:limit] if limit else blocks
-    return [b.marked_text("[{ref}]") for b in blocks]
+    return [clause_cut(b.text, 80) for b in blocks]
 
 
 @pytest.mark.parametrize("max_bullets", [3, 1])
 def test_executive_takeaways_and_bullet_limit(sample_digest, max_bullets):
     data, _ = build(sample_digest, "executive", {"content.max_bullets": max_bullets})
-    found = _exec_sections(open_docx(data))
+    doc = open_docx(data)
+    found = _exec_sections(doc)
     assert list(found) == [r.title for r in sample_digest.reports]
+    assert not [p for p in doc.paragraphs if p.style.name == "Key Takeaway"]  # the table shows it, once
     total = 0
     for report in sample_digest.reports:
-        entry = found[report.title]
-        assert entry["takeaway"] == [report.key_takeaway().marked_text("[{ref}]")]
-        assert entry["bullets"] == _expected_bullets(report, ["summary", "rating"], max_bullets)
-        assert len(entry["bullets"]) <= max_bullets
-        total += len(entry["bullets"])
+        bullets = found[report.title]
+        assert bullets == _expected_bullets(report, ["summary", "rating", "body"], max_bullets)
+        assert len(bullets) <= max_bullets
+        assert not any(re.search(r"\[\d+\]", b) for b in bullets)  # no citation marks for executives
+        total += len(bullets)
     assert total > 0
 
 
@@ -379,9 +390,14 @@ def test_hostile_text_never_breaks_the_file(audience, mode):
     bullets = [p.text for p in doc.paragraphs if p.style.name == "List Bullet"]
     if mode == "footnote":
         expected = [expected_text(t) for t in HOSTILE]
-        if audience == "executive":
-            expected = expected[1:]  # the first block is the key takeaway
-        assert bullets == expected
+        if audience == "executive":  # the first block is the key takeaway; a long bullet is cut at 80 columns
+            expected = expected[1:]
+            assert len(bullets) == len(expected)
+            assert all(
+                b == e or (b.endswith("…") and display_width(b) <= 80) for b, e in zip(bullets, expected, strict=True)
+            )
+        else:
+            assert bullets == expected
     warnings = [str(d) for d in diagnostics.warnings]
     assert "hostile.txt:3:1: warning: docx: bullet has 6 characters Word cannot store" in warnings[2]
     assert any(w.startswith("hostile.txt:3:2: ") and "2 characters" in w for w in warnings)
@@ -394,7 +410,7 @@ def test_data_never_becomes_outline_syntax():
     data, _ = build(digest, "executive", {"content.citations": "none", "content.max_bullets": 0})
     doc = open_docx(data)
     headings = [(style_level(p), p.text) for p in doc.paragraphs if style_level(p)]
-    assert headings == [(1, "今日一览"), (1, "报告要点"), (2, "标题 heading 2: x\ufffd")]
+    assert headings == [(1, "报告要点"), (2, "标题 heading 2: x\ufffd")]
     (table,) = doc.tables
     assert len(table.columns) == 4
     assert [c.text for c in table.rows[1].cells][1] == "机构 | 伪"
@@ -591,7 +607,7 @@ def test_foreign_reference_gets_missing_styles_and_chinese_fixes(tmp_path, sampl
         "added a plain one (define it to style it)"
     ]
     doc = open_docx(data)
-    assert {p.style.name for p in doc.paragraphs if "日期范围" in p.text} == {"Cover Info"}
+    assert {p.style.name for p in doc.paragraphs if "篇报告" in p.text} == {"Cover Info"}
 
 
 def test_python_docx_template_as_reference(sample_digest):

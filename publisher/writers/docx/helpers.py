@@ -1,4 +1,8 @@
-"""The functions (and filters) a briefing template gets: ``pick``, ``sections``, ``first_sentence``."""
+"""The functions (and filters) a briefing template gets.
+
+``pick``, ``sections``, ``key_figure`` and ``short_date``; the filters ``first_sentence`` and
+``clause`` (a takeaway cut at a clause boundary within a width).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from typing import Any
 
 from ...content import ContentSettings
 from ...model import Block, Report, Section
-from ...textutil import first_sentence
+from ...textutil import clause_cut, display_width, first_sentence
+from ...transforms.metrics import extract as figures_in
 from .outline import plain
 
 
@@ -15,8 +20,56 @@ def _first_sentence(value: Any) -> str:
     return first_sentence(plain(value)) if value is not None else ""
 
 
+def _clause(value: Any, width: Any = 56) -> Any:
+    """``value`` cut at a clause boundary within ``width`` columns; a block that fits stays a
+    block (with its citations), a cut one becomes its plain text."""
+    try:
+        columns = max(int(width), 8)
+    except (TypeError, ValueError):
+        columns = 56
+    if value is None:
+        return ""
+    text = plain(value)
+    cut = clause_cut(text, columns)
+    return value if cut == text.strip() and isinstance(value, Block) else cut
+
+
+#: Widest subject a key figure shows in front of its value (columns; CJK count two).
+KEY_SUBJECT_WIDTH = 16
+
+
+#: Units of spans of time (``1-2个季度``): how long, not how much; never a report's key figure.
+_DURATION_UNITS = frozenset({"个季度", "季度", "年", "个月", "月", "周", "天", "日", "小时", "years", "months", "days"})
+
+
+def key_figure(report: Report) -> str:
+    """The figure a reader remembers a report by: the first figure of its title, else of its key
+    takeaway (not a span of time), with its subject when that is short (``北证50涨幅 18%``); ``""`` if none."""
+    takeaway = report.key_takeaway()
+    for text in (report.title, plain(takeaway) if takeaway is not None else ""):
+        for metric in figures_in(text):
+            if (metric.value is None and metric.low is None) or metric.unit.strip() in _DURATION_UNITS:
+                continue
+            value = metric.value if metric.value is not None else f"{metric.low}-{metric.high}"
+            shown = (
+                f"{value}{metric.unit}"
+                if not metric.unit[:1].isalpha() or not metric.unit.isascii()
+                else f"{value} {metric.unit}"
+            )
+            subject = metric.subject.strip()
+            if subject and display_width(subject) <= KEY_SUBJECT_WIDTH:
+                return f"{subject} {shown}"
+            return shown
+    return ""
+
+
+def short_date(report: Report) -> str:
+    """``02-16``: the month and day a report was published."""
+    return f"{report.published_at:%m-%d}"
+
+
 def template_helpers(content: ContentSettings) -> dict[str, Callable[..., Any]]:
-    """The functions (and filters) templates get: ``pick``, ``sections`` and ``first_sentence``."""
+    """The functions (and filters) templates get."""
 
     def pick(
         report: Report, limit: Any = None, roles: list[str] | None = None, skip_takeaway: bool = False
@@ -32,4 +85,11 @@ def template_helpers(content: ContentSettings) -> dict[str, Callable[..., Any]]:
         """Top-level sections whose role the profile includes, in document order."""
         return content.sections(report, roles)
 
-    return {"pick": pick, "sections": sections, "first_sentence": _first_sentence}
+    return {
+        "pick": pick,
+        "sections": sections,
+        "first_sentence": _first_sentence,
+        "clause": _clause,
+        "key_figure": key_figure,
+        "short_date": short_date,
+    }

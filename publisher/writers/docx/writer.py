@@ -8,7 +8,6 @@ built (:mod:`publisher.writers.docx.body`) and the package assembled
 
 from __future__ import annotations
 
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from ...audiences import Audience, AudienceError
 from ...content import ContentSettings
 from ...model import Digest, Report, Section
 from ...textutil import xml_safe
+from ...vocabulary import localized_title
 from ..base import Output, RenderContext, Writer
 from .body import DEFAULT_FOOTNOTE, BodyBuilder
 from .helpers import template_helpers
@@ -198,19 +198,23 @@ class DocxWriter(Writer):
         content = dict(audience.get("content", {}) or {})  # as templates see it
         options = dict(audience.get("docx", {}) or {})
         build_time = ctx.build_time
+        messages = audience.messages
         times = [r.published_at for r in reports]
-        date_range = f"{min(times):%Y-%m-%d %H:%M} – {max(times):%Y-%m-%d %H:%M}" if times else ""
+        first_time, last_time = (f"{min(times):%Y-%m-%d %H:%M}", f"{max(times):%Y-%m-%d %H:%M}") if times else ("", "")
+        date_range = f"{first_time} – {last_time}" if times else ""
+        title = localized_title(digest, messages)
         variables = {
             "digest": digest,
             "reports": reports,
             "report": report,
+            # the digest's title in the audience's language (a title the input gave stays as it is)
+            "title": title,
             "build_time": build_time,
-            "generated": (
-                build_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-                if build_time.tzinfo
-                else build_time.strftime("%Y-%m-%d %H:%M")
-            ),
+            # the build time in the audience's time zone, with the zone: 2025-02-16 18:30 CST
+            "generated": f"{messages.time(build_time)} {messages.zone_label(build_time)}".strip(),
             "date_range": date_range,
+            "first_time": first_time,
+            "last_time": last_time,
             "content": content,
             "docx": options,
         }
@@ -221,8 +225,8 @@ class DocxWriter(Writer):
         metadata = audience.get("metadata", {}) or {}
         keywords = metadata.get("keywords", [])
         properties = Properties(
-            title=(report.title if report else digest.title) or digest.name,
-            subject=audience.description,
+            title=(report.title if report else title) or digest.name,
+            subject="",
             author=str(metadata.get("author", "")),
             company=str(metadata.get("company", "")),
             keywords=", ".join(map(str, keywords)) if isinstance(keywords, list) else str(keywords),
