@@ -46,6 +46,7 @@ BUILTINS: dict[str, dict[str, str]] = {
     "writers": {
         "digest": "publisher.writers.digest:DigestWriter",
         "docx": "publisher.writers.docx:DocxWriter",
+        "pdf": "publisher.writers.pdf:PdfWriter",
         "json": "publisher.writers.json:JsonWriter",
         "md": "publisher.writers.markdown:MarkdownWriter",
         "html": "publisher.writers.html:HtmlWriter",

@@ -72,7 +72,7 @@ def test_build_keeps_going_past_a_bad_file(cli, sample_path, tmp_path):
 
 def test_usage_errors_exit_2_without_traceback(cli, sample_path):
     for args in (
-        ("build", str(sample_path), "--format", "pdf"),
+        ("build", str(sample_path), "--format", "odt"),
         ("build", str(sample_path), "--audience", "nobody"),
         ("build", str(sample_path), "--audience", "base"),
     ):

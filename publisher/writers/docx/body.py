@@ -356,7 +356,6 @@ class BodyBuilder:
             self.body.append(self.paragraph("TOC Heading", title))
         self._toc = (len(self.body), min(max(depth, 1), 9))
         self.body.append("")  # filled in by finish(), when every heading is known
-        self.pkg.update_fields = True
 
     def _toc_xml(self, depth: int) -> str:
         instr = f' TOC \\o "1-{depth}" \\h \\z \\u '
@@ -365,7 +364,7 @@ class BodyBuilder:
             "</w:docPartObj></w:sdtPr><w:sdtContent>"
         ]
         begin = (
-            '<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+            '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
             f'<w:r><w:instrText xml:space="preserve">{instr}</w:instrText></w:r>'
             '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
         )
@@ -431,7 +430,7 @@ class BodyBuilder:
         elif name == "toc":
             self.toc(_int_arg(d, 0, 3), content)
         elif name == "pagebreak":
-            self.body.append('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
+            self.body.append(_PAGE_BREAK)  # finish() moves it onto the next paragraph when it can
         elif name in ("row", "header"):
             hint = " (the page header is 'page-header')" if name == "header" else ""
             raise d.error(f"{name!r} outside a table (start one with 'table'){hint}")
@@ -463,9 +462,24 @@ class BodyBuilder:
         if self._toc is not None:
             index, depth = self._toc
             self.body[index] = self._toc_xml(depth)
+        for i, xml in enumerate(self.body):
+            # a page break of its own is an empty line that can land on a page of its own, after a
+            # full contents page: the next paragraph starts the page instead
+            if xml is _PAGE_BREAK and i + 1 < len(self.body) and self.body[i + 1] is not _PAGE_BREAK:
+                following = _PSTYLE.match(self.body[i + 1])
+                if following is not None:
+                    at = following.end()
+                    self.body[i + 1] = f"{self.body[i + 1][:at]}<w:pageBreakBefore/>{self.body[i + 1][at:]}"
+                    self.body[i] = ""
         if not self.body or self.body[-1].startswith("<w:tbl>"):
             self.body.append(f'<w:p><w:pPr><w:pStyle w:val="{self.style("Body Text")}"/></w:pPr></w:p>')
         return self.pkg
+
+
+#: A page break as a paragraph of its own (kept where no paragraph follows to carry it).
+_PAGE_BREAK = '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+#: A paragraph's opening up to its style, where ``w:pageBreakBefore`` goes.
+_PSTYLE = re.compile(r'<w:p><w:pPr><w:pStyle w:val="[^"]*"/>')
 
 
 def _int_arg(d: Directive, index: int, default: int) -> int:

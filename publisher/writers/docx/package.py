@@ -347,7 +347,6 @@ class Package:
     abstract_nums: list[str] = field(default_factory=list)  # fallback w:abstractNum XML
     hyperlinks: list[str] = field(default_factory=list)  # targets; rId = "rIdLink{n}"
     extra_styles: list[str] = field(default_factory=list)  # w:style XML for names the reference lacks
-    update_fields: bool = False
     theme_font_lang: str = "zh-CN"
 
 
@@ -416,8 +415,8 @@ def _settings(data: bytes, pkg: Package) -> bytes:
     for tag in ("footnotePr", "endnotePr"):  # refer to separator notes of the reference's own parts
         for old in root.findall(f"{W}{tag}"):
             root.remove(old)
-    if pkg.update_fields:
-        put("updateFields", val="true")
+    for old in root.findall(f"{W}updateFields"):  # a reference's own: Word would ask on every open
+        root.remove(old)
     if pkg.footnotes:
         pr = put("footnotePr")
         for note_id in ("-1", "0"):
