@@ -129,7 +129,8 @@ def styles_xml() -> str:
             "Title",
             based_on="Normal",
             next_style="Subtitle",
-            ppr='<w:keepNext/><w:snapToGrid w:val="0"/><w:spacing w:before="600" w:after="240" w:line="240" w:lineRule="auto"/>'
+            ppr='<w:keepNext/><w:snapToGrid w:val="0"/>'
+            '<w:spacing w:before="600" w:after="240" w:line="240" w:lineRule="auto"/>'
             '<w:jc w:val="left"/><w:outlineLvl w:val="9"/>',
             rpr=f'{head_fonts}<w:b/><w:bCs/><w:color w:val="1F3864"/><w:sz w:val="44"/><w:szCs w:val="44"/>',
         )

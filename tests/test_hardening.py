@@ -188,7 +188,7 @@ def test_html_flattens_sections_nested_deeper_than_twelve_levels():
         opened, closed = (opened + 1, closed) if tag.startswith("<section") else (opened, closed + 1)
         deepest = max(deepest, opened - closed)
     assert deepest == 13  # twelve levels, the rest as siblings one level below
-    assert [str(d) for d in ctx.diagnostics] == [
+    assert [str(d) for d in ctx.diagnostics if "min_coverage" not in str(d)] == [  # (no catalog translates it)
         "deep.txt: warning: html: sections nested deeper than 12 levels are shown at level 12"
     ]
 

@@ -71,3 +71,14 @@ def test_bad_locale_stops_the_build_before_any_file(cli, sample_path, tmp_path):
     assert "command line (-D): " in result.stderr and "IANA time zone" in result.stderr
     assert "Traceback" not in result.stderr
     assert not [p for p in out.rglob("*") if p.is_file()]
+
+
+def test_every_workbook_header_and_sheet_name_has_its_chinese():
+    from publisher.writers.xlsx import COLUMNS, DEFAULT_NAMES
+
+    zh = Messages("zh-CN")
+    words = {c.label for columns in COLUMNS.values() for c in columns.values()} | set(DEFAULT_NAMES.values())
+    assert not sorted(w for w in words if zh(w) == w)
+    for columns in COLUMNS.values():  # headers stay unique within a sheet (Excel needs it)
+        shown = [zh(c.label) for c in columns.values()]
+        assert len(shown) == len(set(shown)), shown

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import shlex
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -166,6 +168,16 @@ class HtmlWriter(Writer):
         ]
         label_texts = {key: texts(LABEL, text) for key, text in settings.labels.items()}
         stats = {state: texts.states[state] for state in ("reviewed", "glossary", "machine", "fuzzy", MISSING)}
+        # run in the input's folder, where the profile finds {dir}/{name}.en.po (the file name only:
+        # the page is the same bytes wherever the input lies)
+        source = os.path.basename(digest.source) or digest.name
+        covered = coverage(stats, shlex.quote(source), shlex.quote(f"{digest.name}.en.po"))
+        if covered["translated"] < options["min_coverage"]:
+            ctx.diagnostics.warning(
+                f"html: {covered['translated']:.0f}% of the page is in English, under html.min_coverage "
+                f"({options['min_coverage']:g}%); fill the gaps: {covered['command']}",
+                digest.source,
+            )
         rng = digest.date_range
         messages = audience.messages
         css = audience.render(_template(audience, options["stylesheet"]))
@@ -179,6 +191,7 @@ class HtmlWriter(Writer):
             skipped=[SkippedView(s.pos.line, clean(s.message), clean("\n".join(s.lines))) for s in digest.skipped],
             labels=label_texts,
             stats=stats,
+            coverage=covered,
             first=rng[0].strftime("%Y-%m-%d") if rng else "",
             last=rng[1].strftime("%Y-%m-%d") if rng else "",
             show=options["show"],
@@ -311,12 +324,42 @@ def _options(audience: Audience) -> dict[str, Any]:
         show = "both" if "-" in language else ("en" if language.startswith("en") else "zh" if language else "both")
     if show not in SHOW_MODES:
         raise AudienceError(f"{where}: html.show must be one of {', '.join(SHOW_MODES)}, not {show!r}")
+    least = audience.get("html.min_coverage", 0)
+    if isinstance(least, bool) or not isinstance(least, int | float) or not 0 <= least <= 100:
+        from ..content import origin
+
+        raise AudienceError(
+            f"{origin(audience, 'html.min_coverage')}: html.min_coverage must be a percentage from 0 to 100, "
+            f"not {least!r}"
+        )
     return {
         "template": str(audience.get("html.template", "digest.html.j2")),
         "stylesheet": str(audience.get("html.stylesheet", "html-digest.css.j2")),
         "show": show,
         "toc": bool(audience.get("html.toc", True)),
         "term_hints": bool(audience.get("html.term_hints", True)),
+        "min_coverage": float(least),
+    }
+
+
+def coverage(stats: dict[str, int], source: str, catalog: str) -> dict[str, Any]:
+    """How much of a page is in English, in whole percentages that add up to 100, and the commands
+    that fill the gaps (a catalog of the page's texts, then machine drafts to review)."""
+    total = sum(stats.values())
+    groups = {
+        "reviewed": stats.get("reviewed", 0) + stats.get("glossary", 0),
+        "machine": stats.get("machine", 0) + stats.get("fuzzy", 0),
+        "missing": stats.get(MISSING, 0),
+    }
+    shares = {k: (100 * v / total if total else 0.0) for k, v in groups.items()}
+    whole = {k: int(v) for k, v in shares.items()}
+    for k in sorted(shares, key=lambda k: whole[k] - shares[k])[: (100 - sum(whole.values())) if total else 0]:
+        whole[k] += 1  # largest remainders: the three add up to 100
+    return {
+        **whole,
+        "translated": 100 * (groups["reviewed"] + groups["machine"]) / total if total else 100.0,
+        "segments": total,
+        "command": f"publisher i18n extract {source} -o {catalog} && publisher i18n translate {catalog}",
     }
 
 

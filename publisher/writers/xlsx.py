@@ -45,6 +45,7 @@ import re
 import shutil
 import tempfile
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,8 +54,21 @@ from math import isfinite
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from ..audiences import Audience, AudienceError
-from ..model import Block, Company, Digest, Facts, Forecast, Metric, Rating, Report, Section, TargetPrice
+from ..model import (
+    RATING_SCALE,
+    Block,
+    Company,
+    Digest,
+    Facts,
+    Forecast,
+    Metric,
+    Rating,
+    Report,
+    Section,
+    TargetPrice,
+)
 from ..textutil import display_width, xml_escape, xml_safe
+from ..vocabulary import localized_title
 from .base import Output, RenderContext, Writer
 from .xlsx_openpyxl import SplicingZipFile, cell_style, set_style, style_index, worksheet_part, write_package
 
@@ -87,6 +101,9 @@ class MetricRow:
     section: str
     block: Block | None
     metric: Metric
+    #: Whether this is the report's first statement of the figure (the title, the takeaway and
+    #: the body often repeat one): filter on it to count each figure once.
+    first: bool = True
 
 
 @dataclass(slots=True)
@@ -197,6 +214,46 @@ def _citations(refs: Iterable[int]) -> str:
     return ", ".join(map(str, refs))
 
 
+#: Characters of column width a printed page holds at a readable size (landscape A4, about 8 pt).
+PRINT_WIDTH = 170
+#: Columns that identify a row for a reader: frozen at the left of a table sheet when they lead it.
+KEY_COLUMNS = frozenset({"report_id", "published_at", "date", "institution", "subject", "company", "ticker"})
+
+
+def _print_setup(ws: Any, area: str | None = None) -> None:
+    """Landscape A4, one page wide, the header row on every page; ``area`` is what prints."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.gridLines = False
+    ws.print_title_rows = "1:1"
+    if area:
+        ws.print_area = area
+
+
+def _report_figures(report: Report) -> Iterator[tuple[str, Block | None, Metric]]:
+    """A report's figures in ``Report.metrics()`` order, with the section path and block of each."""
+    for metric in report.title_metrics:
+        yield "", None, metric
+    for section, path in _section_paths(report.sections):
+        for metric in section.heading_metrics:
+            yield path, None, metric
+        for block in section.blocks:
+            for metric in block.metrics:
+                yield path, block, metric
+
+
+def _figure_key(metric: Metric) -> tuple[Any, ...]:
+    """What makes two statements of a report one figure: the same value (normalised when it can
+    be), unit, range, change and year, whatever the words around it."""
+    value = (metric.normalized, metric.base_unit) if metric.normalized is not None else (metric.value, metric.unit)
+    return (*value, metric.low, metric.high, metric.change, metric.year)
+
+
 def _local(when: datetime) -> datetime:
     return when.replace(tzinfo=None)
 
@@ -236,6 +293,7 @@ METRIC_COLUMNS: dict[str, Column] = {
         *_report_columns(),
         _c("section", "Section", lambda r: r.section, wrap=True),
         _c("found_in", "Found in", lambda r: r.metric.origin),
+        _c("first_mention", "First mention", lambda r: r.first),
         _c("subject", "Subject", lambda r: r.metric.subject),
         _c("value", "Value", lambda r: decimal_number(r.metric.value, _is_percent(r.metric))),
         _c("low", "Low", lambda r: decimal_number(r.metric.low, _is_percent(r.metric))),
@@ -400,11 +458,11 @@ COLUMNS = {
 }
 DEFAULT_COLUMNS = {
     "metrics": [
-        "report_id", "published_at", "institution", "title", "section", "subject", "value", "unit", "low", "high",
-        "change", "basis", "year", "estimate", "normalized", "base_unit", "direction", "relation", "bound", "period",
-        "sentence", "citations",
+        "report_id", "published_at", "institution", "subject", "value", "unit", "change", "period", "year", "estimate",
+        "low", "high", "basis", "normalized", "base_unit", "direction", "relation", "bound", "found_in",
+        "first_mention", "title", "section", "sentence", "citations",
     ],
-    "reports": ["report_id", "published_at", "institution", "title", "sections", "bullets", "metrics", "key_takeaway"],
+    "reports": ["report_id", "published_at", "institution", "metrics", "bullets", "sections", "title", "key_takeaway"],
     "bullets": ["report_id", "published_at", "institution", "title", "section", "kind", "text", "citations"],
     "facts": [
         "published_at", "institution", "company", "ticker", "exchange", "rating", "scale", "action", "target_price",
@@ -462,10 +520,12 @@ class WorkbookSpec:
         return next((s for s in self.sheets if s.kind == kind), None)
 
 
-def default_sheet(kind: str) -> SheetSpec:
-    """A sheet of ``kind`` with its default name, table name and columns."""
+def default_sheet(kind: str, translate: Callable[[str], str] = str) -> SheetSpec:
+    """A sheet of ``kind`` with its default name, table name and columns (names and headers in the
+    language of ``translate``, an audience's messages)."""
     columns = [COLUMNS[kind][key] for key in DEFAULT_COLUMNS[kind]] if kind in COLUMNS else []
-    return SheetSpec(kind, DEFAULT_NAMES[kind], DEFAULT_NAMES[kind], columns)
+    columns = [Column(c.key, translate(c.label), c.get, c.wrap) for c in columns]
+    return SheetSpec(kind, translate(DEFAULT_NAMES[kind]), DEFAULT_NAMES[kind], columns)
 
 
 def _fail(key: str, message: str) -> AudienceError:
@@ -501,6 +561,7 @@ def workbook_spec(ctx: RenderContext) -> WorkbookSpec:
     if not isinstance(kinds, list) or not kinds:
         raise _fail("sheets", f"must be a non-empty list of {', '.join(SHEET_KINDS)}")
     labels = table.get("labels", {}) or {}
+    messages = audience.messages  # sheet names and headers a profile does not set, in the audience's locale
     sheets: list[SheetSpec] = []
     seen_names: set[str] = set()
     seen_tables: set[str] = set()
@@ -508,7 +569,7 @@ def workbook_spec(ctx: RenderContext) -> WorkbookSpec:
         if kind not in SHEET_KINDS:
             raise _fail("sheets", f"unknown sheet {kind!r} (known: {', '.join(SHEET_KINDS)})")
         conf = table.get(kind, {}) or {}
-        name = check_sheet_name(conf.get("name", DEFAULT_NAMES[kind]), f"{kind}.name")
+        name = check_sheet_name(conf.get("name", messages(DEFAULT_NAMES[kind])), f"{kind}.name")
         if name.lower() in seen_names:
             raise _fail(f"{kind}.name", f"sheet name {name!r} is used twice")
         seen_names.add(name.lower())
@@ -527,7 +588,7 @@ def workbook_spec(ctx: RenderContext) -> WorkbookSpec:
             for key in keys:
                 if key not in known:
                     raise _fail(f"{kind}.columns", f"unknown column {key!r} (known: {', '.join(known)})")
-                label = (conf.get("labels", {}) or {}).get(key, labels.get(key, known[key].label))
+                label = (conf.get("labels", {}) or {}).get(key, labels.get(key, messages(known[key].label)))
                 if not isinstance(label, str) or not label.strip() or label != label.strip() or xml_safe(label)[1]:
                     raise _fail(f"labels.{key}", f"header {label!r} must be a one-line non-empty string")
                 if label.lower() in headers:
@@ -554,7 +615,7 @@ def workbook_spec(ctx: RenderContext) -> WorkbookSpec:
         "company": str(metadata.get("company", "")),
         "keywords": ", ".join(keywords) if isinstance(keywords, list) else str(keywords),
         "title": str(table.get("title", "")),
-        "subject": str(audience.description),
+        "subject": "",
         "category": str(table.get("category", "Research metrics")),
         "language": audience.language,
     }
@@ -706,6 +767,7 @@ class TableRows:
         self.file: IO[bytes] = tempfile.TemporaryFile()
         self.size = 0  # bytes written
         self.count = 0  # data rows written
+        self.by_report: Counter[str] = Counter()  # data rows written per report id (the Summary's counts)
         columns = sheet.columns
         self.getters = [c.get for c in columns]
         self.heads = ['<c r="' + get_column_letter(i + 1) for i in range(len(columns))]
@@ -762,7 +824,7 @@ class TableRows:
         if isinstance(value, int | float):
             if self.linked[i] and row.first_metric_row:
                 formula = xml_escape(link_formula(value, f"{self.link}{row.first_metric_row}")[1:])
-                return f'" s="{self._style(font="link")}"><f>{formula}</f><v></v></c>', ()
+                return f'" s="{self._style(font="link")}"><f>{formula}</f><v>{int(value)}</v></c>', ()
             return self._number(value), ()
         raise TypeError(f"a cell cannot hold {type(value).__name__} {value!r}")
 
@@ -959,7 +1021,7 @@ class XlsxWriter(Writer):
         reports = [r for d in digests for r in d.reports]
         if not any(r.facts for r in reports):
             return []
-        sheets = [spec.sheet(kind) or default_sheet(kind) for kind in COLLECTION_KINDS]
+        sheets = [spec.sheet(kind) or default_sheet(kind, ctx.audience.messages) for kind in COLLECTION_KINDS]
         combined = WorkbookSpec(
             sheets, spec.table_style, spec.max_width, "none", dict(spec.properties), spec.collection
         )
@@ -1010,13 +1072,14 @@ class XlsxWriter(Writer):
             if (company_spec := spec.sheet("companies")) is not None:
                 companies = self._company_rows(fact_rows)
                 tables["companies"] = self._fill(sheets["companies"], company_spec, companies, cells, spec)
+            values: dict[str, dict[str, str]] = {}
             if spec.sheet("summary") is not None:
-                self._summary(sheets["summary"], digest, spec, cells)
+                values[parts["summary"]] = self._summary(sheets["summary"], digest, spec, cells, tables, fact_rows)
             self._properties(workbook, digest, ctx, spec, {kind: t.count for kind, t in tables.items()})
             app = ExtendedProperties(Company=spec.properties["company"] or None, TitlesOfParts=None)
             overrides = {"docProps/app.xml": tostring(app.to_tree())}
             rows = {parts[kind]: (table.size, table.copy_to) for kind, table in tables.items()}
-            with SplicingZipFile(handle, ctx.build_time, rows, overrides=overrides, compresslevel=1) as archive:
+            with SplicingZipFile(handle, ctx.build_time, rows, values, overrides=overrides, compresslevel=1) as archive:
                 write_package(workbook, archive)
         finally:
             for table in tables.values():
@@ -1046,14 +1109,11 @@ class XlsxWriter(Writer):
     def _metric_rows(self, digest: Digest) -> Iterator[MetricRow]:
         """The rows of ``Report.metrics()``, in its order, one block at a time."""
         for report in digest.reports:
-            for metric in report.title_metrics:
-                yield MetricRow(report, "", None, metric)
-            for section, path in _section_paths(report.sections):
-                for metric in section.heading_metrics:
-                    yield MetricRow(report, path, None, metric)
-                for block in section.blocks:
-                    for metric in block.metrics:
-                        yield MetricRow(report, path, block, metric)
+            seen: set[tuple[Any, ...]] = set()
+            for path, block, metric in _report_figures(report):
+                key = _figure_key(metric)
+                yield MetricRow(report, path, block, metric, key not in seen)
+                seen.add(key)
 
     def _report_rows(self, digest: Digest, first_rows: dict[str, int]) -> Iterator[ReportRow]:
         for report in digest.reports:  # one walk: the counts of walk(), blocks() and metrics()
@@ -1139,6 +1199,7 @@ class XlsxWriter(Writer):
         from openpyxl.utils import get_column_letter
 
         table = TableRows(ws, sheet, cells, ws.parent.epoch, link_sheet)
+        by_report = table.by_report
         try:
             for row in rows:
                 try:
@@ -1146,6 +1207,9 @@ class XlsxWriter(Writer):
                 except Exception as exc:  # one bad report must not take the workbook down
                     self._row_failed(cells, row, exc)
                     continue
+                report = getattr(row, "report", None)
+                if report is not None:
+                    by_report[report.id] += 1
                 if first_rows is not None:
                     first_rows.setdefault(row.report.id, number)
             count = table.finish()
@@ -1155,7 +1219,18 @@ class XlsxWriter(Writer):
         for i, column in enumerate(sheet.columns):
             cap = spec.max_width if column.wrap else min(spec.max_width, 40)
             ws.column_dimensions[get_column_letter(i + 1)].width = max(6, min(table.widths[i], cap))
-        ws.freeze_panes = "A2"
+        # the header row and the key columns (report, time, institution, subject) stay in view
+        keys = next((i for i, c in enumerate(sheet.columns) if c.key not in KEY_COLUMNS), len(sheet.columns))
+        ws.freeze_panes = f"{get_column_letter(min(keys, 6) + 1)}2"
+        # printed: landscape, one page wide, the header on every page, and the leading columns that
+        # fit a page at a readable size (numbers come first; the long text after them is left out)
+        used, shown = 0.0, 0
+        for i in range(len(sheet.columns)):
+            width = ws.column_dimensions[get_column_letter(i + 1)].width or 10
+            if shown and used + width > PRINT_WIDTH:
+                break
+            used, shown = used + width, i + 1
+        _print_setup(ws, f"A1:{get_column_letter(shown)}{max(count, 1) + 1}")
         self._table(ws, sheet, max(count, 1), spec)
         return table
 
@@ -1184,39 +1259,59 @@ class XlsxWriter(Writer):
 
     # --- summary --------------------------------------------------------------------------------
 
-    def _summary(self, ws: WriteOnlyWorksheet, digest: Digest, spec: WorkbookSpec, cells: CellFactory) -> None:
-        """Counts by institution and by day as COUNTIFS over the tables, with charts."""
-        tables = []  # (header, table, institution column, time column)
-        for kind, label in (("reports", "Reports"), ("metrics", "Metrics"), ("bullets", "Bullets")):
+    def _summary(
+        self,
+        ws: WriteOnlyWorksheet,
+        digest: Digest,
+        spec: WorkbookSpec,
+        cells: CellFactory,
+        written: dict[str, TableRows],
+        fact_rows: list[FactRow],
+    ) -> dict[str, str]:
+        """Counts by institution and by day as COUNTIFS over the tables, ratings by institution
+        (with their chart) when the Facts sheet exists; returns each formula's value, as computed
+        here, by cell (the cached results every reader that does not calculate sees)."""
+        from openpyxl.utils import get_column_letter
+
+        messages = cells.ctx.audience.messages
+        tables = []  # (header, table, institution column, time column, rows per report)
+        for kind in ("reports", "metrics", "bullets"):
             sheet = spec.sheet(kind)
-            if sheet is not None:
-                tables.append((label, sheet.table, sheet.label("institution"), sheet.label("published_at")))
+            if sheet is not None and kind in written:
+                tables.append(
+                    (sheet.name, sheet.table, sheet.label("institution"), sheet.label("published_at"), written[kind])
+                )
         institutions = _case_groups(r.institution for r in digest.reports)
         days = sorted({r.published_at.date() for r in digest.reports})
         ws.column_dimensions["A"].width = min(40, max([14, *(display_width(i) + 2 for i in institutions)]))
-        for letter in "BCDE":
+        for letter in "BCDEFG":
             ws.column_dimensions[letter].width = 12
-        title = digest.title or digest.name
-        ws.append([cells.text(ws, f"Summary: {title}", (0, 0), "digest title", font="title")])
-        ws.append(["Counts are formulas over the tables: they follow the analyst's edits, filters aside."])
+        title = localized_title(digest, messages) if digest.reports else digest.name
+        ws.append([cells.text(ws, messages("Summary: {title}", title=title), (0, 0), "digest title", font="title")])
+        ws.append([messages("Counts are formulas over the tables: they follow the analyst's edits, filters aside.")])
         ws.append([])
         row = 4
-        charts: list[tuple[str, int, int, int]] = []  # (title, header row, first row, last row)
+        cached: dict[str, str] = {}
+        charts: list[tuple[str, int, int, int, int]] = []  # (title, header row, first row, last row, columns)
+
+        def count(reports: Iterable[Report], rows: Counter[str]) -> int:
+            return sum(rows[r.id] for r in reports)
 
         def block(heading: str, keys: list[Any], kind: str) -> None:
             nonlocal row
             head = [heading, *(label for label, *_ in tables)]
             ws.append([cells.text(ws, h, (0, 0), "heading", font="bold") for h in head])
-            header_row = row
             row += 1
             first = row
             for key in keys:
                 line: list[Any] = []
                 if kind == "institution":
                     line.append(cells.text(ws, key, (0, 0), "institution"))
+                    members = [r for r in digest.reports if r.institution.lower() == key.lower()]
                 else:
                     line.append(cells.when(ws, datetime(key.year, key.month, key.day), _DAY_FORMAT))
-                for _label, table, inst_col, time_col in tables:
+                    members = [r for r in digest.reports if r.published_at.date() == key]
+                for i, (_label, table, inst_col, time_col, rows) in enumerate(tables):
                     if kind == "institution" and inst_col:
                         criterion = literal_criterion(f"$A{row}")
                         line.append(cells.formula(ws, f"=COUNTIFS({_structured(table, inst_col)},{criterion})"))
@@ -1225,45 +1320,82 @@ class XlsxWriter(Writer):
                         line.append(cells.formula(ws, f'=COUNTIFS({ref},">="&$A{row},{ref},"<"&($A{row}+1))'))
                     else:
                         line.append(None)
+                        continue
+                    cached[f"{get_column_letter(i + 2)}{row}"] = str(count(members, rows.by_report))
                 ws.append(line)
                 row += 1
-            total = [cells.text(ws, "Total", (0, 0), "heading", font="bold")]
-            for i in range(len(tables)):
-                letter = "BCDEFG"[i]
+            total = [cells.text(ws, messages("Total"), (0, 0), "heading", font="bold")]
+            for i, (*_, rows) in enumerate(tables):
+                letter = get_column_letter(i + 2)
                 total.append(cells.formula(ws, f"=SUM({letter}{first}:{letter}{row - 1})" if keys else "=0"))
+                cached[f"{letter}{row}"] = str(count(digest.reports, rows.by_report) if keys else 0)
             ws.append(total)
-            charts.append((heading, header_row, first, row - 1))
             row += 1
             ws.append([])
             row += 1
 
         if tables:
-            block("Institution", institutions, "institution")
-            block("Day", days, "day")
-        self._charts(ws, spec, tables, charts)
+            block(messages("Institution"), institutions, "institution")
+            block(messages("Day"), days, "day")
+        facts = spec.sheet("facts")
+        scales = [s for s in RATING_SCALE if any(f.rating is not None and f.rating.scale == s for f in fact_rows)]
+        if facts is not None and "facts" in written and scales and facts.label("institution") and facts.label("scale"):
+            # every broker's ratings: how many reports of each institution rate Buy, Outperform …
+            inst_ref = _structured(facts.table, facts.label("institution") or "")
+            scale_ref = _structured(facts.table, facts.label("scale") or "")
+            rated = _case_groups(f.report.institution for f in fact_rows if f.rating is not None)
+            ws.append(
+                [
+                    cells.text(ws, h, (0, 0), "heading", font="bold")
+                    for h in (messages("Ratings by institution"), *(messages(s.capitalize()) for s in scales))
+                ]
+            )
+            header_row = row
+            row += 1
+            first = row
+            for name in rated:
+                line = [cells.text(ws, name, (0, 0), "institution")]
+                for i, scale in enumerate(scales):
+                    line.append(
+                        cells.formula(
+                            ws, f'=COUNTIFS({inst_ref},{literal_criterion(f"$A{row}")},{scale_ref},"{scale}")'
+                        )
+                    )
+                    n = sum(
+                        1
+                        for f in fact_rows
+                        if f.report.institution.lower() == name.lower()
+                        and f.rating is not None
+                        and f.rating.scale == scale
+                    )
+                    cached[f"{get_column_letter(i + 2)}{row}"] = str(n)
+                ws.append(line)
+                row += 1
+            charts.append((messages("Ratings by institution"), header_row, first, row - 1, len(scales)))
+        self._charts(ws, spec, charts)
+        return cached
 
-    def _charts(
-        self, ws: WriteOnlyWorksheet, spec: WorkbookSpec, tables: list[Any], blocks: list[tuple[str, int, int, int]]
-    ) -> None:
-        if spec.chart_type == "none" or not tables:
+    def _charts(self, ws: WriteOnlyWorksheet, spec: WorkbookSpec, blocks: list[tuple[str, int, int, int, int]]) -> None:
+        """A stacked bar per block: what each institution's reports say (their ratings), not item counts."""
+        if spec.chart_type == "none":
             return
         from openpyxl.chart import BarChart, Reference
 
         anchor_row = 4
-        for heading, header_row, first, last in blocks:
+        for heading, header_row, first, last, columns in blocks:
             if last < first:
                 continue
             chart = BarChart()
-            chart.type = "bar" if (spec.chart_type == "bar" and heading == "Institution") else "col"
-            chart.title = f"Counts by {heading.lower()}"
-            chart.y_axis.title = "count"
-            chart.x_axis.title = heading.lower()
+            chart.type = "bar" if spec.chart_type == "bar" else "col"
+            chart.grouping = "stacked"
+            chart.overlap = 100
+            chart.title = heading
             chart.height = max(7.5, 0.6 * (last - first + 1) + 3)
             chart.width = 18
             chart.legend.position = "b"
-            data = Reference(ws, min_col=2, max_col=1 + len(tables), min_row=header_row, max_row=last)
+            data = Reference(ws, min_col=2, max_col=1 + columns, min_row=header_row, max_row=last)
             categories = Reference(ws, min_col=1, min_row=first, max_row=last)
             chart.add_data(data, titles_from_data=True)
             chart.set_categories(categories)
-            ws.add_chart(chart, f"G{anchor_row}")
+            ws.add_chart(chart, f"I{anchor_row}")
             anchor_row += int(chart.height * 2) + 2

@@ -11,8 +11,8 @@ objects.  That needs four things openpyxl does not document:
 - the names openpyxl gives worksheet parts (:func:`worksheet_part`);
 - that it writes each worksheet of a write-only workbook through
   ``ZipFile.write`` from a temporary file, with an empty ``<sheetData>``
-  (:class:`SplicingZipFile` splices the rows in there) when
-  :func:`write_package` runs its ``ExcelWriter``;
+  (:class:`SplicingZipFile` splices the rows in there, and gives formula
+  cells their cached values) when :func:`write_package` runs its ``ExcelWriter``;
 - ``WriteOnlyWorksheet`` (type hints only) and ``workbook.epoch``.
 
 openpyxl is bounded to :data:`TESTED` in ``pyproject.toml``;
@@ -57,19 +57,34 @@ class SplicingZipFile(ReproducibleZipFile):
     """The workbook's ZIP, with rows spliced into the worksheets openpyxl writes empty.
 
     ``rows`` maps a worksheet's entry name to ``(size, copy)``: the byte size of the
-    ``<row>`` elements and a function writing them to a binary file.
+    ``<row>`` elements and a function writing them to a binary file.  ``values`` maps
+    a worksheet's entry name to the cached results of its formula cells (``{"B5": "3"}``):
+    openpyxl writes a formula with an empty ``<v>``, which readers that do not calculate
+    (pandas, Power Query, openpyxl with ``data_only``) read as nothing.
     """
 
     _EMPTY = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")
+    _FORMULA_CELL = re.compile(rb'(<c r="([A-Z]+[0-9]+)"[^>]*>)(<f>[^<]*</f>)(?:<v\s*/>|<v></v>)?(</c>)')
 
     def __init__(
-        self, file: BinaryIO, when: datetime, rows: Mapping[str, tuple[int, Callable[[IO[bytes]], None]]], **kwargs: Any
+        self,
+        file: BinaryIO,
+        when: datetime,
+        rows: Mapping[str, tuple[int, Callable[[IO[bytes]], None]]],
+        values: Mapping[str, Mapping[str, str]] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(file, when, **kwargs)
         self.rows = dict(rows)
+        self.values = dict(values or {})
 
     def write(self, filename: Any, arcname: str | None = None, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         rows = self.rows.pop(arcname, None) if arcname else None
+        values = self.values.pop(arcname, None) if arcname else None
+        if values is not None and rows is None and arcname is not None:
+            with open(filename, "rb") as sheet:
+                self.writestr(arcname, self._with_values(sheet.read(), values))
+            return
         if rows is None or arcname is None:
             super().write(filename, arcname, *args, **kwargs)
             return
@@ -87,11 +102,20 @@ class SplicingZipFile(ReproducibleZipFile):
             copy(target)
             target.write(tail)
 
+    def _with_values(self, xml: bytes, values: Mapping[str, str]) -> bytes:
+        def cached(m: re.Match[bytes]) -> bytes:
+            value = values.get(m.group(2).decode())
+            if value is None:
+                return m.group(0)
+            return m.group(1) + m.group(3) + b"<v>" + value.encode() + b"</v>" + m.group(4)
+
+        return self._FORMULA_CELL.sub(cached, xml)
+
 
 def write_package(workbook: Any, archive: SplicingZipFile) -> None:
     """Write ``workbook`` into ``archive`` (openpyxl's ``ExcelWriter``); every spliced sheet must be met."""
     from openpyxl.writer.excel import ExcelWriter
 
     ExcelWriter(workbook, archive).write_data()
-    if archive.rows:
-        raise RuntimeError(f"openpyxl did not write the worksheets {', '.join(archive.rows)}")
+    if archive.rows or archive.values:
+        raise RuntimeError(f"openpyxl did not write the worksheets {', '.join([*archive.rows, *archive.values])}")

@@ -177,20 +177,21 @@ def test_wiki_rebuild_touches_only_the_changed_page(cli, sample_path, tmp_path):
     assert [p.name for p in changed] == [next(p.name for p in pages if p.name.startswith("gu-xi-zeng-zhang"))]
     # the key takeaway is on its day's page: that index page is rendered again, the other day's is not
     pages = {p: p.stat().st_mtime_ns for p in (out / "wiki").rglob("*.md")}
-    src.write_text(src.read_text(encoding="utf-8").replace("持续被看好", "继续被看好"), encoding="utf-8")
+    # (the index pages show the takeaway's first clauses: change one of them)
+    src.write_text(src.read_text(encoding="utf-8").replace("积极展望业务", "积极看好业务"), encoding="utf-8")
     third = cli("build", str(src), "-a", "wiki", "-o", str(out))
     assert "2 written, 0 unchanged, 9 up-to-date jobs skipped" in third.stdout, third.stdout  # nothing else shows it
     changed = sorted(p.relative_to(out / "wiki").as_posix() for p, t in pages.items() if p.stat().st_mtime_ns != t)
     assert changed == ["reports/2025-02-16/gu-xi-zeng-zhang-qian-li-ke-qi-fei-chang-gui-ye-wu-tui-jin-f3c4e163.md",
                        "reports/2025-02-16/index.md"]  # fmt: skip
-    assert "继续被看好" in (out / "wiki" / changed[1]).read_text(encoding="utf-8")
+    assert "积极看好业务" in (out / "wiki" / changed[1]).read_text(encoding="utf-8")
     # the same files as a build from nothing
     fresh = tmp_path / "fresh"
     assert cli("build", str(src), "-a", "wiki", "-o", str(fresh)).returncode == 0
     assert _snapshot(out / "wiki") == _snapshot(fresh / "wiki")
     # an index page changed by hand is rendered again
     (out / "wiki" / "reports" / "2025-02-14" / "index.md").write_text("edited", encoding="utf-8")
-    src.write_text(src.read_text(encoding="utf-8").replace("继续被看好", "持续被看好"), encoding="utf-8")
+    src.write_text(src.read_text(encoding="utf-8").replace("积极看好业务", "积极展望业务"), encoding="utf-8")
     cli("build", str(src), "-a", "wiki", "-o", str(out))
     assert (out / "wiki" / "reports" / "2025-02-14" / "index.md").read_text(encoding="utf-8") != "edited"
 
@@ -287,8 +288,8 @@ def test_index_pages_follow_what_their_templates_show(cli, sample_path, tmp_path
     out = tmp_path / "out"
     args = (str(src), "-a", "wiki", "-t", str(tmp_path / "templates"), "-o", str(out))
     assert cli("build", *args).returncode == 0
-    src.write_text(src.read_text(encoding="utf-8").replace("持续被看好", "继续被看好"), encoding="utf-8")
+    src.write_text(src.read_text(encoding="utf-8").replace("积极展望业务", "积极看好业务"), encoding="utf-8")
     again = cli("build", *args)
     assert again.returncode == 0, again.stderr
-    assert "继续被看好" in (out / "wiki" / "institutions.md").read_text(encoding="utf-8")
+    assert "积极看好业务" in (out / "wiki" / "institutions.md").read_text(encoding="utf-8")
     assert "3 written" in again.stdout  # the report's page, its day and the institutions page

@@ -153,3 +153,80 @@ def test_strict_mode_catches_a_broken_link(site, tmp_path):
     result = mkdocs_build(docs, tmp_path)
     assert result.returncode != 0
     assert "nowhere.md" in result.stderr
+
+
+# --- the site its readers use: Material for MkDocs with Chinese search ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def material_site(tmp_path_factory, sample_path) -> Path:
+    """The example's wiki as the shipped settings (.mkdocs.yml) build it."""
+    pytest.importorskip("material")
+    pytest.importorskip("jieba")
+    from conftest import run_cli
+
+    tmp = tmp_path_factory.mktemp("material")
+    built = run_cli("build", str(sample_path), "-a", "wiki", "-o", str(tmp / "out"))
+    assert built.returncode == 0, built.stderr
+    docs = tmp / "out" / "wiki"
+    config = tmp / "mkdocs.yml"
+    config.write_text(f"site_name: 研究报告\ndocs_dir: {docs}\nINHERIT: {docs / '.mkdocs.yml'}\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(tmp / "site")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return tmp / "site"
+
+
+def test_the_sidebar_page_is_left_out_of_the_site(material_site):
+    assert not list(material_site.rglob("_Sidebar*"))
+    assert (material_site / "search" / "search_index.json").is_file()
+
+
+def test_chinese_search_finds_words_in_a_browser(material_site):
+    """Typed into the search box of the built site in headless Chromium, Chinese words find their pages."""
+    import functools
+    import http.server
+    import threading
+    import time
+
+    from support.browser import Browser, available
+
+    if not available():
+        pytest.skip("Chromium is not installed (dev/install-system-packages)")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=material_site))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+
+    def search(browser, query: str) -> list[str]:
+        for _ in range(3):  # the search index loads in a worker: type once it is ready
+            page = browser.page(1280, 900)
+            page.open(url)
+            time.sleep(1.5)
+            page.evaluate("document.querySelector('input.md-search__input').focus()")
+            page.call("Input.insertText", {"text": query})
+            for _ in range(40):
+                time.sleep(0.25)
+                found = page.evaluate(
+                    "[...document.querySelectorAll('.md-search-result__item > a')].map(a => a.textContent)"
+                )
+                if found:
+                    return [hit.replace("\u200b", "") for hit in found]  # the words jieba split
+        return []
+
+    try:
+        with Browser() as browser:
+            drilling = search(browser, "钻机")
+            mergers = search(browser, "并购重组")
+    finally:
+        server.shutdown()
+    assert any("股息增长潜力可期" in hit for hit in drilling), drilling  # ADNOC Drilling's rigs
+    assert any("并购重组赋能新质生产力" in hit for hit in mergers), mergers

@@ -47,7 +47,7 @@ def without_report(sample: Path, digest, index: int, target: Path) -> Path:
 def test_publish_clone_back_and_compare(cli, sample_path, remote, tmp_path):
     result = cli("publish", "wiki", str(sample_path), "--repo", str(remote))
     assert result.returncode == 0, result.stderr
-    assert "18 added" in result.stdout and "commit" in result.stdout
+    assert "19 added" in result.stdout and "commit" in result.stdout
     built = tmp_path / "built"
     assert cli("build", str(sample_path), "-a", "wiki", "-o", str(built)).returncode == 0
     back = files_of(clone(remote, tmp_path / "back"))
@@ -55,7 +55,7 @@ def test_publish_clone_back_and_compare(cli, sample_path, remote, tmp_path):
     assert back == files_of(built / "wiki")  # exactly the pages `build --format md` writes
     assert sorted(manifest["files"]) == sorted(back)
     log = git("log", "-1", "--format=%an <%ae>%n%s%n%b", cwd=remote)
-    assert log.startswith("Research Desk <research-desk@localhost>\nPublish research wiki: 18 added, 0 updated")
+    assert log.startswith("Research Desk <research-desk@localhost>\nPublish research wiki: 19 added, 0 updated")
     assert "Sources: research-digest-2025-02-16.txt." in log
 
 
@@ -155,7 +155,7 @@ def test_input_errors_publish_the_rest_and_keep_old_pages(cli, sample_path, samp
 def test_dry_run_commits_nothing(cli, sample_path, remote):
     result = cli("publish", "wiki", str(sample_path), "--repo", str(remote), "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert "dry run: would publish" in result.stdout and "18 added" in result.stdout
+    assert "dry run: would publish" in result.stdout and "19 added" in result.stdout
     assert git("for-each-ref", cwd=remote) == ""
 
 

@@ -26,7 +26,15 @@ from publisher.sinks.folder import safe_relative
 #: Output file and folder names: ASCII, no leading dash, not a Windows device name.
 SAFE_PART = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,99}$")
 #: Formulas the xlsx writer itself writes: the Summary counts and totals, the Reports links.
-OWN_FORMULAS = {"Summary": re.compile(r"^=(COUNTIFS|SUM)\("), "Reports": re.compile(r'^=HYPERLINK\("#')}
+#: The writer's own formulas, by sheet (English names, and the Chinese an analyst's workbook has).
+OWN_FORMULAS = {
+    name: pattern
+    for names, pattern in (
+        (("Summary", "汇总"), re.compile(r"^=(COUNTIFS|SUM)\(")),
+        (("Reports", "报告"), re.compile(r'^=HYPERLINK\("#')),
+    )
+    for name in names
+}
 FORMULA_STARTS = tuple("=+-@＝＋－＠")
 MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 

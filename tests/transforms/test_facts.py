@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -166,30 +167,43 @@ def three_days(tmp_path) -> list[Path]:
 
 def test_facts_workbook_lines_up_brokers_by_ticker(tmp_path, three_days):
     folder = _build(tmp_path, "analyst", *three_days)
-    facts_sheet = pd.read_excel(folder / "research-facts.xlsx", sheet_name="Facts", dtype={"Ticker": str})
-    rows = facts_sheet[facts_sheet["Ticker"] == "300616"]
-    assert list(rows["Institution"]) == ["华创证券", "国信证券", "中金公司"]  # one company together, by time
-    assert list(rows["Rating"]) == ["买入", "增持", "中性"]
-    assert list(rows["Action"]) == ["maintain", "first", "downgrade"]
-    assert rows["Target price"].dtype.kind == "f" and list(rows["Target price"]) == [18.2, 20.0, 15.5]
-    assert facts_sheet["Time"].dtype.kind == "M"
-    first = facts_sheet.index[facts_sheet["Ticker"] == "300616"]
+    # the workbook as a Chinese desk reads it: sheet names and headers in the audience's locale
+    facts_sheet = pd.read_excel(folder / "research-facts.xlsx", sheet_name="评级与目标价", dtype={"代码": str})
+    rows = facts_sheet[facts_sheet["代码"] == "300616"]
+    assert list(rows["机构"]) == ["华创证券", "国信证券", "中金公司"]  # one company together, by time
+    assert list(rows["评级"]) == ["买入", "增持", "中性"]
+    assert list(rows["评级变动"]) == ["maintain", "first", "downgrade"]
+    assert rows["目标价格"].dtype.kind == "f" and list(rows["目标价格"]) == [18.2, 20.0, 15.5]
+    assert facts_sheet["时间"].dtype.kind == "M"
+    first = facts_sheet.index[facts_sheet["代码"] == "300616"]
     assert list(first) == list(range(first[0], first[0] + 3))  # side by side: no other company between
-    companies = pd.read_excel(folder / "research-facts.xlsx", sheet_name="Companies", dtype={"Ticker": str})
-    row = companies[companies["Ticker"] == "300616"].iloc[0]
-    assert (row["Reports"], row["Latest rating"], row["Lowest target"], row["Highest target"]) == (3, "中性", 15.5, 20)
+    companies = pd.read_excel(folder / "research-facts.xlsx", sheet_name="公司汇总", dtype={"代码": str})
+    row = companies[companies["代码"] == "300616"].iloc[0]
+    assert (row["报告"], row["最新评级"], row["最低目标价"], row["最高目标价"]) == (3, "中性", 15.5, 20)
+
+
+def test_summary_shows_ratings_by_institution_with_their_values(tmp_path, three_days):
+    folder = _build(tmp_path, "analyst", three_days[0])
+    workbook = openpyxl.load_workbook(folder / f"{three_days[0].stem}.xlsx", data_only=True)
+    ws = workbook["汇总"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    header = next(i for i, r in enumerate(rows) if r[0] == "各机构评级分布")
+    assert rows[header][1:3] == ["买入", "增持"]
+    assert rows[header + 1][:3] == ["华创证券", 1, 1]  # cached values: what pandas and Power Query read
+    (chart,) = ws._charts
+    assert chart.grouping == "stacked"
 
 
 def test_forecasts_sheet_has_typed_columns(tmp_path):
     path = tmp_path / "feed.txt"
     path.write_text(FEED, encoding="utf-8")
     folder = _build(tmp_path, "analyst", path)
-    sheet = pd.read_excel(folder / "feed.xlsx", sheet_name="Forecasts")
-    assert sheet["Year"].dtype.kind == "i" and sheet["Value"].dtype.kind == "f"
-    assert set(sheet["A/E"]) == {"E"}
-    facts_sheet = pd.read_excel(folder / "feed.xlsx", sheet_name="Facts")
-    assert facts_sheet["Target price"].dtype.kind == "f"
-    assert facts_sheet["Upside"].dropna().tolist() == [0.2]
+    sheet = pd.read_excel(folder / "feed.xlsx", sheet_name="盈利预测")
+    assert sheet["年度"].dtype.kind == "i" and sheet["数值"].dtype.kind == "f"
+    assert set(sheet["实际/预测"]) == {"E"}
+    facts_sheet = pd.read_excel(folder / "feed.xlsx", sheet_name="评级与目标价")
+    assert facts_sheet["目标价格"].dtype.kind == "f"
+    assert facts_sheet["上涨空间"].dropna().tolist() == [0.2]
 
 
 def test_executive_briefing_shows_the_stated_ratings(tmp_path):

@@ -128,19 +128,40 @@ def test_print_hides_the_controls_and_keeps_both_columns(browser, page_path):
         assert page.evaluate("getComputedStyle(document.querySelector('.controls')).display") == "none"
         columns = page.evaluate("getComputedStyle(document.querySelector('article .seg')).gridTemplateColumns")
         assert len(columns.split()) == 2
-        assert page.evaluate("getComputedStyle(document.querySelector('article.report')).breakBefore") == "page"
+        # reports follow one another (no near-empty pages), a report's heading never ends a page
+        assert page.evaluate("getComputedStyle(document.querySelector('article.report')).breakBefore") == "auto"
+        assert (
+            page.evaluate("getComputedStyle(document.querySelector('article.report > header')).breakAfter") == "avoid"
+        )
     finally:
         page.media("")
 
 
-def test_missing_translations_are_marked_and_fall_back_to_chinese_in_english_view(browser, tmp_path, sample_path):
+def test_missing_translations_show_the_original_once_with_a_coverage_line(browser, tmp_path, sample_path):
+    """A digest with no catalog: no badge per segment; the original once, muted; the share in English on top."""
     digest = tmp_path / "digest.txt"  # no catalog next to it: only the glossary translates
     digest.write_text(sample_path.read_text(encoding="utf-8"), encoding="utf-8")
     assert run_cli("build", str(digest), "-a", "global", "-o", str(tmp_path)).returncode == 0
     page = browser.page(1280, 900)
     page.open((tmp_path / "global" / "digest.html").as_uri())
-    flags = page.evaluate("[...document.querySelectorAll('.flag-missing')].filter((e) => e.checkVisibility()).length")
-    assert flags > 100
+    assert page.evaluate("document.querySelectorAll('.flag-missing, .flag').length") == 0
+    assert "translation missing" not in page.evaluate("document.body.innerText").lower()
+    missing = page.evaluate("document.querySelectorAll('.seg.missing').length")
+    assert missing > 100
+    once = page.evaluate(
+        """[...document.querySelectorAll('.seg.missing')].every((s) =>
+            [...s.children].filter((e) => e.checkVisibility()).length === 1)"""
+    )
+    assert once  # the original alone, not the original and an empty or flagged English cell
+    muted, ink = page.evaluate(
+        """[getComputedStyle(document.querySelector('article .seg.missing > .zh')).color,
+            getComputedStyle(document.querySelector(
+                'article .seg.glossary > .en, article .seg.reviewed > .en')).color]"""
+    )
+    assert muted != ink
+    line = page.evaluate("document.querySelector('.page-head .coverage').innerText")
+    assert re.match(r"English: \d+% reviewed, \d+% machine-translated, \d+% not yet translated", line), line
+    assert "publisher i18n extract" in line and "digest.en.po" in line
     page.click('label[for="show-en"]')
     shown = page.evaluate("[...document.querySelectorAll('.seg.missing > .zh')].every((e) => e.checkVisibility())")
     hidden = page.evaluate("[...document.querySelectorAll('.seg.glossary > .zh')].some((e) => e.checkVisibility())")

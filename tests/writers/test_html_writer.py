@@ -175,13 +175,19 @@ def test_catalogs_from_the_command_line_and_missing_ones(sample_path, tmp_path):
     shutil.copy(sample_path, digest)
     out = tmp_path / "out"
     alone = run_cli("build", str(digest), "-a", "global", "-o", str(out))
-    assert alone.returncode == 0 and alone.stderr == ""  # no catalog next to it: fine, glossary only
+    assert alone.returncode == 0  # no catalog next to it: fine, glossary only, with a warning that says so
+    assert alone.stderr == (
+        f"{digest}: warning: html: 20% of the page is in English, under html.min_coverage (80%); fill the gaps: "
+        "publisher i18n extract digest.txt -o digest.en.po && publisher i18n translate digest.en.po\n"
+    )
+    strict = run_cli("build", str(digest), "-a", "global", "-o", str(out), "--strict", "--force")
+    assert strict.returncode == 1  # --strict: under the coverage the profile asks for fails the build
     page = (out / "global" / "digest.html").read_text(encoding="utf-8")
-    assert 'class="flag flag-missing"' in page and "Haitong International" in page
+    assert "80% not yet translated" in page and "Haitong International" in page
     catalog = sample_path.parent / "research-digest-2025-02-16.en.po"
     given = run_cli("build", str(digest), "-a", "global", "-o", str(out), "-D", f'i18n.catalogs=["{catalog}"]')
     assert given.returncode == 0, given.stderr
-    assert 'class="flag flag-missing"' not in (out / "global" / "digest.html").read_text(encoding="utf-8")
+    assert " 0% not yet translated" in (out / "global" / "digest.html").read_text(encoding="utf-8")
     missing = run_cli("build", str(digest), "-a", "global", "-o", str(out), "-D", 'i18n.catalogs=["nowhere.po"]')
     assert missing.returncode == 0 and "nowhere.po: warning: translation catalog not found" in missing.stderr
     broken = tmp_path / "broken.po"
@@ -280,5 +286,5 @@ def test_any_input_text_comes_back_as_text(text):
     assert "海通国际" in parser.found and "报告核心观点" in parser.found
     assert parser.tags <= {
         "html", "head", "meta", "title", "style", "body", "input", "header", "h1", "h2", "h3", "p", "time",
-        "div", "span", "label", "nav", "ol", "li", "a", "main", "article", "section", "ul", "footer",
+        "div", "span", "label", "nav", "ol", "li", "a", "main", "article", "section", "ul", "footer", "code",
     }  # fmt: skip

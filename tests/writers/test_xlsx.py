@@ -44,6 +44,9 @@ SOFFICE = shutil.which("soffice")
 
 
 def build(digest: Digest, audience: str = "analyst", templates=(), when: datetime = BUILD_TIME, **overrides):
+    """The workbook of ``digest``; in English (``locale=en``) unless ``locale`` is given: these tests
+    name sheets and headers by their English names (test_chinese_workbook_* reads the default)."""
+    overrides.setdefault("locale", "en")
     catalog = AudienceCatalog(templates)
     profile = catalog.load(audience)
     for key, value in overrides.items():
@@ -55,6 +58,11 @@ def build(digest: Digest, audience: str = "analyst", templates=(), when: datetim
 
 def load(data: bytes) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def load_values(data: bytes) -> openpyxl.Workbook:
+    """The workbook as a reader that does not calculate sees it: each formula's cached value."""
+    return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +139,8 @@ def test_sheets_tables_and_frozen_headers(workbook, sample):
         last = openpyxl.utils.get_column_letter(len(header(ws)))
         assert table.ref == f"A1:{last}{rows + 1}" == table.autoFilter.ref
         assert [c.name for c in table.tableColumns] == header(ws)  # a mismatch makes Excel repair the file
-        assert ws.freeze_panes == "A2"
+        # the header row and the key columns stay in view: report, time, institution (and subject)
+        assert ws.freeze_panes == {"Metrics": "E2", "Reports": "D2", "Bullets": "D2"}[name]
         assert ws.max_row == rows + 1
 
 
@@ -214,9 +223,7 @@ def test_summary_formulas_and_charts(workbook, sample):
     assert sum("COUNTIFS(Metrics[Institution]," in f for f in formulas) == len(institutions)
     assert any('COUNTIFS(Reports[Time],">="&$A' in f for f in formulas)
     assert all(re.fullmatch(r"=(COUNTIFS\(.*\)|SUM\([A-G]\d+:[A-G]\d+\)|0)", f) for f in formulas), formulas
-    charts = ws._charts
-    assert len(charts) == 2 and {c.tagname for c in charts} == {"barChart"}
-    assert len(charts[0].series) == 3  # reports, metrics, bullets per institution
+    assert ws._charts == []  # counts of extracted items answer no question: the sample states no rating
 
 
 def test_document_properties(workbook, sample):
@@ -456,6 +463,11 @@ def test_libreoffice_recalculates_the_summary(tmp_path, workbook_bytes, sample):
     assert by_day["2025-02-14"][0] == 3 and by_day["2025-02-16"][0] == 7
     assert by_day["Total"][1] == total_metrics
     assert len(sheets["Metrics"]) == total_metrics + 1
+    # the values cached when the workbook was written are what LibreOffice calculates
+    cached = [[c.value for c in row] for row in load_values(workbook_bytes)["Summary"].iter_rows()]
+    for row, calculated in zip(cached, sheets["Summary"], strict=False):
+        numbers = [v for v in row if isinstance(v, int) and not isinstance(v, bool)]
+        assert numbers == [int(x) for x in calculated[1 : 1 + len(numbers)]], (row, calculated)
 
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed")
@@ -496,7 +508,7 @@ def test_headers_that_need_escaping_still_count(tmp_path, sample):
     by_institution = summary_counts(soffice_csv(path, tmp_path / "lo-profile")["Summary"], "Institution")
     assert by_institution["Total"][:2] == [len(sample.reports), sum(1 for r in sample.reports for _ in r.metrics())]
     assert by_institution["海通国际"][0] == 1
-    assert wb["Reports & more's"]["G2"].value == "=HYPERLINK(\"#'Metrics'!A2\",11)"
+    assert wb["Reports & more's"]["D2"].value == "=HYPERLINK(\"#'Metrics'!A2\",11)"
 
 
 # --- the streamed sheets: every cell by the rules ---------------------------------------------------------
@@ -510,9 +522,17 @@ def model_rows(kind: str, digest: Digest) -> list:
     rows: list = []
     if kind == "metrics":
         for report in digest.reports:
+            seen = set()
             for section, block, metric in report.metrics():
                 path = SECTION_SEPARATOR.join(report.section_path(section)) if section is not None else ""
-                rows.append(MetricRow(report, path, block, metric))
+                key = (
+                    (metric.normalized, metric.base_unit)
+                    if metric.normalized is not None
+                    else (metric.value, metric.unit)
+                )
+                key = (*key, metric.low, metric.high, metric.change, metric.year)
+                rows.append(MetricRow(report, path, block, metric, key not in seen))  # first mention of the figure
+                seen.add(key)
     elif kind == "reports":
         first = 2
         for report in digest.reports:
@@ -545,6 +565,8 @@ def expected_cell(key: str, value, row, links: bool) -> tuple:
         return float(f"{value.value:.16g}"), "n", value.number_format, False, None
     if isinstance(value, datetime):
         return value, "d", "yyyy-mm-dd" if key == "date" else "yyyy-mm-dd hh:mm", False, None
+    if isinstance(value, bool):
+        return value, "b", "General", False, None
     if links and key == "metrics" and isinstance(row, ReportRow) and row.first_metric_row:
         return f"=HYPERLINK(\"#'Metrics'!A{row.first_metric_row}\",{value})", "f", "General", False, "single"
     return value, "n", "General", False, None
@@ -554,6 +576,7 @@ def assert_cells_follow_the_rules(data: bytes, digest: Digest, **overrides) -> N
     """Every cell of the table sheets, read back by openpyxl, is what the workbook's rules say it holds."""
     wb = load(data)
     profile = AudienceCatalog().load("analyst")
+    profile.override("locale", "en")
     for key, value in overrides.items():
         profile.override(key.replace("__", "."), value)
     spec = workbook_spec(RenderContext(profile))
@@ -728,3 +751,75 @@ def test_memory_stays_flat_as_one_report_grows(tmp_path):
         with zipfile.ZipFile(tmp_path / f"{sections}.xlsx") as archive:
             assert re.search(rf':[A-Z]+{rows + 1}"', archive.read("xl/tables/table1.xml").decode())
     assert peaks[1] < 1.5 * peaks[0], peaks
+
+
+# --- the workbook as its reader first sees it (the default, Chinese analyst) -------------------------------
+
+
+@pytest.fixture(scope="module")
+def chinese_workbook(sample, tmp_path_factory) -> Path:
+    data, diagnostics = build(sample, locale="zh-CN")
+    assert not diagnostics.items, [str(d) for d in diagnostics]
+    path = tmp_path_factory.mktemp("zh") / "research-digest-2025-02-16.xlsx"
+    path.write_bytes(data)
+    return path
+
+
+def test_chinese_workbook_every_formula_column_reads_as_numbers(chinese_workbook):
+    """pandas, Power Query and openpyxl's data_only read the values cached with each formula."""
+    import pandas as pd
+
+    formulas = openpyxl.load_workbook(chinese_workbook)
+    values = openpyxl.load_workbook(chinese_workbook, data_only=True)
+    frames = pd.read_excel(chinese_workbook, sheet_name=None, header=None)
+    seen = 0
+    for ws in formulas:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                seen += 1
+                cached = values[ws.title][cell.coordinate].value
+                assert isinstance(cached, int | float) and not isinstance(cached, bool), (ws.title, cell.coordinate)
+                assert frames[ws.title].iat[cell.row - 1, cell.column - 1] == cached
+    assert seen > 20  # the Reports' links to their figures and every Summary count
+    reports = pd.read_excel(chinese_workbook, sheet_name="报告")
+    assert reports["数据"].dtype.kind == "i" and reports["数据"].sum() > 0
+
+
+def test_chinese_workbook_speaks_chinese_and_shows_numbers_first(chinese_workbook):
+    wb = openpyxl.load_workbook(chinese_workbook)
+    assert wb.sheetnames == ["数据", "报告", "要点", "评级与目标价", "盈利预测", "汇总"]
+    ws = wb["数据"]
+    head = header(ws)
+    assert head[:8] == ["报告编号", "时间", "机构", "指标", "数值", "单位", "变动", "期间"]
+    assert head[-4:] == ["标题", "章节", "句子", "引用"]  # long text last
+    assert "首次出现" in head and "出处" in head
+    before_value = sum(ws.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width for i in range(4))
+    assert before_value < 90  # characters: the first screen shows the numbers
+    assert ws.freeze_panes == "E2"  # report, time, institution and subject stay in view
+    summary = [[c.value for c in row] for row in wb["汇总"].iter_rows(max_row=4)]
+    assert summary[0][0].startswith("汇总:研究简报") and summary[3][0] == "机构"
+    assert not any(isinstance(v, str) and re.search(r"[A-Za-z]{4,}", v) for row in summary for v in row)
+
+
+def test_chinese_workbook_print_setup(chinese_workbook):
+    wb = openpyxl.load_workbook(chinese_workbook)
+    for name in ("数据", "报告", "要点"):
+        ws = wb[name]
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$1:$1"  # the header row on every printed page
+        assert ws.print_area
+
+
+@pytest.mark.skipif(SOFFICE is None or shutil.which("pdfinfo") is None, reason="LibreOffice and poppler are needed")
+def test_chinese_workbook_prints_on_few_pages(chinese_workbook, tmp_path):
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(chinese_workbook)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    info = subprocess.run(["pdfinfo", str(tmp_path / f"{chinese_workbook.stem}.pdf")], capture_output=True, text=True)
+    pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))
+    assert pages <= 15  # 73 pages of three columns each before the print set-up
