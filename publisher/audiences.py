@@ -200,6 +200,7 @@ class Audience:
         node[parts[-1]] = value
         self.overridden.add(dotted)
         self.__dict__.pop("env", None)
+        self.__dict__.pop("messages", None)  # -D locale=en, -D timezone=…
 
     @property
     def search_path(self) -> list[Path]:

@@ -26,6 +26,16 @@ def test_values_are_data_never_looked_up():
     assert zh("Line {line}: {message}", line=3, message="{line} Contents") == "第 3 行:{line} Contents"
 
 
+def test_a_template_message_reaches_no_attribute(tmp_path):
+    zh = Messages("zh-CN")
+    assert zh("{x.__class__} {x[0]} {x}", x="ab") == "{x.__class__} {x[0]} ab"
+    assert zh("Page {PAGE} of {NUMPAGES}", count=1) == "第 {PAGE} 页,共 {NUMPAGES} 页"
+    audience = AudienceCatalog().load("executive")
+    assert audience.messages("Contents") == "目录"
+    audience.override("locale", "en")  # -D locale=en after the catalog was read
+    assert audience.messages("Contents") == "Contents"
+
+
 def test_every_built_in_message_keeps_its_fields():
     for path in LOCALE_DIR.glob("*.po"):
         Messages(path.stem.replace("_", "-"))  # raises on a translation whose {fields} differ

@@ -28,6 +28,7 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 DEFAULT_LOCALE = "zh-CN"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 
 
@@ -100,11 +101,16 @@ class Messages:
             self.table[entry.msgid] = entry.msgstr
 
     def __call__(self, message: str, /, **values: Any) -> str:
-        """``message`` in this locale, its ``{name}`` fields filled with ``values`` (as text)."""
+        """``message`` in this locale, its ``{name}`` fields filled with ``values`` (as text).
+
+        Only plain ``{name}`` fields with a value are filled, never ``{name.attr}`` or
+        ``{name[key]}`` (a template's message is no way to reach an object's attributes), and a
+        field without a value stays as written (``{PAGE}``)."""
         text = self.table.get(str(message), str(message))
         if not values:
             return text
-        return text.format_map({k: str(v) for k, v in values.items()})
+        shown = {k: str(v) for k, v in values.items()}
+        return _FIELD.sub(lambda m: shown.get(m.group(1), m.group(0)), text)
 
     def time(self, when: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
         """``when`` in the audience's time zone (a naive time is taken as written)."""
