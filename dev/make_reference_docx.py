@@ -267,7 +267,9 @@ def styles_xml() -> str:
                 next_style="BodyText",
                 ui_priority=39,
                 ppr=f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="9298"/></w:tabs>'
-                f'<w:spacing w:after="60"/><w:ind w:left="{(level - 1) * 420}"/><w:jc w:val="left"/>',
+                # single-spaced off the grid: a contents page holds about forty entries
+                f'<w:snapToGrid w:val="0"/><w:spacing w:after="40" w:line="240" w:lineRule="auto"/>'
+                f'<w:ind w:left="{(level - 1) * 420}"/><w:jc w:val="left"/>',
             )
         )
     s.append(

@@ -90,6 +90,7 @@ def test_analyst_headings_follow_the_model(sample_digest, analyst):
         for top in report.sections:
             for section in top.walk():
                 expected.append((section.level + 1, section.heading))
+    expected.append((1, "引用来源"))  # the source list the citations link to
     found = [(style_level(p), p.text) for p in doc.paragraphs if style_level(p)]
     assert found == expected
     assert any(level == 3 for level, _ in found)  # nested sub-sections are real level-3 headings
@@ -97,13 +98,17 @@ def test_analyst_headings_follow_the_model(sample_digest, analyst):
 
 def test_analyst_bullets_are_list_paragraphs_with_citations(sample_digest, analyst):
     data, doc, _ = analyst
+    bookmarks = {b.get(f"{W}name") for b in part(data, "word/document.xml").iter(f"{W}bookmarkStart")}
     bullets = [p for p in doc.paragraphs if p.style.name.startswith("List Bullet")]
     blocks = [b for r in sample_digest.reports for _, b in r.blocks() if b.kind == "bullet"]
     assert len(bullets) == len(blocks) > 100
     for paragraph, block in zip(bullets, blocks, strict=True):
         assert paragraph.text == block.marked_text("[{ref}]")
-        markers = [r.text for r in paragraph.runs if r.style.name == "Citation Mark"]
+        runs = [r for item in paragraph.iter_inner_content() for r in getattr(item, "runs", [item])]
+        markers = [r.text for r in runs if r.style.name == "Citation Mark"]
         assert "".join(markers) == "".join(f"[{ref}]" for ref in block.refs)
+        for link in paragraph._p.iter(f"{W}hyperlink"):  # each citation links to its report's source entry
+            assert link.get(f"{W}anchor") in bookmarks and link.find(f"{W}r/{W}rPr/{W}rStyle") is not None
         assert num_id(paragraph) is not None
     assert doc.styles["Citation Mark"].font.superscript is True
     # One list per section: bullets of a section share a numbering instance, the next section starts a new one.
@@ -131,7 +136,14 @@ def test_analyst_paragraph_blocks_and_meta(sample_digest, analyst):
     ]
     assert body == paragraphs and paragraphs
     meta = [p.text for p in doc.paragraphs if p.style.name == "Report Meta"]
-    assert meta == [f"{r.institution} · {r.timestamp}" for r in sample_digest.reports]
+    reports = sample_digest.reports
+    assert meta[: len(reports)] == [f"{r.institution} · {r.timestamp}" for r in reports]
+    # then the source list: each cited report's markers, institution, title and time
+    assert meta[len(reports) :] == [
+        f"{''.join(f'[{n}]' for n in sorted({ref for _, b in r.blocks() for ref in b.refs}))} "
+        f"{r.institution}《{r.title}》{r.timestamp}"
+        for r in reports
+    ]
 
 
 def test_toc_header_footer_fields(sample_digest, analyst):
@@ -142,7 +154,7 @@ def test_toc_header_footer_fields(sample_digest, analyst):
     begin = document.find(f".//{W}sdtContent//{W}fldChar")
     assert begin.get(f"{W}fldCharType") == "begin" and begin.get(f"{W}dirty") is None  # Word asks nothing
     toc_entries = [p for p in document.iter(f"{W}p") if p.find(f"{W}pPr/{W}pStyle[@{W}val='TOC1']") is not None]
-    assert len(toc_entries) == len(sample_digest.reports)
+    assert len(toc_entries) == len(sample_digest.reports) + 1  # and the source list
     settings_xml = part(data, "word/settings.xml")
     assert settings_xml.find(f"{W}updateFields") is None  # no "update fields?" on every open
     section = doc.sections[0]
@@ -693,7 +705,7 @@ def test_skipped_reports_are_kept_in_the_analyst_appendix():
     data, _ = build(digest, "analyst")
     doc = open_docx(data)
     headings = [p.text for p in doc.paragraphs if style_level(p) == 1]
-    assert headings == ["标题甲", "标题丙", "未能读取的报告"]
+    assert headings == ["标题甲", "标题丙", "引用来源", "未能读取的报告"]
     kept = [p.text for p in doc.paragraphs if p.style.name == "Plain Text"]
     assert kept == ["标题乙", "海通国际· 2025-02-30 16:06", "核心观点 - 内容二 [1]"]
     assert any("第 6 行" in p.text and "invalid timestamp" in p.text for p in doc.paragraphs)

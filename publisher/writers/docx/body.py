@@ -99,6 +99,9 @@ class BodyBuilder:
         self._links: dict[str, int] = {}
         self._headings: list[tuple[int, str, str]] = []  # (level, bookmark, text) for the TOC
         self._toc: tuple[int, int] | None = None  # (body index, depth)
+        self._sources: tuple[int, list[Any]] | None = None  # (body index, heading) of the source list
+        #: The reports whose citations the body shows, by id: (number, (report, their refs)).
+        self._cited: dict[str, tuple[int, tuple[Report, set[int]]]] = {}
         self._in_story = "body"
 
     # -- styles ---------------------------------------------------------------------
@@ -229,7 +232,16 @@ class BodyBuilder:
                 out.append(self._footnote(block, marker))
             else:
                 style = self.style("Citation Mark", "character")
-                out.append(f'<w:r><w:rPr><w:rStyle w:val="{style}"/></w:rPr><w:t>{marker}</w:t></w:r>')
+                run = f'<w:r><w:rPr><w:rStyle w:val="{style}"/></w:rPr><w:t>{marker}</w:t></w:r>'
+                report = self.owners.get(id(block), (None, None))[0] if story == "body" else None
+                if report is None:
+                    out.append(run)
+                    continue
+                # a link to the report's entry in the source list, if the outline asks for one
+                # (finish() turns the marks into the link, or drops them)
+                number, cited = self._cited.setdefault(report.id, (len(self._cited) + 1, (report, set())))
+                cited[1].update(refs)
+                out.append(f"{_LINK_OPEN}{number}{_LINK_MID}{run}{_LINK_CLOSE}")
         if last < len(text):
             self._text(text[last:], out, story)
 
@@ -429,6 +441,9 @@ class BodyBuilder:
             pass  # closes a table or a list (both done above)
         elif name == "toc":
             self.toc(_int_arg(d, 0, 3), content)
+        elif name == "sources":
+            self._sources = (len(self.body), content)
+            self.body.append("")  # filled in by finish(), when every citation is known
         elif name == "pagebreak":
             self.body.append(_PAGE_BREAK)  # finish() moves it onto the next paragraph when it can
         elif name in ("row", "header"):
@@ -456,9 +471,43 @@ class BodyBuilder:
         else:
             self.pkg.footer = (self.pkg.footer or "") + xml
 
+    def _source_list(self) -> None:
+        """The ``sources`` directive: a heading and, per report whose citations the body shows, its
+        markers, institution, title and time, each the target of those citations' links."""
+        if self._sources is None or not self._cited:
+            if self._cited:
+                for i, xml in enumerate(self.body):
+                    if _LINK_OPEN in xml:
+                        self.body[i] = _LINK.sub(r"\2", xml)
+            if self._sources is not None:
+                self.body[self._sources[0]] = ""
+            return
+        index, title = self._sources
+        start = len(self.body)
+        if title:
+            self.heading(1, title)
+        meta = self.style("Report Meta")
+        for number, (report, refs) in sorted(self._cited.values(), key=lambda item: item[0]):
+            mark = f"_Src{number:06d}"
+            bookmark = 1_000_000 + number  # heading bookmarks count from 0
+            markers = "".join(f"[{r}]" for r in sorted(refs))
+            text = f"{markers} {report.institution}《{report.title}》{report.timestamp}"
+            self.body.append(
+                f'<w:p><w:pPr><w:pStyle w:val="{meta}"/></w:pPr>'
+                f'<w:bookmarkStart w:id="{bookmark}" w:name="{mark}"/><w:r>{_t(text)}</w:r>'
+                f'<w:bookmarkEnd w:id="{bookmark}"/></w:p>'
+            )
+        self.body[index] = "".join(self.body[start:])
+        del self.body[start:]
+        link = '<w:hyperlink w:anchor="_Src{:06d}" w:history="1">{}</w:hyperlink>'
+        for i, xml in enumerate(self.body):
+            if _LINK_OPEN in xml:
+                self.body[i] = _LINK.sub(lambda m: link.format(int(m.group(1)), m.group(2)), xml)
+
     def finish(self) -> Package:
         self._flush_table()
         self._close_list()
+        self._source_list()
         if self._toc is not None:
             index, depth = self._toc
             self.body[index] = self._toc_xml(depth)
@@ -480,6 +529,12 @@ class BodyBuilder:
 _PAGE_BREAK = '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
 #: A paragraph's opening up to its style, where ``w:pageBreakBefore`` goes.
 _PSTYLE = re.compile(r'<w:p><w:pPr><w:pStyle w:val="[^"]*"/>')
+
+
+#: Marks around a citation run that links to the source list: characters no text of the body
+#: holds (XML cannot), replaced by finish().
+_LINK_OPEN, _LINK_MID, _LINK_CLOSE = "\x00", "\x01", "\x02"
+_LINK = re.compile("\x00([0-9]+)\x01(.*?)\x02", re.DOTALL)
 
 
 def _int_arg(d: Directive, index: int, default: int) -> int:
