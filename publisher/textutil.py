@@ -78,11 +78,13 @@ def clause_cut(text: str, width: int) -> str:
     text = text.strip()
     if display_width(text) <= width:
         return text
-    cut = 0
+    cut = used = at = 0  # the width of text[:at], grown clause by clause: linear in the text
     for m in _CLAUSE_END.finditer(text):
-        if display_width(text[: m.start()]) > width:
+        used += display_width(text[at : m.start()])
+        at = m.start()
+        if used > width:
             break
-        cut = m.start()
+        cut = at
     if cut:
         return text[:cut].rstrip()
     used, end = 0, 0

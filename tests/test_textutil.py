@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher.textutil import display_width, first_sentence, xml_escape, xml_safe
+from publisher.textutil import clause_cut, display_width, first_sentence, xml_escape, xml_safe
 
 
 def test_xml_safe_replaces_illegal_code_points():
@@ -57,3 +57,21 @@ def test_not_a_device():
         "console.txt",
         "",
     ]
+
+
+def test_clause_cut():
+    assert clause_cut("短句,不截断", 56) == "短句,不截断"
+    assert clause_cut("第一句话很长很长,第二句话也很长很长,第三句", 20) == "第一句话很长很长"
+    assert clause_cut("没有标点的一句非常非常长的话", 10) == "没有标点…"
+
+
+def test_clause_cut_takes_linear_time():
+    from support.linear_time import assert_linear
+
+    # a huge takeaway that overflows only at its end: every clause is measured before the cut
+    assert_linear(
+        lambda text: clause_cut(text + "尾" * 10, display_width(text)),
+        lambda n: "中文," * (n // 3),
+        20_000,
+        "clause_cut",
+    )

@@ -199,7 +199,7 @@ class PdfWriter(Writer):
         program = soffice()
         if program is None:
             raise AudienceError("--format pdf needs LibreOffice (`soffice`)")
-        docx = DocxWriter().write(digest, ctx)[0].content()
+        docx = DocxWriter().document(digest, digest.reports, None, ctx)  # the briefing (never per-report files)
         try:
             pdf = _libreoffice(program).convert(docx, self._timeout(ctx.audience))
         except PdfError as exc:

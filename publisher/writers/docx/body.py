@@ -239,9 +239,11 @@ class BodyBuilder:
                     continue
                 # a link to the report's entry in the source list, if the outline asks for one
                 # (finish() turns the marks into the link, or drops them)
-                number, cited = self._cited.setdefault(report.id, (len(self._cited) + 1, (report, set())))
-                cited[1].update(refs)
-                out.append(f"{_LINK_OPEN}{number}{_LINK_MID}{run}{_LINK_CLOSE}")
+                entry = self._cited.get(report.id)
+                if entry is None:
+                    entry = self._cited[report.id] = (len(self._cited) + 1, (report, set()))
+                entry[1][1].update(refs)
+                out.append(f"{_LINK_OPEN}{entry[0]}{_LINK_MID}{run}{_LINK_CLOSE}")
         if last < len(text):
             self._text(text[last:], out, story)
 
