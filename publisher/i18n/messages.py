@@ -6,7 +6,9 @@ cover lines in English (``_("At a glance")`` in a template,
 catalog that translates them: ``publisher/i18n/locale/<locale>.po`` (built in:
 ``zh_CN``; ``en`` needs none), read with the same PO machinery as content
 catalogs, then ``messages.<locale>.po`` along the audience's template path,
-whose entries win, so a templates folder can reword any label.  A message
+whose entries win, so a templates folder can reword any label.  An entry with a
+``msgctxt`` names a code value of the model (``msgctxt "action"``, ``msgid
+"maintain"``): :meth:`Messages.code` shows the words a workbook's filter lists.  A message
 with ``{name}`` fields is formatted with the values given after the msgid,
 which are data and never looked up themselves.  Times are shown in the
 audience's ``timezone`` (an IANA name, ``Asia/Shanghai`` by default).
@@ -72,6 +74,7 @@ class Messages:
 
         self.locale, self.timezone = locale, timezone
         self.table: dict[str, str] = {}
+        self.codes: dict[tuple[str, str], str] = {}  # (kind, code) → the word a reader sees
         stem = catalog_name(locale)
         for name in dict.fromkeys((stem.split("_")[0], stem)):  # zh, then zh_CN: the more specific wins
             path = LOCALE_DIR / f"{name}.po"
@@ -98,7 +101,10 @@ class Messages:
                 raise MessagesError(
                     None, f"{origin}:{line}:1: translation of {entry.msgid!r} must use the fields {{…}} of its msgid"
                 )
-            self.table[entry.msgid] = entry.msgstr
+            if entry.msgctxt:
+                self.codes[(entry.msgctxt, entry.msgid)] = entry.msgstr
+            else:
+                self.table[entry.msgid] = entry.msgstr
 
     def __call__(self, message: str, /, **values: Any) -> str:
         """``message`` in this locale, its ``{name}`` fields filled with ``values`` (as text).
@@ -111,6 +117,11 @@ class Messages:
             return text
         shown = {k: str(v) for k, v in values.items()}
         return _FIELD.sub(lambda m: shown.get(m.group(1), m.group(0)), text)
+
+    def code(self, kind: str, value: str) -> str:
+        """A code value of the model as a reader of this locale names it: ``code("action",
+        "maintain")`` → ``维持`` (the catalog entry with ``msgctxt`` ``kind``); unknown codes as written."""
+        return self.codes.get((kind, value), value) if value else value
 
     def time(self, when: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
         """``when`` in the audience's time zone (a naive time is taken as written)."""

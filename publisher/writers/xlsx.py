@@ -75,11 +75,17 @@ from .xlsx_openpyxl import SplicingZipFile, cell_style, set_style, style_index, 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+    from ..i18n.messages import Messages
+
 EXCEL_CELL_LIMIT = 32_767
 SHEET_KINDS = ("metrics", "reports", "bullets", "facts", "forecasts", "companies", "summary")
 #: The sheets of the workbook across digests (``xlsx.collection``).
 COLLECTION_KINDS = ("facts", "forecasts", "companies")
 SECTION_SEPARATOR = " › "
+#: Subjects in the Summary's "figures by subject" block (those the most reports state).
+SUBJECT_ROWS = 12
+#: Longer subjects are left out of that block (a formula's criterion holds the subject).
+SUBJECT_LENGTH = 80
 #: Characters that make a spreadsheet treat typed-in text as a formula (also after a tab or CR).
 FORMULA_TRIGGERS = tuple("=+-@\t\r＝＋－＠")
 _WIDTH_SAMPLE_ROWS = 500
@@ -269,10 +275,25 @@ class Column:
     label: str
     get: Callable[[Any], Any]
     wrap: bool = False  # long text: capped width
+    #: The values are codes of the model (``maintain``, ``yoy``): shown as the audience's catalog
+    #: names them (``msgctxt`` ``code``), so a filter list reads 维持, 同比.
+    code: str = ""
+
+    def localized(self, label: str, messages: Any) -> Column:
+        """This column headed ``label``, its code values in the words of ``messages``."""
+        get = self.get
+        if self.code:
+            kind, plain = self.code, self.get
+
+            def get(row: Any) -> Any:
+                value = plain(row)
+                return messages.code(kind, value) if isinstance(value, str) else value
+
+        return Column(self.key, label, get, self.wrap, self.code)
 
 
-def _c(key: str, label: str, get: Callable[[Any], Any], wrap: bool = False) -> Column:
-    return Column(key, label, get, wrap)
+def _c(key: str, label: str, get: Callable[[Any], Any], wrap: bool = False, code: str = "") -> Column:
+    return Column(key, label, get, wrap, code)
 
 
 def _report_columns() -> list[Column]:
@@ -292,7 +313,7 @@ METRIC_COLUMNS: dict[str, Column] = {
     for c in [
         *_report_columns(),
         _c("section", "Section", lambda r: r.section, wrap=True),
-        _c("found_in", "Found in", lambda r: r.metric.origin),
+        _c("found_in", "Found in", lambda r: r.metric.origin, code="origin"),
         _c("first_mention", "First mention", lambda r: r.first),
         _c("subject", "Subject", lambda r: r.metric.subject),
         _c("value", "Value", lambda r: decimal_number(r.metric.value, _is_percent(r.metric))),
@@ -302,15 +323,15 @@ METRIC_COLUMNS: dict[str, Column] = {
         _c("normalized", "Normalised", lambda r: decimal_number(r.metric.normalized)),
         _c("normalized_low", "Normalised low", lambda r: decimal_number(r.metric.normalized_low)),
         _c("normalized_high", "Normalised high", lambda r: decimal_number(r.metric.normalized_high)),
-        _c("base_unit", "Base unit", lambda r: r.metric.base_unit),
+        _c("base_unit", "Base unit", lambda r: r.metric.base_unit, code="base_unit"),
         _c("change", "Change", lambda r: decimal_number(r.metric.change, _is_percent(r.metric))),
-        _c("basis", "Basis", lambda r: r.metric.basis),
+        _c("basis", "Basis", lambda r: r.metric.basis, code="basis"),
         _c("year", "Year", lambda r: r.metric.year),
         _c("estimate", "A/E", lambda r: r.metric.estimate),
         _c("item", "Item", lambda r: r.metric.item or None),
-        _c("direction", "Direction", lambda r: r.metric.direction),
-        _c("relation", "Relation", lambda r: r.metric.relation),
-        _c("bound", "Bound", lambda r: r.metric.bound),
+        _c("direction", "Direction", lambda r: r.metric.direction, code="direction"),
+        _c("relation", "Relation", lambda r: r.metric.relation, code="relation"),
+        _c("bound", "Bound", lambda r: r.metric.bound, code="bound"),
         _c("period", "Period", lambda r: r.metric.period),
         _c("as_written", "As written", lambda r: r.metric.text),
         _c("sentence", "Sentence", lambda r: r.metric.sentence, wrap=True),
@@ -338,8 +359,8 @@ BULLET_COLUMNS: dict[str, Column] = {
     for c in [
         *_report_columns(),
         _c("section", "Section", lambda r: r.path, wrap=True),
-        _c("role", "Role", lambda r: r.section.role),
-        _c("kind", "Kind", lambda r: r.block.kind),
+        _c("role", "Role", lambda r: r.section.role, code="role"),
+        _c("kind", "Kind", lambda r: r.block.kind, code="kind"),
         _c("text", "Text", lambda r: r.block.text, wrap=True),
         _c("citations", "Citations", lambda r: _citations(r.block.refs)),
         _c("metrics", "Metrics", lambda r: len(r.block.metrics)),
@@ -374,8 +395,8 @@ FACT_COLUMNS: dict[str, Column] = {
         _c("ticker", "Ticker", lambda r: r.company.ticker if r.company else ""),
         _c("exchange", "Exchange", lambda r: r.company.exchange if r.company else ""),
         _c("rating", "Rating", lambda r: _grade(r.rating)),
-        _c("scale", "Scale", lambda r: r.rating.scale if r.rating else ""),
-        _c("action", "Action", lambda r: r.rating.action if r.rating else ""),
+        _c("scale", "Scale", lambda r: r.rating.scale if r.rating else "", code="scale"),
+        _c("action", "Action", lambda r: r.rating.action if r.rating else "", code="action"),
         _c("target_price", "Target price", lambda r: _target_value(r.target)),
         _c("target_low", "Target low", lambda r: decimal_number(r.target.low) if r.target else None),
         _c("currency", "Currency", lambda r: r.target.currency if r.target else ""),
@@ -405,7 +426,7 @@ FORECAST_COLUMNS: dict[str, Column] = {
         _c("value", "Value", lambda r: decimal_number(r.forecast.value, r.forecast.unit in ("%", "％"))),
         _c("unit", "Unit", lambda r: r.forecast.unit),
         _c("normalized", "Normalised", lambda r: decimal_number(r.forecast.normalized)),
-        _c("base_unit", "Base unit", lambda r: r.forecast.base_unit),
+        _c("base_unit", "Base unit", lambda r: r.forecast.base_unit, code="base_unit"),
         _c("citations", "Citations", lambda r: _citations(r.forecast.refs)),
         _c("line", "Line", lambda r: r.forecast.pos[0].line if r.forecast.pos else None),
     ]
@@ -427,7 +448,9 @@ COMPANY_COLUMNS: dict[str, Column] = {
         _c("latest", "Latest", lambda r: _local(r.latest.report.published_at)),
         _c("latest_institution", "Latest institution", lambda r: r.latest.report.institution),
         _c("latest_rating", "Latest rating", lambda r: _grade(r.latest.rating)),
-        _c("latest_action", "Latest action", lambda r: r.latest.rating.action if r.latest.rating else ""),
+        _c(
+            "latest_action", "Latest action", lambda r: r.latest.rating.action if r.latest.rating else "", code="action"
+        ),
         _c("latest_target", "Latest target", lambda r: _target_value(r.latest.target)),
         _c("currency", "Currency", lambda r: next((x.target.currency for x in reversed(r.rows) if x.target), "")),
         _c("lowest_target", "Lowest target", lambda r: decimal_number(str(min(r.targets()))) if r.targets() else None),
@@ -493,6 +516,49 @@ def _takeaway(report: Report) -> str:
     return block.text if block is not None else ""
 
 
+class SubjectFigures:
+    """Figures by subject across reports, gathered while the Metrics rows are written: for each
+    subject (case aside), base unit and basis, how many reports state it (first mentions), how
+    many figures, and the lowest and highest normalised value."""
+
+    def __init__(self) -> None:
+        # key → [reports, figures, low, high, last report id, subject as first written]
+        self.groups: dict[tuple[str, str, str], list[Any]] = {}
+
+    def add(self, row: MetricRow) -> None:
+        metric = row.metric
+        if not row.first or not metric.subject:
+            return
+        key = (metric.subject.lower(), metric.base_unit or "", metric.basis)
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = [0, 0, None, None, None, metric.subject]
+        if group[4] != row.report.id:  # rows come report by report
+            group[0] += 1
+            group[4] = row.report.id
+        group[1] += 1
+        if metric.normalized is not None:
+            try:
+                value = Decimal(metric.normalized)
+            except InvalidOperation:
+                return
+            if value.is_finite():
+                group[2] = value if group[2] is None else min(group[2], value)
+                group[3] = value if group[3] is None else max(group[3], value)
+
+    def top(self, limit: int) -> list[tuple[str, str, str, int, int, Decimal | None, Decimal | None]]:
+        """The subjects more than one report states, most reports first; ratios (%) first."""
+        found = [
+            (g[5], unit, basis, g[0], g[1], g[2], g[3])
+            for (_, unit, basis), g in self.groups.items()
+            if g[0] > 1 and len(g[5]) <= SUBJECT_LENGTH and not xml_safe(g[5])[1]
+        ]
+        found.sort(key=lambda t: (-t[3], -t[4], t[0]))
+        found = found[:limit]
+        found.sort(key=lambda t: t[1] != "ratio")  # stable: the chart takes the leading ratio rows
+        return found
+
+
 # --- the profile -----------------------------------------------------------------------------------
 
 
@@ -520,11 +586,11 @@ class WorkbookSpec:
         return next((s for s in self.sheets if s.kind == kind), None)
 
 
-def default_sheet(kind: str, translate: Callable[[str], str] = str) -> SheetSpec:
+def default_sheet(kind: str, translate: Messages) -> SheetSpec:
     """A sheet of ``kind`` with its default name, table name and columns (names and headers in the
     language of ``translate``, an audience's messages)."""
     columns = [COLUMNS[kind][key] for key in DEFAULT_COLUMNS[kind]] if kind in COLUMNS else []
-    columns = [Column(c.key, translate(c.label), c.get, c.wrap) for c in columns]
+    columns = [c.localized(translate(c.label), translate) for c in columns]
     return SheetSpec(kind, translate(DEFAULT_NAMES[kind]), DEFAULT_NAMES[kind], columns)
 
 
@@ -595,7 +661,7 @@ def workbook_spec(ctx: RenderContext) -> WorkbookSpec:
                     raise _fail(f"{kind}.columns", f"header {label!r} appears twice (Excel needs unique headers)")
                 headers.add(label.lower())
                 base = known[key]
-                columns.append(Column(key, label, base.get, base.wrap))
+                columns.append(base.localized(label, messages))
         sheets.append(SheetSpec(kind, name, table_name, columns))
     style = table.get("table_style", "TableStyleMedium2")
     if not isinstance(style, str) or not _TABLE_STYLE.match(style):
@@ -973,6 +1039,12 @@ def literal_criterion(cell: str) -> str:
     return f'"="&{escaped}'
 
 
+def literal_text_criterion(text: str) -> str:
+    """:func:`literal_criterion` for a text known when the workbook is written: a string literal."""
+    escaped = text.replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
+    return f'"={escaped}"'
+
+
 def _structured(table: str, column: str) -> str:
     """A structured reference to a table column, written the way Excel writes it.
 
@@ -1050,10 +1122,17 @@ class XlsxWriter(Writer):
         first_rows: dict[str, int] = {}
         tables: dict[str, TableRows] = {}
         metric_spec = spec.sheet("metrics")
+        subjects = SubjectFigures()
         try:
             if metric_spec is not None:
                 tables["metrics"] = self._fill(
-                    sheets["metrics"], metric_spec, self._metric_rows(digest), cells, spec, first_rows=first_rows
+                    sheets["metrics"],
+                    metric_spec,
+                    self._metric_rows(digest),
+                    cells,
+                    spec,
+                    first_rows=first_rows,
+                    written=subjects.add,
                 )
             if (report_spec := spec.sheet("reports")) is not None:
                 tables["reports"] = self._fill(
@@ -1074,7 +1153,9 @@ class XlsxWriter(Writer):
                 tables["companies"] = self._fill(sheets["companies"], company_spec, companies, cells, spec)
             values: dict[str, dict[str, str]] = {}
             if spec.sheet("summary") is not None:
-                values[parts["summary"]] = self._summary(sheets["summary"], digest, spec, cells, tables, fact_rows)
+                values[parts["summary"]] = self._summary(
+                    sheets["summary"], digest, spec, cells, tables, fact_rows, subjects
+                )
             self._properties(workbook, digest, ctx, spec, {kind: t.count for kind, t in tables.items()})
             app = ExtendedProperties(Company=spec.properties["company"] or None, TitlesOfParts=None)
             overrides = {"docProps/app.xml": tostring(app.to_tree())}
@@ -1194,8 +1275,10 @@ class XlsxWriter(Writer):
         spec: WorkbookSpec,
         link_sheet: SheetSpec | None = None,
         first_rows: dict[str, int] | None = None,
+        written: Callable[[Any], None] | None = None,
     ) -> TableRows:
-        """Stream the rows of a table sheet; ``first_rows`` gets each report's first row number."""
+        """Stream the rows of a table sheet; ``first_rows`` gets each report's first row number,
+        ``written`` each row written."""
         from openpyxl.utils import get_column_letter
 
         table = TableRows(ws, sheet, cells, ws.parent.epoch, link_sheet)
@@ -1212,6 +1295,8 @@ class XlsxWriter(Writer):
                     by_report[report.id] += 1
                 if first_rows is not None:
                     first_rows.setdefault(row.report.id, number)
+                if written is not None:
+                    written(row)
             count = table.finish()
         except BaseException:
             table.file.close()
@@ -1267,10 +1352,12 @@ class XlsxWriter(Writer):
         cells: CellFactory,
         written: dict[str, TableRows],
         fact_rows: list[FactRow],
+        subjects: SubjectFigures,
     ) -> dict[str, str]:
         """Counts by institution and by day as COUNTIFS over the tables, ratings by institution
-        (with their chart) when the Facts sheet exists; returns each formula's value, as computed
-        here, by cell (the cached results every reader that does not calculate sees)."""
+        (with their chart) when the Facts sheet exists, figures by subject across reports (with a
+        chart of the percentages' range) when the Metrics sheet has the columns; returns each
+        formula's value, as computed here, by cell (the cached results every reader that does not calculate sees)."""
         from openpyxl.utils import get_column_letter
 
         messages = cells.ctx.audience.messages
@@ -1283,16 +1370,18 @@ class XlsxWriter(Writer):
                 )
         institutions = _case_groups(r.institution for r in digest.reports)
         days = sorted({r.published_at.date() for r in digest.reports})
-        ws.column_dimensions["A"].width = min(40, max([14, *(display_width(i) + 2 for i in institutions)]))
+        top = subjects.top(SUBJECT_ROWS)
+        labels = [*institutions, *(f"{t[0]} · {t[2]}" if t[2] else t[0] for t in top)]
+        ws.column_dimensions["A"].width = min(40, max([14, *(display_width(x) + 2 for x in labels)]))
         for letter in "BCDEFG":
-            ws.column_dimensions[letter].width = 12
+            ws.column_dimensions[letter].width = 16 if letter in "EF" else 12
         title = localized_title(digest, messages) if digest.reports else digest.name
         ws.append([cells.text(ws, messages("Summary: {title}", title=title), (0, 0), "digest title", font="title")])
         ws.append([messages("Counts are formulas over the tables: they follow the analyst's edits, filters aside.")])
         ws.append([])
         row = 4
         cached: dict[str, str] = {}
-        charts: list[tuple[str, int, int, int, int]] = []  # (title, header row, first row, last row, columns)
+        charts: list[ChartBlock] = []
 
         def count(reports: Iterable[Report], rows: Counter[str]) -> int:
             return sum(rows[r.id] for r in reports)
@@ -1358,7 +1447,9 @@ class XlsxWriter(Writer):
                 for i, scale in enumerate(scales):
                     line.append(
                         cells.formula(
-                            ws, f'=COUNTIFS({inst_ref},{literal_criterion(f"$A{row}")},{scale_ref},"{scale}")'
+                            ws,
+                            f"=COUNTIFS({inst_ref},{literal_criterion(f'$A{row}')},"
+                            f'{scale_ref},"{messages.code("scale", scale)}")',
                         )
                     )
                     n = sum(
@@ -1371,31 +1462,108 @@ class XlsxWriter(Writer):
                     cached[f"{get_column_letter(i + 2)}{row}"] = str(n)
                 ws.append(line)
                 row += 1
-            charts.append((messages("Ratings by institution"), header_row, first, row - 1, len(scales)))
+            charts.append(
+                ChartBlock(messages("Ratings by institution"), header_row, first, row - 1, 2, 1 + len(scales))
+            )
+            ws.append([])
+            row += 1
+        metrics = spec.sheet("metrics")
+        needed = ("subject", "base_unit", "basis", "first_mention", "normalized")
+        if metrics is not None and "metrics" in written and top and all(metrics.label(k) for k in needed):
+            ref = {k: _structured(metrics.table, metrics.label(k) or "") for k in needed}
+            head = ("Figures by subject", "Base unit", "Reports stating it", "Figures stated", "Lowest", "Highest")
+            ws.append([cells.text(ws, messages(h), (0, 0), "heading", font="bold") for h in head])
+            header_row = row
+            row += 1
+            first = row
+            ratio_rows = 0
+            for subject, unit, basis, reports, figures, low, high in top:
+                # the criteria are the subject, basis and unit as literals: column A shows the subject
+                # with its basis (营业收入 · 同比), the label the chart's axis needs
+                where = ",".join(
+                    (
+                        ref["subject"],
+                        literal_text_criterion(subject),
+                        ref["basis"],
+                        literal_text_criterion(messages.code("basis", basis)),
+                        ref["base_unit"],
+                        literal_text_criterion(messages.code("base_unit", unit)),
+                        ref["first_mention"],
+                        "TRUE",
+                    )
+                )
+                label = f"{subject} · {messages.code('basis', basis)}" if basis else subject
+                number_format = "0.0%" if unit == "ratio" else "#,##0.##"
+                ratio_rows += unit == "ratio"
+                ws.append(
+                    [
+                        cells.text(ws, label, (0, 0), "subject"),
+                        cells.text(ws, messages.code("base_unit", unit), (0, 0), "unit") if unit else None,
+                        reports,  # counted here: COUNTIFS cannot count distinct reports
+                        cells.formula(ws, f"=COUNTIFS({where})"),
+                        cells.formula(ws, f"=_xlfn.MINIFS({ref['normalized']},{where})", number_format),
+                        cells.formula(ws, f"=_xlfn.MAXIFS({ref['normalized']},{where})", number_format),
+                    ]
+                )
+                cached[f"D{row}"] = str(figures)
+                cached[f"E{row}"] = _cached_number(low)
+                cached[f"F{row}"] = _cached_number(high)
+                row += 1
+            if ratio_rows:
+                title = messages("Figures by subject (%): lowest and highest")
+                charts.append(ChartBlock(title, header_row, first, first + ratio_rows - 1, 5, 6, False, "0%"))
         self._charts(ws, spec, charts)
+        _print_setup(ws)
+        ws.print_title_rows = None
         return cached
 
-    def _charts(self, ws: WriteOnlyWorksheet, spec: WorkbookSpec, blocks: list[tuple[str, int, int, int, int]]) -> None:
-        """A stacked bar per block: what each institution's reports say (their ratings), not item counts."""
+    def _charts(self, ws: WriteOnlyWorksheet, spec: WorkbookSpec, blocks: list[ChartBlock]) -> None:
+        """A bar chart per block: what each institution's reports say (their ratings, stacked), how
+        far apart the reports' figures for a subject are (lowest and highest, side by side)."""
         if spec.chart_type == "none":
             return
         from openpyxl.chart import BarChart, Reference
 
         anchor_row = 4
-        for heading, header_row, first, last, columns in blocks:
-            if last < first:
+        for block in blocks:
+            if block.last < block.first:
                 continue
             chart = BarChart()
             chart.type = "bar" if spec.chart_type == "bar" else "col"
-            chart.grouping = "stacked"
-            chart.overlap = 100
-            chart.title = heading
-            chart.height = max(7.5, 0.6 * (last - first + 1) + 3)
+            chart.grouping = "stacked" if block.stacked else "clustered"
+            if block.stacked:
+                chart.overlap = 100
+            chart.title = block.title
+            chart.height = max(7.5, 0.6 * (block.last - block.first + 1) * (1 if block.stacked else 1.6) + 3)
             chart.width = 18
             chart.legend.position = "b"
-            data = Reference(ws, min_col=2, max_col=1 + columns, min_row=header_row, max_row=last)
-            categories = Reference(ws, min_col=1, min_row=first, max_row=last)
+            if block.number_format:
+                chart.y_axis.number_format = block.number_format
+                chart.y_axis.majorGridlines = None
+            data = Reference(
+                ws, min_col=block.min_col, max_col=block.max_col, min_row=block.header_row, max_row=block.last
+            )
+            categories = Reference(ws, min_col=1, min_row=block.first, max_row=block.last)
             chart.add_data(data, titles_from_data=True)
             chart.set_categories(categories)
             ws.add_chart(chart, f"I{anchor_row}")
             anchor_row += int(chart.height * 2) + 2
+
+
+@dataclass(frozen=True, slots=True)
+class ChartBlock:
+    """A block of the Summary sheet a chart shows: its header row, data rows and value columns."""
+
+    title: str
+    header_row: int
+    first: int
+    last: int
+    min_col: int
+    max_col: int
+    stacked: bool = True
+    number_format: str = ""
+
+
+def _cached_number(value: Decimal | None) -> str:
+    """The cached result of MINIFS/MAXIFS: 0 when no figure has a value, as Excel computes it."""
+    return "0" if value is None else format(value.normalize(), "f")

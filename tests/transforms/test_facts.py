@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.libreoffice import SOFFICE, soffice_csv
 from support.linear_time import assert_linear
 
 from publisher.model import Block, Digest, Report, Section, load_schema
@@ -172,7 +173,7 @@ def test_facts_workbook_lines_up_brokers_by_ticker(tmp_path, three_days):
     rows = facts_sheet[facts_sheet["代码"] == "300616"]
     assert list(rows["机构"]) == ["华创证券", "国信证券", "中金公司"]  # one company together, by time
     assert list(rows["评级"]) == ["买入", "增持", "中性"]
-    assert list(rows["评级变动"]) == ["maintain", "first", "downgrade"]
+    assert list(rows["评级变动"]) == ["维持", "首次", "下调"]
     assert rows["目标价格"].dtype.kind == "f" and list(rows["目标价格"]) == [18.2, 20.0, 15.5]
     assert facts_sheet["时间"].dtype.kind == "M"
     first = facts_sheet.index[facts_sheet["代码"] == "300616"]
@@ -190,8 +191,18 @@ def test_summary_shows_ratings_by_institution_with_their_values(tmp_path, three_
     header = next(i for i, r in enumerate(rows) if r[0] == "各机构评级分布")
     assert rows[header][1:3] == ["买入", "增持"]
     assert rows[header + 1][:3] == ["华创证券", 1, 1]  # cached values: what pandas and Power Query read
-    (chart,) = ws._charts
-    assert chart.grouping == "stacked"
+    assert ws._charts[0].grouping == "stacked"
+    # the scale and action columns read as a Chinese analyst names them, and the summary's
+    # criteria are those same words: LibreOffice, recalculating, counts what was cached
+    facts_sheet = pd.read_excel(folder / f"{three_days[0].stem}.xlsx", sheet_name="评级与目标价")
+    assert set(facts_sheet["评级档位"].dropna()) <= {"买入", "增持", "中性", "减持", "卖出"}
+    assert set(facts_sheet["评级变动"].dropna()) <= {"首次", "维持", "上调", "下调"}
+    if SOFFICE is None:
+        return
+    uncached = tmp_path / "uncached.xlsx"
+    openpyxl.load_workbook(folder / f"{three_days[0].stem}.xlsx").save(uncached)  # openpyxl drops the values
+    calculated = soffice_csv(uncached, tmp_path / "lo-profile")["汇总"]
+    assert calculated[header + 1][:3] == ["华创证券", "1", "1"]
 
 
 def test_forecasts_sheet_has_typed_columns(tmp_path):

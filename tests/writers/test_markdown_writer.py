@@ -86,6 +86,38 @@ def test_index_pages(cli, sample_path, sample_digest, tmp_path):
     assert 'nav:\n  - "首页": "index.md"' in nav and f'"reports/2025-02-16/{sample_digest.reports[0].slug}.md"' in nav
 
 
+def test_index_pages_speak_the_audiences_locale(cli, sample_path, tmp_path):
+    """The pages' own words come from the message catalogs: ``-D locale=en`` gives English ones."""
+    files = build(cli, tmp_path, str(sample_path), "-D", "locale=en")
+    home = files["index.md"].decode("utf-8")
+    assert home.startswith("# Research reports\n") and "10 reports, the latest published 2025-02-16 16:06." in home
+    assert "by [date](archive.md), by [institution](institutions.md) or by [company](companies/index.md)" in home
+    assert "| Time | Institution | Report |" in home
+    assert files["_Sidebar.md"].decode("utf-8").startswith("- [Home](index.md)\n- [By date](archive.md)\n")
+    assert 'nav:\n  - "Home": "index.md"' in files[".nav.yml"].decode("utf-8")
+    day = files["reports/2025-02-14/index.md"].decode("utf-8")
+    assert day.startswith("# 2025-02-14\n\n3 reports on this page · [Home](../../index.md)")
+    page = next(v for k, v in files.items() if k.startswith("reports/2025-02-14/deepseek")).decode("utf-8")
+    assert "[Reports of the day](index.md)" in page
+
+
+def test_message_values_are_escaped_in_markdown():
+    """A value filled into a message is text: Markdown in it is escaped; the catalog's words are not."""
+    from publisher.i18n.messages import Messages
+    from publisher.writers.markdown import md_translator
+
+    _ = md_translator(Messages("en"))
+    assert _("{count} reports on this page", count="[x](y)") == "\\[x\\](y) reports on this page"
+    assert (
+        _(
+            "Browse every report by [date]({archive}) or by [institution]({institutions}).",
+            archive="a.md",
+            institutions="b.md",
+        )
+        == "Browse every report by [date](a.md) or by [institution](b.md)."
+    )
+
+
 def test_same_input_same_bytes_whatever_the_clock(cli, sample_path, tmp_path):
     first = build(cli, tmp_path / "a", str(sample_path), env={"SOURCE_DATE_EPOCH": "1"})
     second = build(cli, tmp_path / "b", str(sample_path), env={"SOURCE_DATE_EPOCH": "2000000000"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import re
@@ -17,6 +16,7 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.libreoffice import SOFFICE, soffice_csv
 
 from publisher import registry
 from publisher.audiences import AudienceCatalog, AudienceError
@@ -36,11 +36,11 @@ from publisher.writers.xlsx import (
     Number,
     ReportRow,
     XlsxWriter,
+    literal_text_criterion,
     workbook_spec,
 )
 
 BUILD_TIME = datetime(2025, 2, 16, 10, 0, tzinfo=UTC)
-SOFFICE = shutil.which("soffice")
 
 
 def build(digest: Digest, audience: str = "analyst", templates=(), when: datetime = BUILD_TIME, **overrides):
@@ -222,8 +222,37 @@ def test_summary_formulas_and_charts(workbook, sample):
     institutions = {r.institution for r in sample.reports}
     assert sum("COUNTIFS(Metrics[Institution]," in f for f in formulas) == len(institutions)
     assert any('COUNTIFS(Reports[Time],">="&$A' in f for f in formulas)
-    assert all(re.fullmatch(r"=(COUNTIFS\(.*\)|SUM\([A-G]\d+:[A-G]\d+\)|0)", f) for f in formulas), formulas
-    assert ws._charts == []  # counts of extracted items answer no question: the sample states no rating
+    assert all(
+        re.fullmatch(r"=(COUNTIFS\(.*\)|SUM\([A-G]\d+:[A-G]\d+\)|0|_xlfn\.M(IN|AX)IFS\(.*\))", f) for f in formulas
+    )
+    # counts of extracted items answer no question; the sample states no rating, and the one chart
+    # is the range of the percentages two reports both give (创业板指, 深证成指)
+    assert [c.title.tx.rich.p[0].r[0].t for c in ws._charts] == ["Figures by subject (%): lowest and highest"]
+
+
+def test_figures_by_subject_across_reports(workbook_bytes, workbook):
+    """The subjects more than one report states, with how many and their lowest and highest value."""
+    values = load_values(workbook_bytes)["Summary"]
+    rows = [[c.value for c in row] for row in values.iter_rows()]
+    start = next(i for i, r in enumerate(rows) if r[0] == "Figures by subject")
+    assert rows[start][:6] == [
+        "Figures by subject",
+        "Base unit",
+        "Reports stating it",
+        "Figures stated",
+        "Lowest",
+        "Highest",
+    ]
+    block = {r[0]: r[1:6] for r in rows[start + 1 :] if r[0]}
+    assert block["创业板指"] == ["ratio", 2, 2, 0.018, 0.018]
+    assert set(block) == {"创业板指", "深证成指"}
+    assert workbook["Summary"].cell(start + 2, 5).number_format == "0.0%"
+
+
+def test_literal_text_criterion():
+    """A subject in a criterion is a string literal that matches itself only: no wildcard, no way out."""
+    assert literal_text_criterion('营收"&HYPERLINK("x")&"') == '"=营收""&HYPERLINK(""x"")&"""'
+    assert literal_text_criterion("中金*?~") == '"=中金~*~?~~"'
 
 
 def test_document_properties(workbook, sample):
@@ -268,12 +297,19 @@ def digest_of(texts: list[str], institution: str = "海通国际") -> Digest:
     return metrics(Digest(source="gen.txt", reports=[report], title=texts[-1]))
 
 
+#: The criteria of a "figures by subject" row: string literals (a ``"`` inside doubled), nothing else.
+_LITERAL = r'"=(?:[^"]|"")*"'
+SUBJECT_CRITERIA = (
+    rf"Metrics\[Subject\],{_LITERAL},Metrics\[Basis\],{_LITERAL},"
+    rf"Metrics\[\[Base unit\]\],{_LITERAL},Metrics\[\[First mention\]\],TRUE"
+)
 OUR_FORMULAS = {
     "Metrics": None,
     "Bullets": None,
     "Reports": re.compile(r'=HYPERLINK\("#\'Metrics\'!A\d+",\d+\)'),
     "Summary": re.compile(
-        r"=(COUNTIFS\((Reports|Metrics|Bullets)\[(Institution|Time)\][^;]*\)|SUM\([B-D]\d+:[B-D]\d+\)|0)"
+        r"=(COUNTIFS\((Reports|Metrics|Bullets)\[(Institution|Time)\][^;]*\)|SUM\([B-D]\d+:[B-D]\d+\)|0"
+        rf"|COUNTIFS\({SUBJECT_CRITERIA}\)|_xlfn\.(MIN|MAX)IFS\(Metrics\[Normalised\],{SUBJECT_CRITERIA}\))"
     ),
 }
 
@@ -408,31 +444,6 @@ def test_bad_profile_value_on_the_command_line(cli, sample_path, tmp_path):
 # --- LibreOffice recalculates -----------------------------------------------------------------------------
 
 
-def soffice_csv(path: Path, profile: Path) -> dict[str, list[list[str]]]:
-    """Every sheet of ``path`` as CSV rows, after LibreOffice loaded and recalculated it."""
-    out = path.parent / f"{path.stem}-csv"
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-            "--outdir",
-            str(out),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    sheets = {}
-    for file in out.glob("*.csv"):
-        text = file.read_bytes().decode("utf-8")  # cells may hold line breaks: csv reads them
-        sheets[file.stem.rsplit("-", 1)[1]] = list(csv.reader(io.StringIO(text, newline="")))
-    return sheets
-
-
 def summary_counts(rows: list[list[str]], heading: str) -> dict[str, list[int]]:
     start = next(i for i, r in enumerate(rows) if r and r[0] == heading)
     found = {}
@@ -466,8 +477,11 @@ def test_libreoffice_recalculates_the_summary(tmp_path, workbook_bytes, sample):
     # the values cached when the workbook was written are what LibreOffice calculates
     cached = [[c.value for c in row] for row in load_values(workbook_bytes)["Summary"].iter_rows()]
     for row, calculated in zip(cached, sheets["Summary"], strict=False):
-        numbers = [v for v in row if isinstance(v, int) and not isinstance(v, bool)]
-        assert numbers == [int(x) for x in calculated[1 : 1 + len(numbers)]], (row, calculated)
+        for value, shown in zip(row[1:], calculated[1:], strict=False):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            number = Decimal(shown.replace(",", "").rstrip("%")) / (100 if shown.endswith("%") else 1)
+            assert abs(number - Decimal(str(value))) <= Decimal("0.0005"), (row, calculated)
 
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed")

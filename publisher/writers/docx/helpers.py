@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...content import ContentSettings
-from ...model import Block, Report, Section
+from ...model import ROLE_BODY, Block, Report, Section
 from ...textutil import clause_cut, display_width, first_sentence
 from ...transforms.metrics import extract as figures_in
 from .outline import plain
@@ -42,11 +42,22 @@ KEY_SUBJECT_WIDTH = 16
 _DURATION_UNITS = frozenset({"个季度", "季度", "年", "个月", "月", "周", "天", "日", "小时", "years", "months", "days"})
 
 
+def takeaway(report: Report) -> Block | None:
+    """What a report says first: its key takeaway, else (a report with no summary section) the
+    first block of its body, else its first block; ``None`` for a report with no text."""
+    found = report.key_takeaway()
+    if found is None:
+        blocks = list(report.blocks())
+        found = next((b for s, b in blocks if s.role == ROLE_BODY), blocks[0][1] if blocks else None)
+    return found
+
+
 def key_figure(report: Report) -> str:
-    """The figure a reader remembers a report by: the first figure of its title, else of its key
-    takeaway (not a span of time), with its subject when that is short (``北证50涨幅 18%``); ``""`` if none."""
-    takeaway = report.key_takeaway()
-    for text in (report.title, plain(takeaway) if takeaway is not None else ""):
+    """The figure a reader remembers a report by: the first figure of its title, else of its
+    takeaway (:func:`takeaway`; not a span of time), with its subject when that is short
+    (``北证50涨幅 18%``); ``""`` if none."""
+    takeaway_block = takeaway(report)
+    for text in (report.title, plain(takeaway_block) if takeaway_block is not None else ""):
         for metric in figures_in(text):
             if (metric.value is None and metric.low is None) or metric.unit.strip() in _DURATION_UNITS:
                 continue
@@ -77,9 +88,9 @@ def template_helpers(content: ContentSettings) -> dict[str, Callable[..., Any]]:
         """Blocks of the sections whose role the profile includes, by role priority.
 
         ``limit`` defaults to ``content.max_bullets`` (0 = all), ``roles`` to
-        ``content.roles``; ``skip_takeaway`` leaves out the key takeaway.
+        ``content.roles``; ``skip_takeaway`` leaves out what :func:`takeaway` shows.
         """
-        return content.pick(report, limit, roles, report.key_takeaway() if skip_takeaway else None)
+        return content.pick(report, limit, roles, takeaway(report) if skip_takeaway else None)
 
     def sections(report: Report, roles: list[str] | None = None) -> list[Section]:
         """Top-level sections whose role the profile includes, in document order."""
@@ -91,5 +102,6 @@ def template_helpers(content: ContentSettings) -> dict[str, Callable[..., Any]]:
         "first_sentence": _first_sentence,
         "clause": _clause,
         "key_figure": key_figure,
+        "takeaway": takeaway,
         "short_date": short_date,
     }
