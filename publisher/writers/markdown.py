@@ -891,7 +891,14 @@ class MarkdownWriter(Writer):
         return renderer
 
     def check(self, audience: Audience) -> None:
-        PageRenderer(audience)
+        renderer = PageRenderer(audience)
+        layout = renderer.layout
+        needed = ["report.md.j2", "day.md.j2", "home.md.j2", "archive.md.j2", "institutions.md.j2"]
+        needed += ["companies.md.j2"] * bool(layout.companies) + ["sidebar.md.j2"] * bool(layout.sidebar)
+        for name in needed:  # a missing template stops the build before it writes anything
+            if not audience.has_template(name):
+                where = ", ".join(str(p) for p in audience.search_path)
+                raise AudienceError(f"audience {audience.name!r} has no template {name!r} (searched {where})")
 
     def index_key(self, report: Report) -> str:
         """The fields of :class:`Entry` that come from the report, and its facts (the index pages show nothing else)."""
