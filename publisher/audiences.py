@@ -140,6 +140,13 @@ class Audience:
     #: Profile keys (dotted) set by a profile of a user's templates folder, not a built-in one.
     from_folder: set[str] = field(default_factory=set)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What a copy in another process needs (a Dask worker): the Jinja environment is made
+        again there, from the profile and the templates folders."""
+        state = dict(self.__dict__)
+        state.pop("env", None)
+        return state
+
     @property
     def description(self) -> str:
         return str(self.profile.get("description", ""))

@@ -38,14 +38,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import __version__, model, registry
 from .audiences import Audience, AudienceError
-from .diagnostics import Diagnostic, Diagnostics
+from .diagnostics import ERROR, Diagnostic, Diagnostics
 from .i18n.messages import LOCALE_DIR
 from .journal import Journal
 from .lock import FolderLock, state_folder
 from .memory import collector_paused
 from .model import Digest, Report, Section
 from .sinks.folder import FolderSink, OutputError, UnsafePathError, Written, atomic_write_bytes
-from .writers.base import RenderContext, Writer
+from .writers.base import Output, RenderContext, Writer
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -303,7 +303,7 @@ class BuildResult:
 
 
 @dataclass
-class _World:
+class World:
     """What worker processes inherit when they are forked.
 
     ``digests`` is the model as read.  A job that needs transforms gets a
@@ -335,16 +335,25 @@ class _World:
         return self.views[job.transforms]
 
 
-_WORLD: _World | None = None
+_WORLD: World | None = None
 
 
-def _run_job(world: _World, job: Job) -> JobResult:
+def _run_job(world: World, job: Job) -> JobResult:
+    """Render a job and write its outputs (in this process: the main one, or a forked worker)."""
+    result, outputs = render_job(world, job)
+    if outputs is not None:
+        write_outputs(world, job, result, outputs)
+    return result
+
+
+def render_job(world: World, job: Job) -> tuple[JobResult, list[Output] | None]:
+    """Render a job: its result so far and its outputs (``None`` when it failed)."""
     ctx = world.contexts[job.audience]
     diagnostics = Diagnostics()
     local = RenderContext(ctx.audience, diagnostics, ctx.build_time, ctx.options)
     result = JobResult(job.key)
     writer = world.writer(job.fmt)
-    source = world.digests[job.digest].source if job.digest >= 0 else job.fmt
+    outputs: list[Output] | None = None
     try:
         digests = world.view(job, local)
         if job.kind == "digest":
@@ -360,20 +369,29 @@ def _run_job(world: _World, job: Job) -> JobResult:
                 outputs = list(writer.write_collection(digests, local))
             else:
                 outputs, result.keys = since
-        result.written = FolderSink(world.roots[job.audience]).write(outputs)
-    except UnsafePathError as exc:
-        diagnostics.error(str(exc), source)
-        result.failed = True
     except (AudienceError, OutputError):  # a broken template, a full disk: the build stops
         raise
     except Exception as exc:  # one job a writer fails on must not stop the others
         if world.debug:
             raise
         what = f" on report {world.digests[job.digest].reports[job.report].id}" if job.kind == "report" else ""
-        diagnostics.error(f"{job.fmt} writer failed{what}: {type(exc).__name__}: {exc}", source)
-        result.failed = True
+        diagnostics.error(f"{job.fmt} writer failed{what}: {type(exc).__name__}: {exc}", _job_source(world, job))
+        result.failed, outputs = True, None
     result.diagnostics = list(diagnostics)
-    return result
+    return result, outputs
+
+
+def write_outputs(world: World, job: Job, result: JobResult, outputs: list[Output]) -> None:
+    """Write a rendered job's outputs into its audience's folder (atomically, paths checked)."""
+    try:
+        result.written = FolderSink(world.roots[job.audience]).write(outputs)
+    except UnsafePathError as exc:
+        result.diagnostics.append(Diagnostic(ERROR, str(exc), _job_source(world, job)))
+        result.failed = True
+
+
+def _job_source(world: World, job: Job) -> str:
+    return world.digests[job.digest].source if job.digest >= 0 else job.fmt
 
 
 def _die_with_parent() -> None:
@@ -625,9 +643,16 @@ class Builder:
     wait: bool = True
     #: Told (a line of text) when the build waits for another.
     waiting: Callable[[str], None] | None = None
+    #: ``local`` (this process, or a pool of forked ones: ``jobs``) or ``dask`` (the workers of
+    #: the Dask cluster at ``scheduler``: :mod:`publisher.dask_executor`).
+    executor: str = "local"
+    scheduler: str = ""
+    #: Write the (one) audience's outputs in ``out`` itself, not in ``out/<audience>``: a
+    #: recipient's folder (:mod:`publisher.subscriptions`).
+    flat: bool = False
 
     def root(self, audience: Audience) -> Path:
-        return self.out / audience.name
+        return self.out if self.flat else self.out / audience.name
 
     def run(self, digests: list[Digest]) -> BuildResult:
         contexts = {
@@ -767,7 +792,7 @@ class Builder:
                 entry = manifests[job.audience].get(job.key)
                 if _setup(entry) == job.setup:
                     job.previous = _intact_keys(os.fspath(roots[job.audience]) + os.sep, entry)
-        world = _World(digests, contexts, roots, self.debug)
+        world = World(digests, contexts, roots, self.debug)
         by_key = {job.key: job for job in todo}
         for job_result in self._execute(world, todo):
             for title, report_id, slug in job_result.slugs:
@@ -842,7 +867,11 @@ class Builder:
             path.unlink()
             result.removed.append(path)
 
-    def _execute(self, world: _World, todo: list[Job]) -> list[JobResult]:
+    def _execute(self, world: World, todo: list[Job]) -> list[JobResult]:
+        if self.executor == "dask" and todo:
+            from .dask_executor import run_on_dask
+
+            return run_on_dask(world, todo, self.scheduler, self.progress)
         total = len(todo)
         done = 0
         results: list[JobResult] = []
@@ -858,7 +887,7 @@ class Builder:
 
         global _WORLD
         _WORLD = world
-        batches = _batches(todo)
+        batches = job_batches(todo)
         try:
             ctx = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_die_with_parent) as pool:
@@ -904,7 +933,7 @@ def _remove_temporary_files(root: Path) -> None:
                 Path(folder, name).unlink(missing_ok=True)
 
 
-def _batches(jobs: list[Job]) -> list[list[Job]]:
+def job_batches(jobs: list[Job]) -> list[list[Job]]:
     """Jobs grouped for the worker processes, the costliest batch first.
 
     Jobs that need the same transforms go together, so one process applies

@@ -32,7 +32,8 @@ from .commands import (
     build_time,
     parse_define,
 )
-from .diagnostics import InputError, printable
+from .dask_executor import ExecutorError
+from .diagnostics import Diagnostics, InputError, printable
 from .lock import FolderBusy, StateFolderError
 from .sandbox import TIME_LIMIT
 from .sinks.folder import OutputError
@@ -129,12 +130,14 @@ def _audiences(catalog: AudienceCatalog, requested: list[str], defines: list[str
 
 
 def cmd_build(session: Session, out: TextIO) -> int:
-    from .build import Builder, default_jobs
+    from .build import Builder
 
     args = session.args
     if args.template_time_limit is not None and args.template_time_limit <= 0:
         raise UsageError("--template-time-limit expects a number of seconds above 0")
     catalog = AudienceCatalog(args.templates or (), time_limit=args.template_time_limit or TIME_LIMIT)
+    if args.recipients:
+        return _build_recipients(session, catalog, out)
     audiences = _audiences(catalog, args.audience, args.define)
     formats = {a.name: _formats(a, args.format) for a in audiences}
     if args.jobs < 0:
@@ -147,12 +150,7 @@ def cmd_build(session: Session, out: TextIO) -> int:
         Path(args.out),
         session.diagnostics,
         build_time(),
-        jobs=args.jobs or default_jobs(),
-        force=args.force,
-        options={"strict": args.strict},
-        debug=args.debug,
-        wait=not args.no_wait,
-        waiting=lambda message: print(f"publisher: {message}", file=sys.stderr, flush=True),
+        **_builder_options(args),
     )
 
     def step(done: int, total: int) -> None:
@@ -168,21 +166,96 @@ def cmd_build(session: Session, out: TextIO) -> int:
     progress.close()
     session.report()
     if not args.quiet:
-        for w in result.written:
-            if w.status == "written" or args.verbose:
-                print(f"{w.status:>9}  {w.path}", file=out)
-        for path in result.removed:
-            print(f"{'removed':>9}  {path}", file=out)
         reports = sum(len(d.reports) for d in digests)
-        files = len(result.written)
         where = ", ".join(str(Path(args.out) / a.name) for a in audiences)
-        print(
-            f"{reports} reports from {len(digests)} digest{'s' * (len(digests) != 1)} → "
-            f"{files} file{'s' * (files != 1)} in {where} "
-            f"({result.changed} written, {files - result.changed} unchanged, "
-            f"{result.skipped_jobs} up-to-date job{'s' * (result.skipped_jobs != 1)} skipped)",
-            file=out,
+        _list_files(
+            args, result, f"{reports} reports from {len(digests)} digest{'s' * (len(digests) != 1)}", where, out
         )
+    return session.status()
+
+
+def _list_files(args: Any, result: Any, what: str, where: str, out: TextIO) -> None:
+    """The files a build wrote (and removed), then one line that sums it up."""
+    for w in result.written:
+        if w.status == "written" or args.verbose:
+            print(f"{w.status:>9}  {w.path}", file=out)
+    for path in result.removed:
+        print(f"{'removed':>9}  {path}", file=out)
+    files = len(result.written)
+    print(
+        f"{what} → {files} file{'s' * (files != 1)} in {where} "
+        f"({result.changed} written, {files - result.changed} unchanged, "
+        f"{result.skipped_jobs} up-to-date job{'s' * (result.skipped_jobs != 1)} skipped)",
+        file=out,
+    )
+
+
+def _builder_options(args: Any) -> dict[str, Any]:
+    """The Builder's settings from the command line (besides audiences, formats and folder)."""
+    from .build import default_jobs
+
+    return {
+        "jobs": args.jobs or default_jobs(),
+        "force": args.force,
+        "options": {"strict": args.strict},
+        "debug": args.debug,
+        "wait": not args.no_wait,
+        "waiting": lambda message: print(f"publisher: {message}", file=sys.stderr, flush=True),
+        **_executor(args),
+    }
+
+
+def _executor(args: Any) -> dict[str, Any]:
+    """The Builder's executor settings from ``--executor`` and ``--scheduler`` (checked now)."""
+    if args.executor != "dask":
+        if args.scheduler:
+            raise UsageError("--scheduler goes with --executor dask")
+        return {}
+    from .dask_executor import ExecutorError, scheduler_address
+
+    try:
+        return {"executor": "dask", "scheduler": scheduler_address(args.scheduler)}
+    except ExecutorError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _build_recipients(session: Session, catalog: AudienceCatalog, out: TextIO) -> int:
+    """``build FILE --recipients recipients.toml``: one briefing per recipient in ``OUT/recipients/<id>/``."""
+    from .subscriptions import RecipientsError, build_recipients, load_recipients
+
+    args = session.args
+    if args.audience:
+        raise UsageError("--recipients renders each recipient's audience: leave out -a/--audience")
+    if args.jobs < 0:
+        raise UsageError("-j expects a number of processes (0 = one per core)")
+    formats = [f.strip() for f in args.format.split(",") if f.strip()] if args.format else None
+    for fmt in formats or ():
+        if not registry.has("writers", fmt):
+            raise UsageError(f"unknown format {fmt!r} (known: {', '.join(registry.names('writers'))})")
+    defines = [parse_define(d) for d in args.define]
+    problems = Diagnostics()  # the recipients file's, apart from the inputs' (which keep old outputs)
+    try:
+        recipients = load_recipients(args.recipients, catalog, problems, defines, formats)
+    except RecipientsError as exc:
+        raise UsageError(str(exc)) from None
+    digests = session.read(args.files, lazy=True)
+    try:
+        result = build_recipients(
+            recipients,
+            digests,
+            Path(args.out),
+            session.diagnostics,
+            build_time(),
+            problems,
+            **_builder_options(args),
+        )
+    except registry.PluginError as exc:
+        raise UsageError(str(exc)) from None
+    session.diagnostics.extend(problems)
+    session.report()
+    if not args.quiet:
+        what = f"{result.recipients} recipient{'s' * (result.recipients != 1)}, {result.reports} reports chosen"
+        _list_files(args, result, what, str(Path(args.out) / "recipients"), out)
     return session.status()
 
 
@@ -247,9 +320,25 @@ def make_parser(plugins: bool = True) -> argparse.ArgumentParser:
         help="audience profile; repeat or separate by commas for several, 'all' for every one (default: analyst)",
     )
     p.add_argument("-f", "--format", help="comma-separated formats (default: the audience's)")
+    p.add_argument(
+        "--recipients",
+        metavar="FILE",
+        help="render one briefing per recipient of FILE (TOML) into OUT/recipients/<id>/, with their filters",
+    )
     p.add_argument("-o", "--out", default="build", help="output folder (default: build)")
     p.add_argument("-t", "--templates", action="append", metavar="DIR", help="templates folder searched first")
     p.add_argument("-j", "--jobs", type=int, default=1, help="render in N processes (0 = one per core; default 1)")
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="where jobs render: this machine (-j processes; default) or a Dask cluster (--scheduler)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="the Dask scheduler for --executor dask, e.g. tcp://10.0.0.5:8786 (default: $DASK_SCHEDULER_ADDRESS)",
+    )
     p.add_argument(
         "--template-time-limit",
         type=float,
@@ -297,7 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     session = Session(args)
     try:
         return int(args.func(session, sys.stdout))
-    except (UsageError, AudienceError, registry.PluginError) as exc:
+    except (UsageError, AudienceError, registry.PluginError, ExecutorError) as exc:
         session.report()
         print(f"publisher: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

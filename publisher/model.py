@@ -671,7 +671,10 @@ class Report:
         return self._body
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for an empty slot: a field of a deferred report.
+        # Only reached for an empty slot: a field of a deferred report (or, while a copy is
+        # being unpickled, any slot not restored yet: no loader to ask then).
+        if name.startswith("_"):
+            raise AttributeError(name)
         body = self._body
         if body is None or name not in ("sections", "body_trail", "language"):
             raise AttributeError(name)

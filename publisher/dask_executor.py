@@ -1,0 +1,141 @@
+"""The Dask executor (``build --executor dask``): a build's jobs rendered on a Dask cluster.
+
+The build process is the Dask client.  It sends the model as read (every body
+parsed) and the audiences to the workers once (``scatter``, broadcast), then
+submits the same jobs as the local pool, batched the same way
+(:func:`publisher.build.job_batches`).  A worker renders a batch and returns the
+outputs' bytes; the client alone writes them, atomically, into the output
+folder and owns the manifest, so no worker needs the output folder and the
+bytes are those of ``-j 1``.  The templates folders (``-t``) must be readable
+at the same paths on the workers; the built-in ones come with the package.
+
+A worker that dies mid-batch has its batch run again on another (Dask's
+``retries``); a batch whose job fails in a writer reports it like the local
+pool does.  Progress follows the futures as they finish.  Dask is optional:
+``pip install 'publisher[dask]'``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import model
+from .writers.base import Output
+
+if TYPE_CHECKING:
+    from .build import Job, JobResult, World
+
+#: Where ``--scheduler`` is read from when it is not given.
+SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"
+#: How often a batch is run again when the worker running it dies.
+RETRIES = 3
+
+
+class ExecutorError(Exception):
+    """The Dask executor cannot be used: Dask missing, no scheduler address, or none answering."""
+
+
+@dataclass
+class _Payload:
+    """What every worker gets once: the model, the audiences' contexts and the build's settings."""
+
+    token: str
+    digests: list[Any]
+    contexts: dict[str, Any]
+    debug: bool
+
+
+#: Per worker process: the world made from a payload, by its token (views and writers kept).
+_WORLDS: dict[str, Any] = {}
+
+
+def scheduler_address(given: str | None) -> str:
+    address = given or os.environ.get(SCHEDULER_VARIABLE, "")
+    if not address:
+        raise ExecutorError(
+            f"--executor dask needs the scheduler's address: --scheduler tcp://HOST:PORT (or {SCHEDULER_VARIABLE})"
+        )
+    return address
+
+
+def connect(address: str) -> Any:
+    """A Dask client of the scheduler at ``address``."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ExecutorError(
+            "--executor dask needs Dask distributed, which is not installed: pip install 'publisher[dask]'"
+        ) from None
+    try:
+        # waits for the scheduler as long as Dask's distributed.comm.timeouts.connect (30 s;
+        # DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s in the environment sets another)
+        return Client(address, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+
+
+def _portable(digests: list[Any]) -> list[Any]:
+    """The digests with every body parsed and every hash computed: nothing left to a local loader."""
+    for digest in digests:
+        digest.text_hash()
+        for report in digest.reports:
+            report.sections  # noqa: B018  (parses a deferred body)
+    return digests
+
+
+def _render_batch(payload: _Payload, jobs: list[Job]) -> list[tuple[JobResult, list[Output] | None]]:
+    """On a worker: render a batch; each job's result and its outputs as bytes."""
+    from .build import World, render_job
+
+    world = _WORLDS.get(payload.token)
+    if world is None:
+        _WORLDS.clear()  # a new build: the last one's model goes
+        world = _WORLDS[payload.token] = World(payload.digests, payload.contexts, {}, payload.debug)
+    model.NEW_SLUGS.clear()
+    model.NEW_STEMS.clear()
+    rendered = []
+    for job in jobs:
+        result, outputs = render_job(world, job)
+        if outputs is not None:
+            outputs = [Output(o.path, o.content()) for o in outputs]  # bytes travel; a stream does not
+        rendered.append((result, outputs))
+    if rendered:  # slugs this worker computed go back to the client, to be kept
+        rendered[-1][0].slugs = list(model.NEW_SLUGS)
+        rendered[-1][0].stems = list(model.NEW_STEMS)
+    return rendered
+
+
+def run_on_dask(
+    world: World,
+    todo: list[Job],
+    address: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[JobResult]:
+    """Render ``todo`` on the cluster at ``address``; write every output here, as the jobs finish."""
+    from .build import job_batches, write_outputs
+
+    client = connect(address)
+    try:
+        from distributed import as_completed
+
+        payload = _Payload(uuid.uuid4().hex, _portable(world.digests), world.contexts, world.debug)
+        shared = client.scatter(payload, broadcast=True, hash=False)
+        by_key = {job.key: job for job in todo}
+        futures = [
+            client.submit(_render_batch, shared, batch, retries=RETRIES, pure=False) for batch in job_batches(todo)
+        ]
+        results: list[JobResult] = []
+        for future in as_completed(futures, loop=client.loop):
+            for result, outputs in future.result():
+                if outputs is not None:
+                    write_outputs(world, by_key[result.key], result, outputs)
+                results.append(result)
+            if progress:
+                progress(len(results), len(todo))
+        return results
+    finally:
+        client.close()
