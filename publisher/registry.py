@@ -53,8 +53,16 @@ BUILTINS: dict[str, dict[str, str]] = {
         "xlsx": "publisher.writers.xlsx:XlsxWriter",
     },
     "transforms": {"metrics": "publisher.transforms.metrics:metrics", "facts": "publisher.transforms.facts:facts"},
-    "sinks": {"folder": "publisher.sinks.folder:FolderSink", "wiki": "publisher.sinks.git_wiki:GitWikiSink"},
-    "commands": {"publish": "publisher.publish:add_command", "i18n": "publisher.i18n.command:add_command"},
+    "sinks": {
+        "folder": "publisher.sinks.folder:FolderSink",
+        "wiki": "publisher.sinks.git_wiki:GitWikiSink",
+        "email": "publisher.sinks.email:EmailSink",
+    },
+    "commands": {
+        "publish": "publisher.publish:add_command",
+        "i18n": "publisher.i18n.command:add_command",
+        "deliver": "publisher.deliver:add_command",
+    },
     "translators": {
         "glossary": "publisher.i18n.translators.glossary:GlossaryTranslator",
         "catalog": "publisher.i18n.translators.catalog:CatalogTranslator",
