@@ -80,7 +80,7 @@ SIZE, MTIME_NS, SHA256, PAGE_KEY = range(4)
 #: Slugs of earlier builds (pinyin is slow): ``[[title, id, slug], …]``.
 SLUG_CACHE = ".publisher/slugs.json"
 #: In the output folder itself (shared by its audiences): what the bodies of
-#: the reports last built said, by source hash (see ``_account_for_bodies``).
+#: the reports last built said, by source hash (see ``account_for_bodies``).
 BODY_CACHE = ".publisher/bodies.json"
 BODY_CACHE_VERSION = 3
 #: In each audience folder while a build writes there: the next build knows from it that
@@ -316,23 +316,32 @@ class World:
     roots: dict[str, Path]
     debug: bool = False
     writers: dict[str, Writer] = field(default_factory=dict)
-    views: dict[tuple[str, ...], list[Digest]] = field(default_factory=dict)
+    #: The digests (indices) each target is built from, when not all (see ``Builder.subsets``).
+    subsets: dict[str, list[int]] = field(default_factory=dict)
+    views: dict[tuple[tuple[str, ...], int], Digest] = field(default_factory=dict)
 
     def writer(self, fmt: str) -> Writer:
         if fmt not in self.writers:
             self.writers[fmt] = registry.create("writers", fmt)
         return self.writers[fmt]
 
-    def view(self, job: Job, ctx: RenderContext) -> list[Digest]:
+    def view(self, job: Job, ctx: RenderContext, d: int) -> Digest:
+        """Digest ``d`` as ``job`` renders it: as read, or a copy with the job's transforms applied
+        (made once per process and digest, kept for the other jobs that need the same)."""
         if not job.transforms:
-            return self.digests
-        if job.transforms not in self.views:
-            digests = [d.clone() for d in self.digests]
+            return self.digests[d]
+        key = (job.transforms, d)
+        if key not in self.views:
+            digest = self.digests[d].clone()
             for name in job.transforms:
-                transform = registry.load("transforms", name)
-                digests = [transform(d, ctx) for d in digests]
-            self.views[job.transforms] = digests
-        return self.views[job.transforms]
+                digest = registry.load("transforms", name)(digest, ctx)
+            self.views[key] = digest
+        return self.views[key]
+
+    def views_of(self, job: Job, ctx: RenderContext) -> list[Digest]:
+        """Every digest of the job's target, as the job renders them (a collection job)."""
+        indices = self.subsets.get(job.audience, range(len(self.digests)))
+        return [self.view(job, ctx, d) for d in indices]
 
 
 _WORLD: World | None = None
@@ -355,15 +364,15 @@ def render_job(world: World, job: Job) -> tuple[JobResult, list[Output] | None]:
     writer = world.writer(job.fmt)
     outputs: list[Output] | None = None
     try:
-        digests = world.view(job, local)
         if job.kind == "digest":
-            outputs = list(writer.write(digests[job.digest], local))
+            outputs = list(writer.write(world.view(job, local, job.digest), local))
         elif job.kind == "report":
-            digest = digests[job.digest]
+            digest = world.view(job, local, job.digest)
             outputs = list(writer.write_report(digest.reports[job.report], digest, local))
         elif job.kind == "index":
-            outputs = list(writer.write_index(digests[job.digest], local))
+            outputs = list(writer.write_index(world.view(job, local, job.digest), local))
         else:
+            digests = world.views_of(job, local)
             since = writer.write_collection_since(digests, local, job.previous)
             if since is None:
                 outputs = list(writer.write_collection(digests, local))
@@ -450,7 +459,7 @@ def _save_slugs(root: Path, digests: list[Digest], previous: Any) -> None:
         atomic_write_bytes(root / SLUG_CACHE, text.encode("utf-8", "surrogatepass"))
 
 
-def _account_for_bodies(
+def account_for_bodies(
     digests: list[Digest], cache: dict[str, list[Any]], diagnostics: Diagnostics
 ) -> dict[str, list[Any]]:
     """Print what every deferred report body says, parsing only bodies the cache does not know.
@@ -501,7 +510,7 @@ def find_facts(digests: list[Digest], diagnostics: Diagnostics | None = None) ->
 
     Facts are part of reading a report, so every output shows them without waiting
     for transforms (the ``facts`` transform adds forecasts from the figures); a build
-    finds them when it parses a body and remembers them (:func:`_account_for_bodies`).
+    finds them when it parses a body and remembers them (:func:`account_for_bodies`).
     """
     for digest in digests:
         for report in digest.reports:
@@ -647,22 +656,35 @@ class Builder:
     #: the Dask cluster at ``scheduler``: :mod:`publisher.dask_executor`).
     executor: str = "local"
     scheduler: str = ""
-    #: Write the (one) audience's outputs in ``out`` itself, not in ``out/<audience>``: a
-    #: recipient's folder (:mod:`publisher.subscriptions`).
-    flat: bool = False
+    #: Targets other than the audiences' own folders (:mod:`publisher.subscriptions`: one per
+    #: recipient): by name, the folder and the digests (indices) it is built from; ``names`` are
+    #: the audiences' target names, in order (default: each audience's name, ``out/<name>``, every
+    #: digest).  ``formats`` and the manifests are by target name.
+    names: list[str] | None = None
+    folders: dict[str, Path] = field(default_factory=dict)
+    subsets: dict[str, list[int]] = field(default_factory=dict)
+    #: Called with the digests read, once their reports have their facts (from the body cache or
+    #: parsed): returns the digests to build and each target's subset of them (the recipients).
+    choose: Callable[[list[Digest]], tuple[list[Digest], dict[str, list[int]]]] | None = None
 
-    def root(self, audience: Audience) -> Path:
-        return self.out if self.flat else self.out / audience.name
+    def targets(self) -> list[tuple[str, Audience]]:
+        """Each target's name with its audience."""
+        names = self.names or [a.name for a in self.audiences]
+        return list(zip(names, self.audiences, strict=True))
+
+    def root(self, name: str) -> Path:
+        return self.folders.get(name) or self.out / name
 
     def run(self, digests: list[Digest]) -> BuildResult:
+        targets = self.targets()
         contexts = {
-            a.name: RenderContext(a, self.diagnostics, self.build_time, dict(self.options)) for a in self.audiences
+            name: RenderContext(a, self.diagnostics, self.build_time, dict(self.options)) for name, a in targets
         }
-        for audience in self.audiences:  # profile errors stop the build before it does anything
+        for name, audience in targets:  # profile errors stop the build before it does anything
             audience.messages  # noqa: B018  (the locale, time zone and message catalogs)
-            for fmt in self.formats[audience.name]:
+            for fmt in self.formats[name]:
                 registry.create("writers", fmt).check(audience)
-        transform_code = {a.name: transforms_fingerprint(a) for a in self.audiences}
+        transform_code = {name: transforms_fingerprint(a) for name, a in targets}
         # The model is built and will not change: keep the collector from
         # scanning its many objects again and again while writers run.
         gc.freeze()
@@ -701,17 +723,18 @@ class Builder:
                 keys.append(report_fp(d, r) if key is None else key)
             return _combine(digest.name, digest.title, *keys)
 
-        for audience in self.audiences:
+        for target, audience in self.targets():
             audience_fp = audience_fingerprint(audience)
             names = _transforms(audience)
-            done = manifests[audience.name] if manifests is not None else None
-            base = os.fspath(self.root(audience)) + os.sep
-            for fmt in self.formats[audience.name]:
+            done = manifests[target] if manifests is not None else None
+            base = os.fspath(self.root(target)) + os.sep
+            mine = self.subsets.get(target, range(len(digests)))
+            for fmt in self.formats[target]:
                 writer_cls = registry.load("writers", fmt)
                 writer = registry.create("writers", fmt)
                 # Writers that show only what the reader found do not wait for transforms.
                 transforms = names if getattr(writer_cls, "enriched", True) else ()
-                code = transform_code[audience.name] if transforms else ""
+                code = transform_code[target] if transforms else ""
                 writer_fp = _combine(audience_fp, code, fmt, code_fingerprint(writer_cls), facts_code())
                 per_report = getattr(writer_cls, "unit", "digest") == "report"
                 has_index = getattr(writer_cls, "write_index", None) is not Writer.write_index
@@ -722,10 +745,11 @@ class Builder:
                     if done is not None and _up_to_date(base, done.get(key), fp):  # noqa: B023
                         plan.skipped += 1  # (no Job made: most jobs of an incremental build end here)
                     else:
-                        plan.jobs.append(Job(key, audience.name, fmt, kind, d, r, fp, cost, transforms, writer_fp))  # noqa: B023
+                        plan.jobs.append(Job(key, target, fmt, kind, d, r, fp, cost, transforms, writer_fp))  # noqa: B023
 
-                for d, digest in enumerate(digests):
-                    prefix = f"{audience.name}/{fmt}/{digest.name}"
+                for d in mine:
+                    digest = digests[d]
+                    prefix = f"{target}/{fmt}/{digest.name}"
                     size = len(digest.reports)
                     if not per_report:
                         add(prefix, "digest", d, -1, _combine(writer_fp, digest_fp(d)), size + 1)
@@ -738,11 +762,11 @@ class Builder:
                         add(f"{prefix}/index", "index", d, -1, fp, size // 50 + 1)
                 if has_collection:
                     if per_report:
-                        fp = _combine(writer_fp, *(content_fp(d, writer) for d in range(len(digests))))
+                        fp = _combine(writer_fp, *(content_fp(d, writer) for d in mine))
                     else:
-                        fp = _combine(writer_fp, *(digest_fp(d) for d in range(len(digests))))
-                    cost = sum(len(d.reports) for d in digests) // 50 + 1
-                    add(f"{audience.name}/{fmt}/*", "collection", -1, -1, fp, cost)
+                        fp = _combine(writer_fp, *(digest_fp(d) for d in mine))
+                    cost = sum(len(digests[d].reports) for d in mine) // 50 + 1
+                    add(f"{target}/{fmt}/*", "collection", -1, -1, fp, cost)
         return plan
 
     def _run(
@@ -752,7 +776,7 @@ class Builder:
         # Input errors (a file that could not be read, a report skipped): what the earlier build
         # wrote for them must not go, as the publish command keeps its pages too.
         keep_stale = bool(self.diagnostics.errors)
-        roots = {a.name: self.root(a) for a in self.audiences}
+        roots = {name: self.root(name) for name, _ in self.targets()}
         slug_files = {}
         body_cache = Journal(self.out / BODY_CACHE, BODY_CACHE_VERSION)
         journals = {name: Journal(root / MANIFEST, MANIFEST_VERSION) for name, root in roots.items()}
@@ -763,8 +787,10 @@ class Builder:
                 slug_files[name] = _load_slugs(root)
             known_bodies = {} if self.force else body_cache.load()
             manifests = {name: journal.load() for name, journal in journals.items()}
-            bodies = _account_for_bodies(digests, known_bodies, self.diagnostics)
+            bodies = account_for_bodies(digests, known_bodies, self.diagnostics)
             find_facts(digests, self.diagnostics)  # reports read whole (JSON, Markdown)
+            if self.choose is not None:  # each target's reports, now that every report has its facts
+                digests, self.subsets = self.choose(digests)
             plan = self.plan(digests, transform_code, None if self.force else manifests)
         result.skipped_jobs = plan.skipped
         todo = plan.jobs
@@ -792,7 +818,7 @@ class Builder:
                 entry = manifests[job.audience].get(job.key)
                 if _setup(entry) == job.setup:
                     job.previous = _intact_keys(os.fspath(roots[job.audience]) + os.sep, entry)
-        world = World(digests, contexts, roots, self.debug)
+        world = World(digests, contexts, roots, self.debug, subsets=self.subsets)
         by_key = {job.key: job for job in todo}
         for job_result in self._execute(world, todo):
             for title, report_id, slug in job_result.slugs:
@@ -823,23 +849,24 @@ class Builder:
         # Jobs of a format built now that no longer exist (a report or a digest
         # went away): their outputs go too.
         planned_keys = plan.keys
-        for audience in self.audiences:
-            jobs = manifests[audience.name]
-            formats = set(self.formats[audience.name])
+        for name, _ in self.targets():
+            jobs = manifests[name]
+            formats = set(self.formats[name])
             stale = [k for k in jobs if k not in planned_keys and k.split("/")[1] in formats]
             if stale and keep_stale:
                 self.diagnostics.warning(
                     f"input errors: kept the outputs of {len(stale)} earlier job{'s' * (len(stale) != 1)} "
                     "this build no longer makes (a later build without errors removes them)",
-                    str(roots[audience.name]),
+                    str(roots[name]),
                 )
                 stale = []
             if stale:
-                mark(audience.name)
+                mark(name)
             for key in stale:
-                self._remove_stale(roots[audience.name], _outputs(jobs.pop(key)), {}, result)
-            journals[audience.name].save(jobs)
-            _save_slugs(roots[audience.name], digests, slug_files[audience.name])
+                self._remove_stale(roots[name], _outputs(jobs.pop(key)), {}, result)
+            journals[name].save(jobs)
+            mine = [digests[d] for d in self.subsets[name]] if name in self.subsets else digests
+            _save_slugs(roots[name], mine, slug_files[name])
         if bodies:
             body_cache.save(bodies)
         for name in marked:

@@ -18,6 +18,7 @@ pool does.  Progress follows the futures as they finish.  Dask is optional:
 from __future__ import annotations
 
 import os
+import pickle
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,15 +42,17 @@ class ExecutorError(Exception):
 
 @dataclass
 class _Payload:
-    """What every worker gets once: the model, the audiences' contexts and the build's settings."""
+    """What every worker gets once (pickled): the model, the audiences' contexts and the settings."""
 
     token: str
     digests: list[Any]
     contexts: dict[str, Any]
+    subsets: dict[str, list[int]]
     debug: bool
 
 
 #: Per worker process: the world made from a payload, by its token (views and writers kept).
+#: The payload travels as the bytes the client pickled: Dask does not serialise it again.
 _WORLDS: dict[str, Any] = {}
 
 
@@ -87,14 +90,15 @@ def _portable(digests: list[Any]) -> list[Any]:
     return digests
 
 
-def _render_batch(payload: _Payload, jobs: list[Job]) -> list[tuple[JobResult, list[Output] | None]]:
+def _render_batch(token: str, packed: bytes, jobs: list[Job]) -> list[tuple[JobResult, list[Output] | None]]:
     """On a worker: render a batch; each job's result and its outputs as bytes."""
     from .build import World, render_job
 
-    world = _WORLDS.get(payload.token)
+    world = _WORLDS.get(token)
     if world is None:
         _WORLDS.clear()  # a new build: the last one's model goes
-        world = _WORLDS[payload.token] = World(payload.digests, payload.contexts, {}, payload.debug)
+        payload = pickle.loads(packed)
+        world = _WORLDS[token] = World(payload.digests, payload.contexts, {}, payload.debug, subsets=payload.subsets)
     model.NEW_SLUGS.clear()
     model.NEW_STEMS.clear()
     rendered = []
@@ -122,11 +126,15 @@ def run_on_dask(
     try:
         from distributed import as_completed
 
-        payload = _Payload(uuid.uuid4().hex, _portable(world.digests), world.contexts, world.debug)
-        shared = client.scatter(payload, broadcast=True, hash=False)
+        payload = _Payload(uuid.uuid4().hex, _portable(world.digests), world.contexts, world.subsets, world.debug)
+        # pickled once here, sent as bytes: Dask moves bytes without looking into them, and each
+        # worker unpickles the model once, on its first batch
+        packed = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        shared = client.scatter(packed, broadcast=True, hash=False)
         by_key = {job.key: job for job in todo}
         futures = [
-            client.submit(_render_batch, shared, batch, retries=RETRIES, pure=False) for batch in job_batches(todo)
+            client.submit(_render_batch, payload.token, shared, batch, retries=RETRIES, pure=False)
+            for batch in job_batches(todo)
         ]
         results: list[JobResult] = []
         for future in as_completed(futures, loop=client.loop):

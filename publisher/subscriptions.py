@@ -118,6 +118,37 @@ class ReportIndex:
         self._text: dict[int, str] = {}
         self._tickers: dict[int, frozenset[str]] = {}
         self._companies: dict[int, frozenset[str]] = {}
+        self._positions: dict[int, dict[tuple[str, str], list[int]]] = {}
+
+    def positions(self, digest: Digest) -> dict[tuple[str, str], list[int]]:
+        """Where each institution, ticker and company is in ``digest``: (kind, value) → report positions."""
+        found = self._positions.get(id(digest))
+        if found is None:
+            found = self._positions[id(digest)] = {}
+            for n, report in enumerate(digest.reports):
+                keys = {("institutions", self.institution(report))}
+                keys.update(("tickers", t) for t in self.tickers(report))
+                keys.update(("companies", c) for c in self.companies(report))
+                for key in keys:
+                    found.setdefault(key, []).append(n)
+        return found
+
+    def candidates(self, digest: Digest, recipient: Recipient) -> Iterable[int]:
+        """The positions of the reports of ``digest`` that may pass ``recipient``'s filters: those
+        named by each filter's institutions, tickers or companies (every report when a filter names
+        none of them), in order.  Each still has to pass :meth:`Recipient.wants`."""
+        if not recipient.filters:
+            return range(len(digest.reports))
+        where = self.positions(digest)
+        chosen: set[int] = set()
+        for f in recipient.filters:
+            kinds = [(k, getattr(f, k)) for k in ("tickers", "institutions", "companies") if getattr(f, k)]
+            if not kinds:
+                return range(len(digest.reports))
+            kind, values = min(kinds, key=lambda item: len(item[1]))
+            for value in values:
+                chosen.update(where.get((kind, value), ()))
+        return sorted(chosen)
 
     def institution(self, report: Report) -> str:
         return _fold(report.institution)
@@ -329,7 +360,9 @@ def select(digests: list[Digest], recipient: Recipient, index: ReportIndex) -> l
 
     chosen: list[Digest] = []
     for digest in digests:
-        reports = [r for r in digest.reports if recipient.wants(r, index)]
+        reports = [
+            digest.reports[n] for n in index.candidates(digest, recipient) if recipient.wants(digest.reports[n], index)
+        ]
         if not reports:
             continue
         selected = replace(digest, reports=reports, skipped=[], source_hash="")
@@ -373,33 +406,53 @@ def build_recipients(
     ``diagnostics`` holds the inputs' problems (an input error keeps what the last build wrote,
     see the build engine) and gets the builds'; a recipient whose audience cannot render is
     reported in ``problems`` (by default ``diagnostics`` too) and the others are built."""
-    problems = diagnostics if problems is None else problems
-    from .build import Builder, find_facts
+    from . import registry
+    from .build import Builder
 
-    find_facts(digests, diagnostics)  # the filters look at companies and tickers
-    index = ReportIndex()
+    problems = diagnostics if problems is None else problems
     result = RecipientsResult()
+    ready: list[Recipient] = []
     for recipient in recipients:
-        chosen = select(digests, recipient, index)
-        builder = Builder(
-            [recipient.audience],
-            {recipient.audience.name: recipient.formats},
-            out / RECIPIENTS_FOLDER / recipient.id,
-            diagnostics,
-            build_time,
-            flat=True,
-            **options,
-        )
-        try:
-            done = builder.run(chosen)
-        except AudienceError as exc:  # its profile or templates cannot render: the others go on
+        try:  # a recipient whose audience cannot render its formats is left out, before anything is built
+            recipient.audience.messages  # noqa: B018
+            for fmt in recipient.formats:
+                registry.create("writers", fmt).check(recipient.audience)
+        except AudienceError as exc:
             message = f"recipient {recipient.id!r}: {exc}; nothing was built for it"
             problems.error(message, recipient.file, recipient.line, 1)
             continue
-        result.recipients += 1
-        result.reports += sum(len(d.reports) for d in chosen)
-        result.written.extend(done.written)
-        result.removed.extend(done.removed)
-        result.skipped_jobs += done.skipped_jobs
-        result.changed += done.changed
+        ready.append(recipient)
+    if not ready:
+        return result
+
+    def choose(read: list[Digest]) -> tuple[list[Digest], dict[str, list[int]]]:
+        """Every recipient's digests, one recipient after the other, and each one's share of them."""
+        index = ReportIndex()
+        chosen: list[Digest] = []
+        subsets: dict[str, list[int]] = {}
+        for recipient in ready:
+            mine = select(read, recipient, index)
+            subsets[recipient.id] = list(range(len(chosen), len(chosen) + len(mine)))
+            chosen.extend(mine)
+            result.reports += sum(len(d.reports) for d in mine)
+        return chosen, subsets
+
+    # One build for every recipient: their jobs share the pool (or the cluster), each folder keeps
+    # its own manifest, and the lock and the body cache (the reports' facts, so that the filters
+    # need not parse every body again) are those of out/recipients.
+    builder = Builder(
+        [r.audience for r in ready],
+        {r.id: r.formats for r in ready},
+        out / RECIPIENTS_FOLDER,
+        diagnostics,
+        build_time,
+        names=[r.id for r in ready],
+        folders={r.id: out / RECIPIENTS_FOLDER / r.id for r in ready},
+        choose=choose,
+        **options,
+    )
+    done = builder.run(digests)
+    result.recipients = len(ready)
+    result.written, result.removed = done.written, done.removed
+    result.skipped_jobs, result.changed = done.skipped_jobs, done.changed
     return result

@@ -142,3 +142,21 @@ def test_without_dask_installed(cli, tmp_path):
     )
     assert result.returncode == 2 and "pip install 'publisher[dask]'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_recipients_on_dask_are_those_of_one_process(cli, cluster, tmp_path):
+    """Every recipient's jobs go to the cluster in one build; the client writes each folder."""
+    listing = tmp_path / "recipients.toml"
+    listing.write_text(
+        '[[recipient]]\nid = "a"\naudience = "executive"\n[[recipient.filter]]\ninstitutions = ["国信证券"]\n\n'
+        '[[recipient]]\nid = "b"\naudience = "wiki"\nlocale = "en"\n',
+        encoding="utf-8",
+    )
+    args = ["build", str(EXAMPLE), "--recipients", str(listing), "-q"]
+    assert cli(*args, "-o", str(tmp_path / "local"), env=EPOCH).returncode == 0
+    dask = cli(
+        *args, "-o", str(tmp_path / "dask"), "--executor", "dask", "--scheduler", cluster.scheduler_address, env=EPOCH
+    )
+    assert dask.returncode == 0, dask.stderr
+    expected = hashes(tmp_path / "local")
+    assert any(k.startswith("recipients/b/") for k in expected) and hashes(tmp_path / "dask") == expected
