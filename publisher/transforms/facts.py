@@ -111,9 +111,16 @@ _PREVIOUS = re.compile(r"(?:上次|前次|此前|原|之前)(?:投资)?评级")
 
 
 def _ends_grade(text: str, end: int) -> bool:
-    """Whether a grade at the head of a bullet ends there (``买入``, ``买入(维持)``), not ``推荐国内…``."""
+    """Whether a grade at the head of a bullet ends there (``买入``, ``买入(维持)``, ``看好快递行业``),
+    not ``推荐国内…``."""
     rest = text[end : end + 2].lstrip(_CLOSE_QUOTE)
-    return not rest or not is_han(rest[0]) or rest.startswith(("评级", "维持", "首次", "上调", "下调"))
+    if not rest or not is_han(rest[0]) or rest.startswith(("评级", "维持", "首次", "上调", "下调")):
+        return True
+    return _GRADED_INDUSTRY.match(text, end) is not None  # 看好快递行业: the grade of the industry named
+
+
+#: An industry named right after a grade, and nothing else in its clause (``看好快递行业 [1]``).
+_GRADED_INDUSTRY = re.compile(r"[\u4e00-\u9fff]{1,10}(?:行业|板块)\s*(?:$|[,，;；。(（\[])")
 
 
 def _cn_ratings(text: str, rating_section: bool = False) -> Iterator[tuple[int, str, str, str]]:

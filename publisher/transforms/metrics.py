@@ -195,6 +195,8 @@ _DURING = re.compile(HAN_CLASS + "{1,4}$")  # 春节期间: up to four character
 _YEAR_ALONE = re.compile(
     r"(?<![0-9A-Za-z$.])(?:(?:in|by|since|through|during|from|for|at) )?(?:(?:end|mid|early|late)[- ])?"
     r"(?:19|20)[0-9]{2}(?![0-9%万亿多余]|\.[0-9])"
+    # a value list's first item (``2025/2254/2412亿元``): the next item is no year
+    r"(?![ ]?/[ ]?(?!(?:19|20)[0-9]{2}(?![0-9])|[0-9]{2}(?![0-9.]))[0-9])"
 )
 _YEAR_PREFIXES = ("in ", "by ", "since ", "through ", "during ", "from ")
 _YEAR_PARTS = ("end-", "mid-", "end ", "mid ", "early ", "late ")  # end-2025, by mid-2026, in early 2025
