@@ -386,7 +386,8 @@ def render_job(world: World, job: Job) -> tuple[JobResult, list[Output] | None]:
         what = f" on report {world.digests[job.digest].reports[job.report].id}" if job.kind == "report" else ""
         diagnostics.error(f"{job.fmt} writer failed{what}: {type(exc).__name__}: {exc}", _job_source(world, job))
         result.failed, outputs = True, None
-    result.diagnostics = list(diagnostics)
+    # the list itself, not a copy: a streamed output (a workbook) says its warnings when it is written
+    result.diagnostics = diagnostics.items
     return result, outputs
 
 

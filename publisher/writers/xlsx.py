@@ -78,6 +78,8 @@ if TYPE_CHECKING:
     from ..i18n.messages import Messages
 
 EXCEL_CELL_LIMIT = 32_767
+#: Rows of a worksheet in Excel (and LibreOffice): a header and this many less one data rows.
+EXCEL_ROW_LIMIT = 1_048_576
 SHEET_KINDS = ("metrics", "reports", "bullets", "facts", "forecasts", "companies", "summary")
 #: The sheets of the workbook across digests (``xlsx.collection``).
 COLLECTION_KINDS = ("facts", "forecasts", "companies")
@@ -1284,7 +1286,12 @@ class XlsxWriter(Writer):
         table = TableRows(ws, sheet, cells, ws.parent.epoch, link_sheet)
         by_report = table.by_report
         try:
+            left_out, first_left_out = 0, None
             for row in rows:
+                if table.count >= EXCEL_ROW_LIMIT - 1:  # the sheet is full: say so, never a broken file
+                    left_out += 1
+                    first_left_out = first_left_out or row
+                    continue
                 try:
                     number = table.add(row)
                 except Exception as exc:  # one bad report must not take the workbook down
@@ -1298,6 +1305,15 @@ class XlsxWriter(Writer):
                 if written is not None:
                     written(row)
             count = table.finish()
+            if left_out:
+                where = _position(first_left_out)
+                cells.ctx.diagnostics.warning(
+                    f"xlsx: the {sheet.name} sheet is full at Excel's {EXCEL_ROW_LIMIT:,} rows; its last {left_out:,} "
+                    "rows are left out (from the report here on; -f json keeps every one, or build fewer inputs "
+                    "at a time)",
+                    cells.source,
+                    *where,
+                )
         except BaseException:
             table.file.close()
             raise

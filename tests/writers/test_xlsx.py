@@ -837,3 +837,27 @@ def test_chinese_workbook_prints_on_few_pages(chinese_workbook, tmp_path):
     info = subprocess.run(["pdfinfo", str(tmp_path / f"{chinese_workbook.stem}.pdf")], capture_output=True, text=True)
     pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))
     assert pages <= 15  # 73 pages of three columns each before the print set-up
+
+
+def test_a_sheet_past_excels_row_limit_is_cut_with_a_warning(sample, monkeypatch):
+    """A feed with more figures than Excel has rows (about 55,000 reports) gives a full sheet and a
+    positioned warning, not a broken workbook (the print area and table past row 1,048,576 were invalid)."""
+    import publisher.writers.xlsx as xlsx_module
+
+    monkeypatch.setattr(xlsx_module, "EXCEL_ROW_LIMIT", 51)
+    data, diagnostics = build(sample)
+    ws = load(data)["Metrics"]
+    assert ws.max_row == 51 and ws.tables["Metrics"].ref.endswith("51")
+    (warning,) = [d for d in diagnostics if "the Metrics sheet is full" in d.message]
+    total = sum(1 for r in sample.reports for _ in r.metrics())
+    assert any("the Bullets sheet is full" in d.message for d in diagnostics)
+    assert f"its last {total - 50} rows are left out" in warning.message and warning.line > 0
+
+
+def test_warnings_of_a_streamed_workbook_reach_the_command_line(cli, tmp_path):
+    """The workbook is written while the build saves it (streamed): what it warns about is printed."""
+    feed = tmp_path / "feed.txt"
+    feed.write_text("标题一\n中金公司· 2025-02-16 10:00\n核心观点 - 营收增长5%\x07 [1]\n", encoding="utf-8")
+    result = cli("build", str(feed), "-f", "xlsx", "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert f"{feed}:3:8: warning: xlsx: removed 1 character Excel cannot store" in result.stderr
