@@ -50,12 +50,12 @@ WRAPPER = (
 
 def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one command, run in a fresh wrapper process."""
-    out = subprocess.run(
-        [sys.executable, "-c", WRAPPER, *cmd], capture_output=True, text=True, env=env, check=True
-    ).stdout.split()
+    run = subprocess.run([sys.executable, "-c", WRAPPER, *cmd], capture_output=True, text=True, env=env, check=True)
+    out = run.stdout.split()
     code, wall, rss = int(out[0]), float(out[1]), int(out[2])
     if code != 0:
-        raise SystemExit(f"command failed ({code}): {' '.join(cmd)}")
+        said = "\n".join(run.stderr.strip().splitlines()[-5:])  # the build's own last words
+        raise SystemExit(f"command failed ({code}) after {wall:.0f} s: {' '.join(cmd)}\n{said}")
     return wall, rss / 1024
 
 
