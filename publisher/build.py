@@ -579,7 +579,7 @@ def _replayed(known: Any, file: str, line: int) -> list[Diagnostic] | None:
         return None
 
 
-def _outputs(entry: Any) -> dict[str, list[Any]]:
+def entry_outputs(entry: Any) -> dict[str, list[Any]]:
     """The outputs a manifest entry lists (none if the entry is malformed)."""
     try:
         outputs = entry[OUTPUTS]
@@ -623,7 +623,7 @@ def _intact_keys(base: str, entry: Any) -> dict[str, str]:
     """The page keys of a job's outputs that are still as the build left them."""
     return {
         rel: meta[PAGE_KEY]
-        for rel, meta in _outputs(entry).items()
+        for rel, meta in entry_outputs(entry).items()
         if _intact(base, rel, meta) and len(meta) > PAGE_KEY and isinstance(meta[PAGE_KEY], str)
     }
 
@@ -835,7 +835,7 @@ class Builder:
                 result.failed_jobs += 1
                 jobs.pop(job.key, None)
                 continue
-            old = _outputs(jobs.get(job.key))
+            old = entry_outputs(jobs.get(job.key))
             new: dict[str, Any] = {w.relative: _output_entry(w) for w in job_result.written}
             if job_result.keys is not None:  # pages not rendered again are kept as they are
                 for rel, key in job_result.keys.items():
@@ -864,7 +864,7 @@ class Builder:
             if stale:
                 mark(name)
             for key in stale:
-                self._remove_stale(roots[name], _outputs(jobs.pop(key)), {}, result)
+                self._remove_stale(roots[name], entry_outputs(jobs.pop(key)), {}, result)
             journals[name].save(jobs)
             mine = [digests[d] for d in self.subsets[name]] if name in self.subsets else digests
             _save_slugs(roots[name], mine, slug_files[name])

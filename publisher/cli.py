@@ -100,11 +100,22 @@ def cmd_check(session: Session, out: TextIO) -> int:
     return session.status()
 
 
-def _formats(audience: Audience, requested: str | None) -> list[str]:
-    formats = [f.strip() for f in requested.split(",") if f.strip()] if requested else audience.formats
+def _known_formats(formats: list[str]) -> list[str]:
     for fmt in formats:
         if not registry.has("writers", fmt):
             raise UsageError(f"unknown format {fmt!r} (known: {', '.join(registry.names('writers'))})")
+    return formats
+
+
+def _requested_formats(requested: str | None) -> list[str] | None:
+    """``--format docx,xlsx`` as a list of installed writers (``None`` when not given)."""
+    return _known_formats([f.strip() for f in requested.split(",") if f.strip()]) if requested else None
+
+
+def _formats(audience: Audience, requested: str | None) -> list[str]:
+    formats = _requested_formats(requested)
+    if formats is None:
+        formats = _known_formats(audience.formats)
     if not formats:
         raise UsageError(f"audience {audience.name!r} names no formats; give --format")
     return formats
@@ -140,8 +151,7 @@ def cmd_build(session: Session, out: TextIO) -> int:
         return _build_recipients(session, catalog, out)
     audiences = _audiences(catalog, args.audience, args.define)
     formats = {a.name: _formats(a, args.format) for a in audiences}
-    if args.jobs < 0:
-        raise UsageError("-j expects a number of processes (0 = one per core)")
+    options = _builder_options(args)  # checked before anything is read
     digests = session.read(args.files, lazy=True)
     progress = Progress(0, "building")
     builder = Builder(
@@ -150,7 +160,7 @@ def cmd_build(session: Session, out: TextIO) -> int:
         Path(args.out),
         session.diagnostics,
         build_time(),
-        **_builder_options(args),
+        **options,
     )
 
     def step(done: int, total: int) -> None:
@@ -194,6 +204,8 @@ def _builder_options(args: Any) -> dict[str, Any]:
     """The Builder's settings from the command line (besides audiences, formats and folder)."""
     from .build import default_jobs
 
+    if args.jobs < 0:
+        raise UsageError("-j expects a number of processes (0 = one per core)")
     return {
         "jobs": args.jobs or default_jobs(),
         "force": args.force,
@@ -226,12 +238,8 @@ def _build_recipients(session: Session, catalog: AudienceCatalog, out: TextIO) -
     args = session.args
     if args.audience:
         raise UsageError("--recipients renders each recipient's audience: leave out -a/--audience")
-    if args.jobs < 0:
-        raise UsageError("-j expects a number of processes (0 = one per core)")
-    formats = [f.strip() for f in args.format.split(",") if f.strip()] if args.format else None
-    for fmt in formats or ():
-        if not registry.has("writers", fmt):
-            raise UsageError(f"unknown format {fmt!r} (known: {', '.join(registry.names('writers'))})")
+    options = _builder_options(args)  # checked before anything is read
+    formats = _requested_formats(args.format)
     defines = [parse_define(d) for d in args.define]
     problems = Diagnostics()  # the recipients file's, apart from the inputs' (which keep old outputs)
     try:
@@ -247,7 +255,7 @@ def _build_recipients(session: Session, catalog: AudienceCatalog, out: TextIO) -
             session.diagnostics,
             build_time(),
             problems,
-            **_builder_options(args),
+            **options,
         )
     except registry.PluginError as exc:
         raise UsageError(str(exc)) from None

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .audiences import AudienceCatalog
-from .build import MANIFEST, MANIFEST_VERSION, OUTPUTS
+from .build import MANIFEST, MANIFEST_VERSION, entry_outputs
 from .commands import Session, UsageError, parse_define
 from .diagnostics import Diagnostics
 from .journal import Journal
@@ -36,12 +36,8 @@ SENT_LOG = "sent.json"
 def built_files(root: Path) -> list[str]:
     """The files the last build wrote into a recipient's folder (relative paths, sorted)."""
     jobs = Journal(root / MANIFEST, MANIFEST_VERSION).load()
-    found: set[str] = set()
-    for entry in jobs.values():
-        outputs = entry[OUTPUTS] if isinstance(entry, list) and len(entry) > OUTPUTS else {}
-        if isinstance(outputs, dict):
-            found.update(rel for rel in outputs if isinstance(rel, str) and (root / rel).is_file())
-    return sorted(found)
+    found = {rel for entry in jobs.values() for rel in entry_outputs(entry)}
+    return sorted(rel for rel in found if isinstance(rel, str) and (root / rel).is_file())
 
 
 def _message(recipient: Recipient, files: list[str]) -> tuple[str, str]:

@@ -42,13 +42,13 @@ from typing import Any
 from .audiences import Audience, AudienceCatalog, AudienceError
 from .diagnostics import Diagnostics
 from .model import ROLES, Digest, Report
+from .sinks.email import EmailError, check_address
 from .vocabulary import digest_title
 
 #: The folder, under the output folder, of the recipients' briefings.
 RECIPIENTS_FOLDER = "recipients"
 #: What a recipient id may be: it names a folder.
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_ADDRESS = re.compile(r"^[^\s@,;<>\"']+@[^\s@,;<>\"']+\.[^\s@,;<>\"']+$")
 _ENTRY = re.compile(r"^[ \t]*\[\[[ \t]*recipient[ \t]*\]\]", re.MULTILINE)
 FILTER_KINDS = ("institutions", "tickers", "companies", "keywords", "roles")
 RECIPIENT_KEYS = ("id", "name", "audience", "locale", "formats", "email", "filter")
@@ -300,8 +300,11 @@ def load_recipients(
             fail("name", "name must be a text")
             continue
         email = entry.get("email", "")
-        if not isinstance(email, str) or (email and not _ADDRESS.match(email)):
-            fail("email", f"email must be one address such as desk@example.com, not {email!r}")
+        try:
+            if email != "":
+                check_address("email", email)  # the e-mail sink's own test: one home for what an address is
+        except EmailError as exc:
+            fail("email", f"email must be one address such as desk@example.com: {exc}")
             continue
         try:
             audience = catalog.load(entry.get("audience", "executive"))
