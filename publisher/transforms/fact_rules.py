@@ -45,6 +45,8 @@ CN_GRADES: dict[str, str] = {
 }
 
 #: English grades (matched without regard to case) and their place on the scale.
+#: The scales from the most to the least favourable (``to Buy from Hold`` is an upgrade).
+SCALE_ORDER = ("buy", "outperform", "neutral", "underperform", "sell")
 EN_GRADES: dict[str, str] = {
     "strong buy": "buy",
     "buy": "buy",
@@ -145,6 +147,9 @@ EN_ACTIONS: dict[str, str] = {
     "raise": "upgrade",
     "raises": "upgrade",
     "raised": "upgrade",
+    "lift": "upgrade",
+    "lifts": "upgrade",
+    "lifted": "upgrade",
     "lower": "downgrade",
     "lowers": "downgrade",
     "lowered": "downgrade",

@@ -93,6 +93,7 @@ _EN_RATING = re.compile(
 _EN_GRADE_RATING = re.compile(
     rf"(?P<q1>[\"“']?)(?P<grade>\b(?:{_EN_GRADE_WORDS})\b)(?P<q2>[\"”']?)[- ](?P<after>rating|rated)\b", re.IGNORECASE
 )
+_EN_FROM_GRADE = re.compile(rf"\s+from\s+(?:an?\s+)?[\"“']?(?P<old>\b(?:{_EN_GRADE_WORDS})\b)", re.IGNORECASE)
 _EN_PAREN_ACTION = re.compile(rf"\s*\((?P<paren>{_alternation(R.AFTER_ACTIONS)})\)", re.IGNORECASE)
 
 
@@ -227,6 +228,10 @@ def _en_ratings(text: str, title: bool = False) -> Iterator[tuple[int, str, str,
         paren = _EN_PAREN_ACTION.match(text, m.end())
         if paren:
             action = R.AFTER_ACTIONS.get(paren.group("paren").lower(), action)
+        old = _EN_FROM_GRADE.match(text, m.end())
+        if old:  # to Buy from Hold: the direction is in the two grades
+            ranks = [R.SCALE_ORDER.index(R.EN_GRADES[g.lower()]) for g in (grade, old.group("old"))]
+            action = "upgrade" if ranks[0] < ranks[1] else "downgrade" if ranks[0] > ranks[1] else "maintain"
         if not action:
             action = _en_action_before(text, m.start())
         seen.add(m.start("grade"))
@@ -387,7 +392,8 @@ _EN_MULTIPLE_OF = re.compile(
 )
 _CN_TARGET_MULTIPLE = re.compile(
     rf"(?P<basis>目标(?:{_MULTIPLE})(?:为|取)?\s*{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*(?:倍|x|X)"
-    rf"|(?:{_YEAR_WORDS})?{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*(?:倍|x|X)\s*(?:{_MULTIPLE}))"
+    rf"|(?:{_YEAR_WORDS})?{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*(?:倍|x|X)\s*(?:{_MULTIPLE})"
+    rf"|(?<=对应)(?:{_YEAR_WORDS})?(?:{_MULTIPLE})\s*{_NUMBER}{_RANGE_JOIN}{_NUMBER}\s*(?:倍|x|X))"
 )
 _EN_EARNINGS_MULTIPLE = re.compile(
     rf"(?P<basis>{_NUMBER}\s*x\s+(?:our\s+)?(?:[a-z]+\s+){{0,3}}(?:(?:FY|CY)?\s?[0-9]{{2,4}}E?\s+(?:\([A-Za-z]+\.?\)\s+)?)?"
@@ -481,7 +487,7 @@ _NOT_RATED_NAME = (
 )
 _LETTER_CODE_TITLE = re.compile(r"(?P<name>[A-Z][A-Za-z0-9&.' -]{1,40}?)\s*[(（](?P<code>[A-Z]{1,5})[)）]")
 _PICKS = re.compile(
-    rf"(?:{_alternation(R.CN_PICK_CUES)}|(?<![持续重点])(?:推荐|关注)(?!度|组合|的|点|方向|主线|标的|个股))\s*[:：]?\s*"
+    rf"(?:{_alternation(R.CN_PICK_CUES)}|(?<![持续重点])(?:推荐|关注)(?!度|组合|的|点|方向|主线|标的|个股))\s*[:：]?\s*(?:包括|主要有|有|为|如)?\s*[:：]?\s*"
     rf"(?P<list>(?:{HAN_CLASS}|[A-Za-z]){{2,8}}(?:\s*(?:以及|[、/和及与])\s*(?:{HAN_CLASS}|[A-Za-z]){{2,10}}){{1,15}})"
     rf"(?P<end>\s*(?:等|。|；|;|,|，|$))?"
 )

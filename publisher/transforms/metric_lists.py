@@ -213,6 +213,27 @@ def share_tail(names: list[str]) -> list[str]:
     return names
 
 
+def measure_owner(subject: str) -> tuple[str, str]:
+    """``鸿远电子归母净利润`` → (``鸿远电子``, ``归母净利润``): a name written before a known measure
+    (with its modifiers), else ``("", subject)`` (the measure alone has no owner; ``公司``, ``其中``
+    and other words that are not names are not owners)."""
+    tail = next((t for t in R.SHARED_TAILS if subject.endswith(t)), "")
+    if not tail:
+        return "", subject
+    head = subject[: -len(tail)]
+    for modifier in sorted(R.MEASURE_MODIFIERS, key=len, reverse=True):
+        if head.endswith(modifier):
+            head, tail = head[: -len(modifier)], modifier + tail
+            break
+    if not head:
+        return "", subject
+    if len(head) < 2 or (not _HAN_RUN.fullmatch(head) and not head[:1].isupper()):
+        return "", subject
+    if head in R.GENERIC_COMPANY or head in R.NOT_OWNERS or head[-1] in R.LIST_MEASURE_ENDINGS:
+        return "", subject
+    return head, tail
+
+
 def compound_names(subject: str, count: int) -> list[str] | None:
     """``销售管理研发财务费用率`` with four values → ``销售费用率``, ``管理费用率``, ``研发费用率``,
     ``财务费用率``: names of two characters each, written together before the measure they share."""

@@ -617,6 +617,10 @@ GROWTH_COLUMNS = ("增长率", "增速", "同比", "增幅", "growth", "YoY", "y
 MONTHS_NAMING = ("评级", "目标价", "目标", "高", "低", "最高", "最低", "内")
 #: ``公司营收`` → ``营收``: the company a report is about, as a generic word.
 GENERIC_COMPANY = ("公司", "本公司", "该公司")
+#: Words before a measure that do not name whose it is (``其中营收``, ``单季营收``).
+NOT_OWNERS = frozenset(
+    "其中 合计 累计 单季 单季度 全年 当期 同期 本期 集团 整体 行业 板块 国内 海外 境内 境外 实现 对应".split()
+)
 #: ``, which is 6.0%``: a subject that is only a pronoun takes the clause's before.
 PRONOUNS = frozenset(("which", "there", "it", "this", "that", "these", "those", "they"))
 #: Words that are not a company although a heading may start with them (metric_entities.py).

@@ -5,11 +5,16 @@ Digests carry a report's financial summary as a Markdown table run into one line
     财务数据及盈利预测 |年份|营业总收入(百万元)|同比增长率(%)|市盈率| | ---- | ---- | ---- | ---- |
     |2023|20,655|-3.9|68| |2024E|21,237|2.8|33|
 
-:func:`cells` reads it back: the header names each column (its subject, and the unit in
-parentheses), the first cell of each row names the row (a year, ``2024E``, ``2024Q1 - 3``).
-The metrics transform makes each number cell one figure with its column's subject and unit
-and its row's year.  A table whose rows do not all have the header's width is read up to the
-first row that does not.
+or with the years across and one row per indicator::
+
+    |指标|2024|2025Q1|2025E|2026E| |----|----|----|----|----| |营业总收入(百万元)|664|142|763|914|
+
+:func:`cells` reads it back.  The cell that names an indicator (its subject, and the unit in
+parentheses) is the header's in the first layout and the row's first in the second; the period
+(a year, ``2024E``, ``2024Q1 - 3``) is the row's first cell in the first and the header's in the
+second.  The metrics transform makes each number cell one figure with its indicator's subject
+and unit and its period's year.  A table whose rows do not all have the header's width is read
+up to the first row that does not.
 """
 
 from __future__ import annotations
@@ -17,11 +22,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: A cell that holds one number (``20,655``, ``-3.9``, ``0.35``).
-_NUMBER_CELL = re.compile(r"\s*[+\-−]?\s*[0-9][0-9,]*(?:\.[0-9]+)?\s*")
+#: A cell that holds one number (``20,655``, ``-3.9``, ``0.35``, ``18.68%``).
+_NUMBER_CELL = re.compile(r"\s*[+\-−]?\s*[0-9][0-9,]*(?:\.[0-9]+)?\s*%?\s*")
 _RULE_CELL = re.compile(r"\s*:?-{3,}:?\s*")
 _HEADER_UNIT = re.compile(r"^(?P<name>.*?)\s*[(（](?P<unit>[^()（）]{1,8})[)）]\s*$")
 _LETTER = re.compile(r"[^\W\d_]")
+#: A header cell that names a period: ``2024``, ``2025E``, ``2023A``, ``2025Q1``, ``1H25``, ``2025年``.
+_PERIOD_CELL = re.compile(
+    r"\s*(?:(?:19|20)[0-9]{2}(?:[AEFP]|年|Q[1-4]|H[12]|[AE]?\s*-\s*Q?[1-4])?|[1-4]Q[0-9]{2}|[12]H[0-9]{2}|FY[0-9]{2}[AE]?)\s*"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +69,9 @@ def cells(text: str) -> dict[int, Cell]:
             i += 1
             continue
         header = parts[i : i + width]
+        across = _PERIOD_CELL.fullmatch(header[0][1]) is None and all(
+            _PERIOD_CELL.fullmatch(content) for _, content in header[1:]
+        )
         j = i + width
         while j < len(parts) and (not parts[j][1].strip() or _RULE_CELL.fullmatch(parts[j][1])):
             j += 1
@@ -69,10 +81,17 @@ def cells(text: str) -> dict[int, Cell]:
             if any(not content.strip() for _, content in row):
                 break
             label = row[0][1].strip()
+            if across:  # the row names the indicator, the header the periods
+                if not _LETTER.search(label):
+                    break
+                subject, unit, unit_at = _column(row[0][1], row[0][0])
             for (start, content), (header_at, name) in zip(row[1:], header[1:], strict=True):
                 if _NUMBER_CELL.fullmatch(content):
-                    subject, unit, unit_at = _column(name, header_at)
-                    found[start + len(content) - len(content.lstrip())] = Cell(subject, unit, unit_at, label)
+                    if across:
+                        cell = Cell(subject, unit, unit_at, name.strip())
+                    else:
+                        cell = Cell(*_column(name, header_at), label)
+                    found[start + len(content) - len(content.lstrip())] = cell
             rows += 1
             j += width
             if j < len(parts) and not parts[j][1].strip():
@@ -82,13 +101,18 @@ def cells(text: str) -> dict[int, Cell]:
 
 
 def _header_width(parts: list[tuple[int, str]], i: int) -> int:
-    """How many cells from ``i`` form a header: names with letters, up to an empty or a rule cell."""
+    """How many cells from ``i`` form a header, up to an empty or a rule cell: names with letters,
+    or a name and then periods (``|指标|2024|2025E|``)."""
     width = 0
     while i + width < len(parts):
         content = parts[i + width][1].strip()
-        if not content or _RULE_CELL.fullmatch(content) or _NUMBER_CELL.fullmatch(content):
+        if not content or _RULE_CELL.fullmatch(content):
             break
-        if not _LETTER.search(content):
+        if width and _PERIOD_CELL.fullmatch(content) and _LETTER.search(parts[i][1]):
+            if all(_PERIOD_CELL.fullmatch(c) for _, c in parts[i + 1 : i + width]):
+                width += 1
+                continue
+        if _NUMBER_CELL.fullmatch(content) or not _LETTER.search(content):
             break
         width += 1
     return width

@@ -134,7 +134,7 @@ _MONTH_RANGE_START = re.compile(
     r"(?<![0-9])(?:1[0-2]|[1-9])[ \u00a0\u3000]{0,2}(?:-|~|～|—|–|至|到)[ \u00a0\u3000]{0,2}$"
 )
 _CN_SUFFIX = (
-    r"(?:末|底|初|中(?!国)|以来|至今|前三季度|上半年|下半年|全年|[一二三四1-4]季度末?|Q[1-4]|年底|年末|[1-9]月末?)?"
+    r"(?:末|底|初|中(?!国)|以来|至今|前[三3]季度|上半年|下半年|全年|[一二三四1-4]季度末?|Q[1-4]|年底|年末|[1-9]月末?)?"
 )
 _EN_MONTH = _alternation(R.EN_MONTHS)
 _EN_DATE = (
@@ -893,7 +893,11 @@ class _Scanner:
             return None
         sign, start = self._sign(s)
         currency, currency_base, start = self._currency(start)
-        if self._name_before(start if currency else s, unit) and not currency:
+        name_unit = unit  # PE 24-26倍: a range's unit is written after its second number
+        if not unit.written and text[s - 1 : s] == " " and text[e : e + 1] in ("-", "~", "～"):
+            if index + 1 < len(self.numbers) and self.numbers[index + 1][0] == e + 1:  # written together
+                name_unit = self._unit(self.numbers[index + 1][1])
+        if self._name_before(start if currency else s, name_unit) and not currency:
             return None
         if self._name_after(e, unit):
             return None
@@ -967,6 +971,8 @@ class _Scanner:
             header = self._unit(cell.unit_at)
             if header.written:
                 unit = _Unit(header.written, header.base, header.factor, e, False, header.count, False)
+        if not unit.written and self.text.startswith("%", e):  # |18.68%|: the cell writes its unit
+            unit = self._unit(e)
         sign, start = self._sign(s)
         return _Figure(start, e, _decimal_text(self.text[s:e], sign), None, None, unit, index=index, cell=cell)
 
@@ -1473,6 +1479,7 @@ class _Context:
                 subject = self._list_head(f, "")  # 同比+3.3/+0.8/+0.4pcts after 销售/管理/财务费用率
             else:
                 subject = self._complete(f, k, subject, clause_start, clause_end, topic_positions)
+                subject = self._owner_carried(f, k, subject)
                 if f.item == 1:
                     subject = self._list_head(f, subject, distributed, raw_prefix)
                     if distributed:
@@ -1500,6 +1507,18 @@ class _Context:
         for k in range(len(self.figures) - 2, -1, -1):  # 8192和32768个令牌: both count 令牌
             if self.figures[k].shares_unit:
                 self.figures[k].subject = self.figures[k + 1].subject
+
+    def _owner_carried(self, f: _Figure, k: int, subject: str) -> str:
+        """``鸿远电子营收+22.3%、归母净利润+52.7%``: a bare measure right after ``、`` belongs to the owner
+        that the figure before named with its own measure (``鸿远电子``)."""
+        if not k or not subject or L.measure_owner(subject)[1] != subject:
+            return subject
+        previous = self.figures[k - 1]
+        gap = self.text[previous.end : f.start].strip(" ")
+        if not gap.startswith("、") or not previous.subject or previous.item > 1:
+            return subject
+        owner = L.measure_owner(previous.subject)[0]
+        return owner + subject if owner else subject
 
     # lists, tables, years ----------------------------------------------------------------------
 

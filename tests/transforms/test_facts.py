@@ -133,6 +133,32 @@ def test_a_grade_in_a_phrase_is_no_rating(tmp_path):
     assert not facts(read(str(path))).reports[0].facts.ratings
 
 
+def _facts_of(tmp_path: Path, title: str, body: str):
+    path = tmp_path / "f.txt"
+    path.write_text(f"{title}\n某证券· 2025-01-01 08:00\n{body}\n", encoding="utf-8")
+    return facts(read(str(path))).reports[0].facts
+
+
+def test_to_a_grade_from_another_is_an_upgrade_or_a_downgrade(tmp_path):
+    up = _facts_of(
+        tmp_path, "Research Alert: CFRA Lifts Opinion On Shares Of Progressive To Buy From Hold", "Summary - x [1]"
+    )
+    assert [(r.grade, r.scale, r.action) for r in up.ratings] == [("Buy", "buy", "upgrade")]
+    down = _facts_of(tmp_path, "Outlook", "View - We cut the stock to Neutral from Overweight [1]")
+    assert [(r.scale, r.action) for r in down.ratings] == [("neutral", "downgrade")]
+
+
+def test_a_range_of_multiples_after_the_target_is_its_valuation_and_picks_skip_a_joining_word(tmp_path):
+    found = _facts_of(
+        tmp_path, "稳健医疗(300888):点评", "投资建议 - 维持“优于大市”评级 目标价下调至48-52元 对应2026年PE 24-26倍 [4]"
+    )
+    (target,) = found.target_prices
+    assert (target.low, target.high, target.currency) == ("48", "52", "CNY")
+    assert [v.basis for v in found.valuations] == ["2026年PE 24-26倍"]
+    picks = _facts_of(tmp_path, "游戏行业点评", "投资建议 - 相关标的包括顺网科技、星辉娱乐、盛天网络 [5]")
+    assert [c.name for c in picks.companies] == ["顺网科技", "星辉娱乐", "盛天网络"]
+
+
 # --- outputs ------------------------------------------------------------------------------------------
 
 DAYS = [

@@ -98,6 +98,11 @@ def _number(text: str) -> Decimal | None:
         return None
 
 
+def _price_key(text: str) -> tuple[Decimal | None, ...]:
+    """A target price, or a range written ``48~52``, as numbers."""
+    return tuple(_number(part) for part in text.split("~"))
+
+
 def _basis(text: str) -> str:
     return (
         re.sub(r"\s|估值法|估值|法$|的", "", text)
@@ -182,8 +187,8 @@ def _score_report(title: str, got: Facts, gold: GoldFacts, figures: list, result
         "action", bool(gold.action), bool(action), gold.action == action, where, f"want {gold.action!r} got {action!r}"
     )
     # target price
-    want_t = {(_number(v), c.upper()) for v, c in gold.targets}
-    have_t = {(_number(t.value or t.high or ""), t.currency) for t in got.target_prices}
+    want_t = {(_price_key(v), c.upper()) for v, c in gold.targets}
+    have_t = {(_price_key(t.value or f"{t.low}~{t.high}"), t.currency) for t in got.target_prices}
     result.tally(
         "target_price",
         bool(want_t),
@@ -272,6 +277,15 @@ BOUNDS: dict[str, dict[str, float]] = {
     "real-final9": {"company": 0.66, "rating": 0.8, "action": 1.0, "target_price": 1.0, "forecast": 0.82},
     # first run: company 0.667, rating 0.889, action 1.000, target 0.750, forecast 0.910; two fixes since
     "real-final10": {"company": 0.66, "rating": 1.0, "action": 1.0, "target_price": 0.75, "forecast": 0.94},
+    # first run: company 0.900, rating 0.909, action 0.900, target 0.500 (1.000 as a range), valuation 0, forecast 0.532
+    "real-final11": {
+        "company": 0.9,
+        "rating": 1.0,
+        "action": 1.0,
+        "target_price": 1.0,
+        "valuation": 0.5,
+        "forecast": 0.97,
+    },
 }
 
 

@@ -327,3 +327,29 @@ def test_numbers_with_separators_or_thousands_of_digits_before_year():
 class _Ctx:
     def __init__(self, diagnostics: Diagnostics) -> None:
         self.diagnostics = diagnostics
+
+
+def test_a_pipe_table_with_the_years_across_gives_each_row_its_indicator_and_each_column_its_year():
+    text = (
+        "财务数据及盈利预测 |指标|2024|2025Q1|2025E|2026E| |----|----|----|----|----| "
+        "|营业总收入(百万元)|664|142|763|914| |ROE(%)|13.1|1.4|13.7|16.2| "
+        "|净资产收益率(ROE)|18.68%|18.05%|18.40%|18.97%|"
+    )
+    found = [(m.subject, m.value, m.unit, m.year, m.estimate) for m in extract(text)]
+    assert ("营业总收入", "664", "百万元", 2024, "") in found  # 2024 is not marked A: as written
+    assert ("营业总收入", "914", "百万元", 2026, "E") in found
+    assert ("ROE", "13.7", "%", 2025, "E") in found
+    assert ("净资产收益率", "18.97", "%", 2026, "E") in found
+    assert not any(m.subject.startswith("20") for m in extract(text))
+
+
+def test_a_bare_measure_after_a_list_comma_keeps_the_owner_the_figure_before_named():
+    subjects = [m.subject for m in extract("鸿远电子营收+22.3%、归母净利润+52.7%;火炬电子营收+24.2%、归母净利润+59.0%")]
+    assert subjects == ["鸿远电子营收", "鸿远电子归母净利润", "火炬电子营收", "火炬电子归母净利润"]
+    assert [m.subject for m in extract("公司营收+22.3%、归母净利润+52.7%")][1] == "归母净利润"
+
+
+def test_a_range_after_a_latin_name_is_a_range_not_a_name():
+    (m,) = extract("对应2026年PE 24-26倍")
+    assert (m.subject, m.low, m.high, m.unit) == ("PE", "24", "26", "倍")
+    assert [x.text for x in extract("the CSI 1000 -1.87%")] == ["1.87%"]
