@@ -41,9 +41,10 @@ from .audiences import Audience, AudienceError
 from .diagnostics import ERROR, Diagnostic, Diagnostics
 from .i18n.messages import LOCALE_DIR
 from .journal import Journal
-from .lock import FolderLock, state_folder
+from .lock import FolderLock, close_inherited, state_folder
 from .memory import collector_paused
 from .model import Digest, Report, Section
+from .sandbox import budget_for
 from .sinks.folder import FolderSink, OutputError, UnsafePathError, Written, atomic_write_bytes
 from .writers.base import Output, RenderContext, Writer
 
@@ -364,20 +365,10 @@ def render_job(world: World, job: Job) -> tuple[JobResult, list[Output] | None]:
     writer = world.writer(job.fmt)
     outputs: list[Output] | None = None
     try:
-        if job.kind == "digest":
-            outputs = list(writer.write(world.view(job, local, job.digest), local))
-        elif job.kind == "report":
-            digest = world.view(job, local, job.digest)
-            outputs = list(writer.write_report(digest.reports[job.report], digest, local))
-        elif job.kind == "index":
-            outputs = list(writer.write_index(world.view(job, local, job.digest), local))
-        else:
-            digests = world.views_of(job, local)
-            since = writer.write_collection_since(digests, local, job.previous)
-            if since is None:
-                outputs = list(writer.write_collection(digests, local))
-            else:
-                outputs, result.keys = since
+        with budget_for(job_reports(world, job)):
+            outputs, since = _render(world, job, writer, local)
+        if since is not None:
+            outputs, result.keys = since
     except (AudienceError, OutputError):  # a broken template, a full disk: the build stops
         raise
     except Exception as exc:  # one job a writer fails on must not stop the others
@@ -391,10 +382,39 @@ def render_job(world: World, job: Job) -> tuple[JobResult, list[Output] | None]:
     return result, outputs
 
 
+def job_reports(world: World, job: Job) -> int:
+    """How many reports a job's outputs show (its templates' time budget grows with them)."""
+    if job.kind == "report":
+        return 1
+    if job.kind in ("digest", "index"):
+        return len(world.digests[job.digest].reports)
+    indices = world.subsets.get(job.audience, range(len(world.digests)))
+    return sum(len(world.digests[d].reports) for d in indices)
+
+
+def _render(
+    world: World, job: Job, writer: Writer, local: RenderContext
+) -> tuple[list[Output] | None, tuple[list[Output], Any] | None]:
+    """The job's outputs, or (for a collection that can be updated) ``(None, (outputs, keys))``."""
+    if job.kind == "digest":
+        return list(writer.write(world.view(job, local, job.digest), local)), None
+    if job.kind == "report":
+        digest = world.view(job, local, job.digest)
+        return list(writer.write_report(digest.reports[job.report], digest, local)), None
+    if job.kind == "index":
+        return list(writer.write_index(world.view(job, local, job.digest), local)), None
+    digests = world.views_of(job, local)
+    since = writer.write_collection_since(digests, local, job.previous)
+    if since is None:
+        return list(writer.write_collection(digests, local)), None
+    return None, since
+
+
 def write_outputs(world: World, job: Job, result: JobResult, outputs: list[Output]) -> None:
     """Write a rendered job's outputs into its audience's folder (atomically, paths checked)."""
     try:
-        result.written = FolderSink(world.roots[job.audience]).write(outputs)
+        with budget_for(job_reports(world, job)):  # a streamed output renders as it is written
+            result.written = FolderSink(world.roots[job.audience]).write(outputs)
     except UnsafePathError as exc:
         result.diagnostics.append(Diagnostic(ERROR, str(exc), _job_source(world, job)))
         result.failed = True
@@ -404,8 +424,13 @@ def _job_source(world: World, job: Job) -> str:
     return world.digests[job.digest].source if job.digest >= 0 else job.fmt
 
 
-def _die_with_parent() -> None:
-    """Worker initialiser: on Linux, end the worker when the build process dies."""
+def _die_with_parent(parent: int) -> None:
+    """Worker initialiser: hold no lock of the build's, and (on Linux) end when the build process dies.
+
+    A build killed between the fork and this call sends no death signal: the worker sees a new
+    parent and ends at once.
+    """
+    close_inherited()
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -413,6 +438,8 @@ def _die_with_parent() -> None:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _run_batch(jobs: list[Job]) -> list[JobResult]:
@@ -918,7 +945,9 @@ class Builder:
         batches = job_batches(todo)
         try:
             ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_die_with_parent) as pool:
+            with ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=ctx, initializer=_die_with_parent, initargs=(os.getpid(),)
+            ) as pool:
                 pending: set[Future[list[JobResult]]] = {pool.submit(_run_batch, batch) for batch in batches}
                 while pending:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)

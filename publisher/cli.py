@@ -351,7 +351,7 @@ def make_parser(plugins: bool = True) -> argparse.ArgumentParser:
         "--template-time-limit",
         type=float,
         metavar="SECONDS",
-        help=f"stop a template that renders for longer than this (default {TIME_LIMIT:g})",
+        help=f"stop a template that renders for longer than this, per 1,000 reports it shows (default {TIME_LIMIT:g})",
     )
     p.add_argument("--force", action="store_true", help="render everything, even outputs that are up to date")
     p.add_argument("--no-wait", action="store_true", help="fail at once if another build is writing the output folder")

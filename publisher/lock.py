@@ -19,6 +19,10 @@ from pathlib import Path
 
 LOCK = ".publisher/lock"
 
+#: Descriptors of the locks this process holds (a forked worker closes its copies: see
+#: :func:`close_inherited`).
+_HELD: set[int] = set()
+
 
 class FolderBusy(Exception):
     """Another build holds the output folder (and the caller would not wait)."""
@@ -80,6 +84,7 @@ class FolderLock:
             os.close(fd)
             raise
         self.fd = fd
+        _HELD.add(fd)
 
     @staticmethod
     def _holder(fd: int) -> str:
@@ -91,5 +96,20 @@ class FolderLock:
 
     def release(self) -> None:
         if self.fd is not None:
+            _HELD.discard(self.fd)
             os.close(self.fd)  # closing the last descriptor releases the flock
             self.fd = None
+
+
+def close_inherited() -> None:
+    """In a forked worker: close the copies of the build's lock descriptors.
+
+    A flock is held while any descriptor of it is open, so a worker that outlived a killed
+    build would hold the folder locked and the next build would wait for it for ever.
+    """
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import zipfile
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -68,6 +69,12 @@ class ReproducibleZipFile(zipfile.ZipFile):
         if name in self.overrides:
             data = self.overrides[name]
         super().writestr(self._info(name), data, compress_type, compresslevel)
+
+    def write_chunks(self, name: str, chunks: Iterable[bytes]) -> None:
+        """An entry written as its chunks come (the same bytes as :meth:`writestr` of their join)."""
+        with self.open(self._info(name), "w") as target:
+            for chunk in chunks:
+                target.write(chunk)
 
     def write(self, filename: Any, arcname: str | None = None, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         name = arcname or str(filename)

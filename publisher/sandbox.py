@@ -31,7 +31,8 @@ import signal
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from datetime import time as clock_time
 from decimal import Decimal
@@ -46,8 +47,10 @@ from markupsafe import Markup
 
 from .model import TEMPLATE_API
 
-#: Seconds one render may take by default.
+#: Seconds one render may take by default (for every this many reports it shows: see
+#: :func:`budget_for`).
 TIME_LIMIT = 60.0
+REPORTS_PER_LIMIT = 1000
 #: The most characters (or items) one template operation may make.
 SIZE_LIMIT = 10_000_000
 
@@ -179,6 +182,22 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**", "%"})
 
+    @staticmethod
+    def concat(parts: Iterable[str]) -> str:
+        """``"".join`` of a render's parts, a batch at a time: a join lists every part first, and an
+        outline of a million lines comes in millions of small parts (hundreds of MB as a list)."""
+        batches: list[str] = []
+        batch: list[str] = []
+        for part in parts:
+            batch.append(part)
+            if len(batch) >= 8192:
+                batches.append("".join(batch))
+                batch = []
+        if not batches:
+            return "".join(batch)
+        batches.append("".join(batch))
+        return "".join(batches)
+
     def __init__(self, *args: Any, time_limit: float | None = TIME_LIMIT, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.time_limit = time_limit
@@ -299,11 +318,26 @@ def _on_timer(signum: int, frame: Any) -> None:
     raise _Expired
 
 
+@contextmanager
+def budget_for(reports: int) -> Iterator[None]:
+    """Renders inside show ``reports`` reports: their time limit is the environment's for every
+    :data:`REPORTS_PER_LIMIT` of them (at least once).  A briefing of 100,000 reports is a
+    legitimate long render; a loop that runs for hours over one report is not."""
+    previous = getattr(_state, "scale", 1.0)
+    _state.scale = max(1.0, reports / REPORTS_PER_LIMIT)
+    try:
+        yield
+    finally:
+        _state.scale = previous
+
+
 class BudgetedTemplate(jinja2.Template):
-    """A template whose ``render`` stops at the environment's time limit."""
+    """A template whose ``render`` stops at the environment's time limit (scaled by :func:`budget_for`)."""
 
     def render(self, *args: Any, **kwargs: Any) -> str:
         limit = getattr(self.environment, "time_limit", None)
+        if limit:
+            limit *= getattr(_state, "scale", 1.0)
         if not limit or getattr(_state, "deadline", None) is not None:  # no limit, or inside a budgeted render
             return super().render(*args, **kwargs)
         _state.deadline = time.monotonic() + limit
@@ -332,17 +366,20 @@ class BudgetedTemplate(jinja2.Template):
         """Off the main thread no signal reaches the render: the deadline is checked between chunks."""
         deadline = _state.deadline
         context = self.new_context(dict(*args, **kwargs))
-        parts: list[str] = []
-        try:
+
+        def checked() -> Iterator[str]:
             for chunk in self.root_render_func(context):
-                parts.append(chunk)
+                yield chunk
                 if time.monotonic() > deadline:
                     raise _Expired
+
+        try:
+            return str(self.environment.concat(checked()))
         except _Expired:
             raise
         except Exception:
             self.environment.handle_exception()
-        return self.environment.concat(parts)
+            raise  # not reached: handle_exception raises
 
 
 def readonly_data(value: Any) -> Any:

@@ -296,3 +296,18 @@ def test_a_templates_folder_cannot_choose_where_text_and_keys_go(cli, tmp_path, 
     assert f"i18n.openai.{option} says where text, keys or files go" in result.stderr
     assert "Traceback" not in result.stderr
     assert cli(*args, "-D", f"i18n.openai.{option}={value}").returncode == 0  # the user's own choice
+
+
+def test_a_render_budget_grows_with_the_reports_it_shows():
+    from publisher.sandbox import REPORTS_PER_LIMIT, Sandbox, TemplateBudgetError, budget_for
+
+    env = Sandbox(time_limit=0.2)
+    slow = env.from_string("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}")
+    started = time.monotonic()
+    with pytest.raises(TemplateBudgetError, match=r"0\.2 s"):
+        slow.render()
+    assert time.monotonic() - started < 5
+    with budget_for(3 * REPORTS_PER_LIMIT), pytest.raises(TemplateBudgetError, match=r"0\.6 s"):
+        slow.render()
+    with budget_for(1), pytest.raises(TemplateBudgetError, match=r"0\.2 s"):  # never below the limit
+        slow.render()

@@ -211,3 +211,47 @@ def test_a_read_only_output_folder_builds_nothing_to_do_and_fails_cleanly_otherw
     _clean(result)
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 2 and all(": error: " in line for line in errors), errors
+
+
+def test_a_forked_worker_holds_no_lock_of_the_build(tmp_path):
+    """A worker that outlives a killed build must not keep its output folder locked."""
+    import multiprocessing
+
+    from publisher.build import _die_with_parent
+    from publisher.lock import FolderBusy, FolderLock
+
+    held = FolderLock(tmp_path)
+    held.acquire(wait=False)
+    ready = multiprocessing.get_context("fork").Event()
+    done = multiprocessing.get_context("fork").Event()
+
+    def worker(parent: int) -> None:
+        _die_with_parent(parent)
+        ready.set()
+        done.wait(30)
+
+    child = multiprocessing.get_context("fork").Process(target=worker, args=(os.getpid(),))
+    child.start()
+    try:
+        assert ready.wait(30)
+        held.release()
+        other = FolderLock(tmp_path)
+        try:
+            other.acquire(wait=False)  # the worker's copy of the descriptor is closed: the lock is free
+        except FolderBusy:
+            pytest.fail("a forked worker kept the build's lock")
+        other.release()
+    finally:
+        done.set()
+        child.join(30)
+
+
+def test_a_worker_whose_build_died_before_it_started_ends_at_once():
+    import multiprocessing
+
+    from publisher.build import _die_with_parent
+
+    child = multiprocessing.get_context("fork").Process(target=_die_with_parent, args=(os.getpid() + 10**6,))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 1

@@ -711,3 +711,34 @@ def test_skipped_reports_are_kept_in_the_analyst_appendix():
     assert any("第 6 行" in p.text and "invalid timestamp" in p.text for p in doc.paragraphs)
     executive, _ = build(digest, "executive")
     assert "未能读取" not in "".join(p.text for p in open_docx(executive).paragraphs)
+
+
+def test_the_body_spool_gives_back_every_element_with_slots_breaks_and_links_resolved(monkeypatch):
+    from publisher.writers.docx import body
+
+    monkeypatch.setattr(body.BodySpool, "_FLUSH_AT", 64)  # many deflated chunks, elements cut across them
+    monkeypatch.setattr(body.BodySpool, "_KEEP_PLAIN", 4096)
+    spool = body.BodySpool()
+    paragraphs = [
+        f'<w:p><w:pPr><w:pStyle w:val="BodyText"/></w:pPr><w:r><w:t>第{i}段 ü</w:t></w:r></w:p>' for i in range(500)
+    ]
+    toc = spool.slot()
+    spool.page_break()
+    spool.page_break()
+    for xml in paragraphs[:250]:
+        spool.append(xml)
+    spool.append(f"<w:p>{body._LINK_OPEN}7{body._LINK_MID}<w:r/>{body._LINK_CLOSE}</w:p>")
+    for xml in paragraphs[250:]:
+        spool.append(xml)
+    spool.page_break()
+    spool.fill(toc, "<w:sdt>contents</w:sdt>")
+    spool.links = body._with_links
+    got = list(spool)
+    assert got[0] == "<w:sdt>contents</w:sdt>"
+    assert got[1] == body._PAGE_BREAK and got[2] == ""  # the second break moved onto the paragraph after it
+    assert got[3] == paragraphs[0].replace('"BodyText"/>', '"BodyText"/><w:pageBreakBefore/>', 1)
+    assert got[4:253] == paragraphs[1:250]
+    assert got[253] == '<w:p><w:hyperlink w:anchor="_Src000007" w:history="1"><w:r/></w:hyperlink></w:p>'
+    assert got[254:-1] == paragraphs[250:]
+    assert got[-1] == body._PAGE_BREAK  # nothing after it to carry it
+    assert spool.count == len(got) and list(spool) == got  # it can be read again

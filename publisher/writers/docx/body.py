@@ -11,8 +11,10 @@ table uses a named style, never direct formatting.
 
 from __future__ import annotations
 
+import codecs
 import re
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,8 +91,8 @@ class BodyBuilder:
         self.footnote_pattern = footnote_pattern
         self.owners = owners or {}
         self.warn = warn
-        self.pkg = Package(body=[], properties=properties or Properties(), theme_font_lang=theme_font_lang)
-        self.body = self.pkg.body
+        self.body = BodySpool()
+        self.pkg = Package(body=self.body, properties=properties or Properties(), theme_font_lang=theme_font_lang)
         self._style_ids: dict[tuple[str, str], str] = {}
         self._list: _List | None = None
         self._table: _Table | None = None
@@ -98,8 +100,8 @@ class BodyBuilder:
         self._fallback_abstract: dict[str, int] = {}
         self._links: dict[str, int] = {}
         self._headings: list[tuple[int, str, str]] = []  # (level, bookmark, text) for the TOC
-        self._toc: tuple[int, int] | None = None  # (body index, depth)
-        self._sources: tuple[int, list[Any]] | None = None  # (body index, heading) of the source list
+        self._toc: tuple[int, int] | None = None  # (body slot, depth)
+        self._sources: tuple[int, list[Any]] | None = None  # (body slot, heading) of the source list
         #: The reports whose citations the body shows, by id: (number, (report, their refs)).
         self._cited: dict[str, tuple[int, tuple[Report, set[int]]]] = {}
         self._in_story = "body"
@@ -320,16 +322,18 @@ class BodyBuilder:
         self.body.append(self.paragraph(name, content, numpr))
 
     def heading(self, level: int, content: list[Any]) -> None:
+        self.body.append(self._heading_xml(level, content))
+
+    def _heading_xml(self, level: int, content: list[Any]) -> str:
+        """A heading paragraph with its bookmark, listed for the table of contents."""
         level = min(max(level, 1), 9)
         n = len(self._headings)
         mark = f"_Toc{n + 1:08d}"
         self._headings.append((level, mark, "".join(plain(p) for p in content)))
-        self.body.append(
-            self.paragraph(
-                f"Heading {level}",
-                content,
-                inner_prefix=f'<w:bookmarkStart w:id="{n}" w:name="{mark}"/><w:bookmarkEnd w:id="{n}"/>',
-            )
+        return self.paragraph(
+            f"Heading {level}",
+            content,
+            inner_prefix=f'<w:bookmarkStart w:id="{n}" w:name="{mark}"/><w:bookmarkEnd w:id="{n}"/>',
         )
 
     def _flush_table(self) -> None:
@@ -368,8 +372,7 @@ class BodyBuilder:
     def toc(self, depth: int, title: list[Any]) -> None:
         if title:
             self.body.append(self.paragraph("TOC Heading", title))
-        self._toc = (len(self.body), min(max(depth, 1), 9))
-        self.body.append("")  # filled in by finish(), when every heading is known
+        self._toc = (self.body.slot(), min(max(depth, 1), 9))  # filled in by finish(), when every heading is known
 
     def _toc_xml(self, depth: int) -> str:
         instr = f' TOC \\o "1-{depth}" \\h \\z \\u '
@@ -444,10 +447,9 @@ class BodyBuilder:
         elif name == "toc":
             self.toc(_int_arg(d, 0, 3), content)
         elif name == "sources":
-            self._sources = (len(self.body), content)
-            self.body.append("")  # filled in by finish(), when every citation is known
+            self._sources = (self.body.slot(), content)  # filled in by finish(), when every citation is known
         elif name == "pagebreak":
-            self.body.append(_PAGE_BREAK)  # finish() moves it onto the next paragraph when it can
+            self.body.page_break()  # moved onto the next paragraph when it can (see BodySpool)
         elif name in ("row", "header"):
             hint = " (the page header is 'page-header')" if name == "header" else ""
             raise d.error(f"{name!r} outside a table (start one with 'table'){hint}")
@@ -478,53 +480,164 @@ class BodyBuilder:
         markers, institution, title and time, each the target of those citations' links."""
         if self._sources is None or not self._cited:
             if self._cited:
-                for i, xml in enumerate(self.body):
-                    if _LINK_OPEN in xml:
-                        self.body[i] = _LINK.sub(r"\2", xml)
+                self.body.links = _without_links
             if self._sources is not None:
-                self.body[self._sources[0]] = ""
+                self.body.fill(self._sources[0], "")
             return
-        index, title = self._sources
-        start = len(self.body)
-        if title:
-            self.heading(1, title)
+        slot, title = self._sources
+        parts = [self._heading_xml(1, title)] if title else []
         meta = self.style("Report Meta")
         for number, (report, refs) in sorted(self._cited.values(), key=lambda item: item[0]):
             mark = f"_Src{number:06d}"
             bookmark = 1_000_000 + number  # heading bookmarks count from 0
             markers = "".join(f"[{r}]" for r in sorted(refs))
             text = f"{markers} {report.institution}《{report.title}》{report.timestamp}"
-            self.body.append(
+            parts.append(
                 f'<w:p><w:pPr><w:pStyle w:val="{meta}"/></w:pPr>'
                 f'<w:bookmarkStart w:id="{bookmark}" w:name="{mark}"/><w:r>{_t(text)}</w:r>'
                 f'<w:bookmarkEnd w:id="{bookmark}"/></w:p>'
             )
-        self.body[index] = "".join(self.body[start:])
-        del self.body[start:]
-        link = '<w:hyperlink w:anchor="_Src{:06d}" w:history="1">{}</w:hyperlink>'
-        for i, xml in enumerate(self.body):
-            if _LINK_OPEN in xml:
-                self.body[i] = _LINK.sub(lambda m: link.format(int(m.group(1)), m.group(2)), xml)
+        self.body.fill(slot, "".join(parts))
+        self.body.links = _with_links
 
     def finish(self) -> Package:
         self._flush_table()
         self._close_list()
         self._source_list()
         if self._toc is not None:
-            index, depth = self._toc
-            self.body[index] = self._toc_xml(depth)
-        for i, xml in enumerate(self.body):
-            # a page break of its own is an empty line that can land on a page of its own, after a
-            # full contents page: the next paragraph starts the page instead
-            if xml is _PAGE_BREAK and i + 1 < len(self.body) and self.body[i + 1] is not _PAGE_BREAK:
-                following = _PSTYLE.match(self.body[i + 1])
-                if following is not None:
-                    at = following.end()
-                    self.body[i + 1] = f"{self.body[i + 1][:at]}<w:pageBreakBefore/>{self.body[i + 1][at:]}"
-                    self.body[i] = ""
-        if not self.body or self.body[-1].startswith("<w:tbl>"):
+            slot, depth = self._toc
+            self.body.fill(slot, self._toc_xml(depth))
+        if not self.body.count or self.body.last().startswith("<w:tbl>"):
             self.body.append(f'<w:p><w:pPr><w:pStyle w:val="{self.style("Body Text")}"/></w:pPr></w:p>')
         return self.pkg
+
+
+class BodySpool:
+    """The body's elements in order, kept deflated in memory as they come.
+
+    A briefing of a whole feed (or of one huge report) has hundreds of thousands of
+    paragraphs: held as Python strings their XML takes several times the document's size,
+    deflated about a tenth of it.  Each element is appended once.  The few that are known
+    only at the end (the table of contents, the source list) are slots, filled by
+    :meth:`BodyBuilder.finish`.  Iterating gives the final elements: slots filled, citation
+    link marks resolved (:attr:`links`), and a page break of its own moved onto the paragraph
+    after it (an empty line that could land on a page of its own, after a full contents
+    page), as Word's ``w:pageBreakBefore``.
+    """
+
+    #: Ends every element in the deflated text; no element holds it (XML cannot, and every
+    #: text is made XML-safe first), nor the two marks below.
+    _END = "\x03"
+    _SLOT = "\x04"
+    _BREAK = "\x05"
+    _FLUSH_AT = 1 << 20  # characters gathered before they are deflated
+    _KEEP_PLAIN = 1 << 24  # a body smaller than this (about 32 MB as strings) is never deflated
+
+    def __init__(self) -> None:
+        self._deflate = zlib.compressobj(1)
+        self._chunks: list[bytes] = []
+        self._pending: list[str] = []
+        self._pending_size = 0
+        self._slots: list[str] = []
+        self._last = ""
+        self.count = 0
+        #: What turns the link marks of an element into its final XML (set by finish()).
+        self.links: Callable[[str], str] | None = None
+
+    def append(self, xml: str) -> None:
+        self._add(xml)
+        self._last = xml
+
+    def page_break(self) -> None:
+        self._add(self._BREAK)
+        self._last = _PAGE_BREAK
+
+    def slot(self) -> int:
+        """An element to be filled later (by :meth:`fill`); returns its number."""
+        number = len(self._slots)
+        self._slots.append("")
+        self._add(f"{self._SLOT}{number}")
+        self._last = f"{self._SLOT}{number}"
+        return number
+
+    def fill(self, number: int, xml: str) -> None:
+        self._slots[number] = xml
+
+    def last(self) -> str:
+        """The last element, as it will be written (a slot: what fills it)."""
+        if self._last.startswith(self._SLOT):
+            return self._slots[int(self._last[1:])]
+        return self._last
+
+    def _add(self, element: str) -> None:
+        self._pending.append(element)
+        self._pending_size += len(element)
+        self.count += 1
+        if self._pending_size >= (self._FLUSH_AT if self._chunks else self._KEEP_PLAIN):
+            self._deflate_pending()
+
+    def _deflate_pending(self) -> None:
+        if self._pending:
+            self._pending.append("")
+            data = self._END.join(self._pending).encode("utf-8", "surrogatepass")
+            self._chunks.append(self._deflate.compress(data))
+            self._pending, self._pending_size = [], 0
+
+    def _elements(self) -> Iterator[str]:
+        """The elements as appended (slots and page breaks as their marks)."""
+        if self._chunks and self._deflate is not None:
+            self._deflate_pending()
+            self._chunks.append(self._deflate.flush())
+            self._deflate = None  # type: ignore[assignment]
+        yield from self._inflated()
+        yield from self._pending
+
+    def _inflated(self) -> Iterator[str]:
+        inflate = zlib.decompressobj()
+        decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+        tail = ""
+        for chunk in self._chunks:
+            data = inflate.decompress(chunk, self._FLUSH_AT)
+            while data:
+                pieces = (tail + decoder.decode(data)).split(self._END)
+                tail = pieces.pop()
+                yield from pieces
+                data = inflate.decompress(inflate.unconsumed_tail, self._FLUSH_AT) if inflate.unconsumed_tail else b""
+
+    def __iter__(self) -> Iterator[str]:
+        links = self.links
+        previous: str | None = None
+        for element in self._elements():
+            if element.startswith(self._SLOT):
+                element = self._slots[int(element[1:])]
+            elif element == self._BREAK:
+                element = _PAGE_BREAK
+                if previous is _PAGE_BREAK:
+                    yield previous
+                    previous = element
+                    continue
+            elif links is not None and _LINK_OPEN in element:
+                element = links(element)
+            if previous is _PAGE_BREAK and element is not _PAGE_BREAK:
+                following = _PSTYLE.match(element)
+                if following is not None:
+                    at = following.end()
+                    element = f"{element[:at]}<w:pageBreakBefore/>{element[at:]}"
+                    previous = ""
+            if previous is not None:
+                yield previous
+            previous = element
+        if previous is not None:
+            yield previous
+
+
+def _with_links(xml: str) -> str:
+    link = '<w:hyperlink w:anchor="_Src{:06d}" w:history="1">{}</w:hyperlink>'
+    return _LINK.sub(lambda m: link.format(int(m.group(1)), m.group(2)), xml)
+
+
+def _without_links(xml: str) -> str:
+    return _LINK.sub(r"\2", xml)
 
 
 #: A page break as a paragraph of its own (kept where no paragraph follows to carry it).

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -178,10 +179,21 @@ def _args(head: str, values: list[Any], line: int, source: str) -> list[Any]:
 
 def parse_outline(text: str, values: list[Any]) -> list[Directive]:
     """Split rendered outline text into directives (values resolved)."""
-    out: list[Directive] = []
+    return list(iter_outline(text, values))
+
+
+def iter_outline(text: str, values: list[Any]) -> Iterator[Directive]:
+    """The directives of rendered outline text, one line at a time (a briefing of a million
+    bullets never holds a million directives)."""
     # Only "\n" ends a line: values are tokens, so no input text can add one.
-    for number, raw in enumerate(text.split("\n"), 1):
-        line = raw.strip()
+    start, number = 0, 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        number += 1
+        line = text[start:end].strip()
+        start = end + 1
         if not line or line.startswith("#"):
             continue
         head, colon, rest = line.partition(":")
@@ -189,8 +201,7 @@ def parse_outline(text: str, values: list[Any]) -> list[Directive]:
         if not args or not isinstance(args[0], str) or _TOKEN.search(head.split(None, 1)[0]):
             raise OutlineError(number, "a line must start with a directive name", line)
         name = args[0].lower()
-        out.append(Directive(name, args[1:], _content(rest, values) if colon else None, number, line))
-    return out
+        yield Directive(name, args[1:], _content(rest, values) if colon else None, number, line)
 
 
 def split_cells(content: list[Any]) -> list[list[Any]]:

@@ -16,8 +16,10 @@ order, every entry stamped with the build time (see
 from __future__ import annotations
 
 import io
+import itertools
 import posixpath
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -338,7 +340,7 @@ class Properties:
 class Package:
     """What the body builder produced besides the body itself."""
 
-    body: list[str]
+    body: Iterable[str]  # the body's elements in order (a BodySpool as the builder makes it)
     properties: Properties
     header: str | None = None  # paragraph XML
     footer: str | None = None
@@ -538,10 +540,9 @@ def assemble(ref: Reference, pkg: Package, compresslevel: int = 6) -> bytes:
         for i, el in enumerate(_xml(f"<w:x {_NS_DECL}>{refs}</w:x>".encode())):
             sect_el.insert(i, el)
         sect = etree.tostring(sect_el, encoding="unicode")
-    document = (
-        XML_HEAD + f"<w:document {_NS_DECL}><w:body>" + "".join(pkg.body) + sect + "</w:body></w:document>"
-    ).encode("utf-8")
-    add("word/document.xml", document, CONTENT_TYPES["document"])
+    head = XML_HEAD + f"<w:document {_NS_DECL}><w:body>"
+    tail = sect + "</w:body></w:document>"
+    types["word/document.xml"] = CONTENT_TYPES["document"]  # written last of all, as its body streams in
     add("docProps/core.xml", _core_xml(pkg.properties).encode("utf-8"), CONTENT_TYPES["core"])
     add("docProps/app.xml", _app_xml(pkg.properties).encode("utf-8"), CONTENT_TYPES["app"])
 
@@ -573,5 +574,26 @@ def assemble(ref: Reference, pkg: Package, compresslevel: int = 6) -> bytes:
     when = pkg.properties.created or ZIP_EPOCH
     with ReproducibleZipFile(buffer, when, compresslevel=compresslevel) as z:
         for name in first + sorted(n for n in contents if n not in first):
-            z.writestr(name, contents[name])
+            if name == "word/document.xml":
+                z.write_chunks(name, _encoded(itertools.chain((head,), _batched(pkg.body), (tail,))))
+            else:
+                z.writestr(name, contents[name])
     return buffer.getvalue()
+
+
+def _batched(elements: Iterable[str], size: int = 1 << 20) -> Iterator[str]:
+    """The elements joined into pieces of about ``size`` characters."""
+    batch: list[str] = []
+    gathered = 0
+    for element in elements:
+        batch.append(element)
+        gathered += len(element)
+        if gathered >= size:
+            yield "".join(batch)
+            batch, gathered = [], 0
+    yield "".join(batch)
+
+
+def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
+    for piece in pieces:
+        yield piece.encode("utf-8")

@@ -8,6 +8,7 @@ built (:mod:`publisher.writers.docx.body`) and the package assembled
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from ...vocabulary import localized_title
 from ..base import Output, RenderContext, Writer
 from .body import DEFAULT_FOOTNOTE, BodyBuilder
 from .helpers import template_helpers
-from .outline import Directive, OutlineError, outline_environment, parse_outline, render_outline
+from .outline import Directive, OutlineError, iter_outline, outline_environment, render_outline
 from .package import Properties, Reference, ReferenceDocError, assemble, load_reference
 
 #: This writer's ``content.citations`` when the profile sets none.
@@ -49,8 +50,9 @@ def _scan(digest: Digest, ctx: RenderContext) -> dict[int, tuple[Report, Section
         check(report.institution, "institution", report.pos.line + 1, 1)
         for section in report.walk():
             check(section.heading, "heading", section.pos.line, section.pos.column)
+            owner = (report, section)  # one per section: a million blocks share them
             for block in section.blocks:
-                owners[id(block)] = (report, section)
+                owners[id(block)] = owner
                 check(block.text, block.kind, block.pos.line, block.pos.column)
     return owners
 
@@ -128,7 +130,8 @@ class DocxWriter(Writer):
 
     def _outline(
         self, audience: Audience, content: ContentSettings, name: str, variables: dict[str, Any]
-    ) -> list[Directive]:
+    ) -> Iterator[Directive]:
+        """The outline's directives, parsed as they are used (a line's error is raised then)."""
         env = self._env(audience, content)
         try:
             template = env.get_template(name)
@@ -139,7 +142,7 @@ class DocxWriter(Writer):
             raise AudienceError(f"{exc.filename or name}:{exc.lineno}:1: template error: {exc.message}") from None
         try:
             text, values = render_outline(template, variables)
-            return parse_outline(text, values)
+            return iter_outline(text, values)
         except jinja2.TemplateError as exc:
             where = _template_line(exc)
             raise AudienceError(f"{where}template {name!r} of audience {audience.name!r}: {exc}") from None
