@@ -26,7 +26,7 @@ from .diagnostics import Diagnostics
 from .journal import Journal
 from .lock import state_folder
 from .sinks.email import EmailError, EmailSink, SmtpSettings
-from .subscriptions import RECIPIENTS_FOLDER, Recipient, RecipientsError, load_recipients, smtp_table
+from .subscriptions import RECIPIENTS_FOLDER, Recipient, RecipientsError, load_recipients_file
 
 #: The folder, under the output folder, of a dry run's messages.
 OUTBOX = "outbox"
@@ -55,7 +55,7 @@ def cmd_deliver(session: Session, out: TextIO) -> int:
     problems = Diagnostics()
     defines = [parse_define(d) for d in args.define]
     try:
-        recipients = load_recipients(args.recipients, catalog, problems, defines)
+        recipients, smtp = load_recipients_file(args.recipients, catalog, problems, defines)
     except RecipientsError as exc:
         raise UsageError(str(exc)) from None
     wanted = set(args.only or ())
@@ -69,7 +69,7 @@ def cmd_deliver(session: Session, out: TextIO) -> int:
         print("no recipient to deliver to (none has an email address)", file=out)
         return session.status()
     try:
-        settings = SmtpSettings.from_mapping(smtp_table(args.recipients), os.environ)
+        settings = SmtpSettings.from_mapping(smtp, os.environ)
     except EmailError as exc:
         raise UsageError(f"{args.recipients}: {exc}") from None
     top = Path(args.out)

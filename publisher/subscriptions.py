@@ -247,6 +247,18 @@ def load_recipients(
     """The recipients of ``path``; each bad entry is an error in ``diagnostics`` (file, line, column)
     and is left out.  ``defines`` (``-D``) apply to every recipient's audience, ``formats``
     (``--format``) replace every recipient's."""
+    return load_recipients_file(path, catalog, diagnostics, defines, formats)[0]
+
+
+def load_recipients_file(
+    path: str | Path,
+    catalog: AudienceCatalog,
+    diagnostics: Diagnostics,
+    defines: Iterable[tuple[str, Any]] = (),
+    formats: list[str] | None = None,
+) -> tuple[list[Recipient], dict[str, Any]]:
+    """The recipients of ``path`` (as :func:`load_recipients`) and its ``[smtp]`` table (``{}`` when
+    there is none), from one reading of the file."""
     from . import registry
 
     file = str(path)
@@ -343,14 +355,8 @@ def load_recipients(
             continue
         filters = [f for f, _ in filters_and_roles]
         recipients.append(Recipient(rid, name, audience, list(wanted), email, filters, file=file, line=start))
-    return recipients
-
-
-def smtp_table(path: str | Path) -> dict[str, Any]:
-    """The ``[smtp]`` table of a recipients file (``{}`` when there is none)."""
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    table = data.get("smtp", {})
-    return table if isinstance(table, dict) else {}
+    smtp = data.get("smtp", {})
+    return recipients, smtp if isinstance(smtp, dict) else {}
 
 
 # --- choosing the reports --------------------------------------------------------------------------

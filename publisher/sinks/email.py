@@ -457,6 +457,10 @@ class _GuardedSMTP(smtplib.SMTP):
         super().__init__(timeout=timeout)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        # STARTTLS checks the certificate against the name smtplib keeps only when the
+        # constructor connects: without it every STARTTLS failed ("check_hostname requires
+        # server_hostname")
+        self._host = host
         sock = socket.create_connection((host, port), timeout, self.source_address)
         self.watchdog.add(sock)
         return sock

@@ -486,3 +486,125 @@ def test_the_log_keeps_other_recipients(tmp_path, outbox, smtp_server):
     assert set(log) == {"alice", "bob"}
     assert [rcpt for _, rcpt, _ in handler.received] == [["bob@example.org"], [TO]]
     assert log["bob"] == {"address": "bob@example.org", "sent": {"metrics.xlsx": log["alice"]["sent"]["metrics.xlsx"]}}
+
+
+# 13. TLS that works: a private CA trusted through SSL_CERT_FILE (as a corporate relay's would be)
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A CA and a server certificate for 127.0.0.1 signed by it, and an unrelated self-signed one."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder = tmp_path_factory.mktemp("tls")
+    now = dt.datetime.now(dt.UTC)
+
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    def certificate(subject: str, key: Any, issuer: str, issuer_key: Any, ca: bool) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name(subject))
+            .issuer_name(name(issuer))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
+        )
+        if ca:
+            builder = builder.add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+            )
+        else:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                ),
+                critical=False,
+            ).add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    def write(path: Path, cert: x509.Certificate, key: Any = None) -> Path:
+        data = cert.public_bytes(serialization.Encoding.PEM)
+        if key is not None:
+            data += key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        path.write_bytes(data)
+        return path
+
+    ca_key, server_key, other_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    ca = certificate("publisher test CA", ca_key, "publisher test CA", ca_key, True)
+    server = certificate("127.0.0.1", server_key, "publisher test CA", ca_key, False)
+    other = certificate("other CA", other_key, "other CA", other_key, True)
+    return {
+        "ca": write(folder / "ca.pem", ca),
+        "server": write(folder / "server.pem", server, server_key),
+        "other": write(folder / "other.pem", other),
+    }
+
+
+def _server_context(tls_files: dict[str, Path]) -> Any:
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tls_files["server"])
+    return context
+
+
+def test_starttls_delivers_and_logs_in_only_inside_tls(tmp_path, outbox, smtp_server, tls_files, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files["ca"]))
+    logins: list[bytes] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        logins.append(data.password)
+        return AuthResult(success=True, handled=False)
+
+    # aiosmtpd refuses AUTH before STARTTLS (auth_require_tls): a login that works was made inside TLS
+    handler, port = smtp_server(
+        tls_context=_server_context(tls_files), require_starttls=True, authenticator=authenticator
+    )
+    table = {"host": "127.0.0.1", "port": port, "security": "starttls", "username": "desk", "sender": SENDER}
+    sink = EmailSink(SmtpSettings.from_mapping(table, {"PUBLISHER_SMTP_PASSWORD": "s3cret"}), tmp_path / "sent.json")
+    result = sink.deliver("alice", TO, "s", "b", outbox, FILES)
+    assert result.status == "sent", result.detail
+    assert logins == [b"s3cret"]
+    assert len(handler.received) == 1
+
+
+def test_implicit_tls_delivers(tmp_path, outbox, smtp_server, tls_files, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files["ca"]))
+    handler, port = smtp_server(ssl_context=_server_context(tls_files))
+    result = deliver(make_sink(tmp_path, port, security="ssl"), outbox)
+    assert result.status == "sent", result.detail
+    assert [m["To"] for m in handler.messages()] == [TO]
+    assert "alice" in sent_log(tmp_path)
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_a_certificate_nobody_vouches_for_sends_nothing(
+    tmp_path, outbox, smtp_server, tls_files, monkeypatch, security
+):
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files["other"]))  # trusts another CA only
+    options = (
+        {"tls_context": _server_context(tls_files)}
+        if security == "starttls"
+        else {"ssl_context": _server_context(tls_files)}
+    )
+    handler, port = smtp_server(**options)
+    result = deliver(make_sink(tmp_path, port, security=security), outbox)
+    assert result.status == "failed"
+    assert result.detail.startswith(f"TLS failure with 127.0.0.1:{port}: "), result.detail
+    assert "certificate" in result.detail
+    assert handler.received == []
+    assert sent_log(tmp_path) == {}
