@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from importlib import resources
@@ -482,11 +482,12 @@ class Block:
     citations: list[Citation] = field(default_factory=list)
     sep: str = ""
     pos: Pos = field(default_factory=Pos)
-    metrics: list[Metric] = field(default_factory=list)
+    #: Set by the metrics transform (a list); a block read without it shares one empty tuple.
+    metrics: Sequence[Metric] = ()
 
     def clone(self) -> Block:
-        """A copy whose lists can change without touching this block."""
-        return Block(self.kind, self.text, list(self.citations), self.sep, self.pos, list(self.metrics))
+        """A copy whose lists can change without touching this block (its metrics are replaced, never changed)."""
+        return Block(self.kind, self.text, list(self.citations), self.sep, self.pos, self.metrics)
 
     @property
     def refs(self) -> list[int]:
@@ -527,7 +528,8 @@ class Block:
             Pos.from_json(data.get("pos")),
         )
         refs = block.refs
-        block.metrics = [Metric.from_json(m, "block", refs) for m in data.get("metrics", ())]
+        if data.get("metrics"):
+            block.metrics = [Metric.from_json(m, "block", refs) for m in data["metrics"]]
         return block
 
 

@@ -67,6 +67,8 @@ _WS = " \t\u3000"
 _SPACE = frozenset(_WS)
 _ALL_SPACE = frozenset(_WS + "\n\r")
 _FINAL_PUNCT = frozenset("。．.!！?？;；")
+#: Block separators seen, to share (see ``_Body.block``).
+_SEPARATORS: dict[str, str] = {}
 _MARK = re.compile(r"\[(0|[1-9][0-9]{0,5})\]")
 _DASH = re.compile(r"(?<=[ \t\u3000])-(?=[ \t\u3000])")
 _BULLET_START = re.compile(r"-[ \t\u3000]+|-$")
@@ -256,6 +258,8 @@ class _Body:
             cites.append(Citation(int(m.group(1)), length, gap[len(piece) :], self.pos(m.start())))
             last = m.end()
         pieces.append(text[last:end])
+        # the few separators a body has (" - ", "\n- "), one object each for its million blocks
+        sep = _SEPARATORS.setdefault(sep, sep) if len(_SEPARATORS) < 4096 else sep
         return Block(kind, "".join(pieces), cites, sep, self.pos(start))
 
     def add_block(self, block: Block, offset: int) -> None:

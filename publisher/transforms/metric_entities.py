@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 from ..model import Metric, Report, Section
 from ..textutil import is_han
@@ -99,9 +100,9 @@ def companies(report: Report) -> list[str]:
     return names if len(names) >= 2 else []
 
 
-def _owners(report: Report, every_block: bool = False) -> tuple[list[tuple[str, list[Metric]]], list[str]]:
+def _owners(report: Report, every_block: bool = False) -> tuple[list[tuple[str, Sequence[Metric]]], list[str]]:
     """The figures under each heading or bullet head's company, and the companies that count, in order."""
-    owners: list[tuple[str, list[Metric]]] = []
+    owners: list[tuple[str, Sequence[Metric]]] = []
     headings: list[tuple[Section, str]] = []
     for section in report.walk():
         heading = _name(section.heading, alone=True) if section.heading else ""
