@@ -435,6 +435,7 @@ BROKERS = (
 #: What a title's head is, when it names a market, an industry or a theme rather than a company
 #: (a head holding one of :data:`REPORT_KIND_WORDS` is no company either).
 NOT_COMPANY_TITLE_WORDS = (
+    "大行评级",  # a Hong Kong news column: 大行评级丨建银国际:上调信达生物目标价…
     "市场",
     "分析",
     "板块",

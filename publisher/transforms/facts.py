@@ -318,8 +318,10 @@ def _targets(text: str, default_currency: str) -> Iterator[tuple[int, TargetPric
     for pattern in (_CN_TARGET, _EN_TARGET, _EN_TARGET_SUFFIX, _CN_TARGET_AFTER, _EN_TARGET_AFTER):
         for m in pattern.finditer(text):
             gap = m.groupdict().get("gap") or ""
-            if pattern is _CN_TARGET and re.search(r"空间|涨幅|市值|PE|倍", gap):
-                continue
+            if pattern is _CN_TARGET and re.search(r"空间|涨幅|市值|PE|倍|平均|均值|一致|共识", gap):
+                continue  # 目标价平均值为26.82港元: the consensus, not this report's
+            if text.startswith("年", m.end("value")) and not (m.group("pre") or m.groupdict().get("cur")):
+                continue  # 目标价基于公司26年14倍目标PE, 新目标价对应2026年: a year
             if pattern is _CN_TARGET and text[m.end("value") : m.end("value") + 3].lstrip()[:1] in ("亿", "万"):
                 continue  # 合理价值为4048亿元: what the company is worth, not a price per share
             value, high = _decimal(m.group("value")), m.group("high")
@@ -500,7 +502,8 @@ _PICK_SPLIT = re.compile(r"\s*(?:以及|[、/和及与])\s*")
 #: A list that ends ``等行业`` names industries, not companies.
 _SECTOR_LIST_END = re.compile(r"^\s*等?(?:行业|板块|领域|方向|赛道|主题|环节|产业|细分|子行业|方面)")
 _NAME_CUES = re.compile(
-    rf"^.*(?:{_alternation(R.CN_PICK_CUES)}|如|包括|例如|比如|其中|公司|个股|标的|龙头|以|和|及|与|、|报告对|对)"
+    rf"^.*(?:{_alternation(R.CN_PICK_CUES)}|如|包括|例如|比如|其中|公司|个股|标的|龙头|以|和|及|与|、|报告对|对"
+    rf"|维持|首次覆盖|覆盖|给予|上调|下调|予以|重申)"
 )
 _NOT_NAME_END = (
     "领域",

@@ -70,7 +70,7 @@ def years_at_start(subject: str) -> int:
 
 
 _SINGLE_YEAR = re.compile(
-    r"(?<![0-9.])(?:FY(?P<fy>[0-9]{2}|(?:19|20)[0-9]{2})(?![0-9])"
+    r"(?<![0-9.])(?:FY ?(?P<fy>[0-9]{2}|(?:19|20)[0-9]{2})(?P<flag3>[AEF](?![A-Za-z]))?(?![0-9])"
     r"|(?P<full>(?:19|20)[0-9]{2})(?P<flag>[AE])?(?![0-9])"
     r"|(?P<short>[0-9]{2})(?:(?P<flag2>[AE])(?![A-Za-z])|(?=年|Q[1-4]|H[12]))"
     r"|(?<![0-9])[1-4]Q(?P<q>[0-9]{2})(?![0-9])|(?<![0-9])[12]H(?P<h>[0-9]{2})(?![0-9]))"
@@ -140,6 +140,7 @@ def single_year(period: str) -> tuple[int, str] | None:
     for m in _SINGLE_YEAR.finditer(period):
         if m.group("fy"):
             years.add(_full_year(m.group("fy")))
+            flag = flag or _flag(m.group("flag3"))
         elif m.group("full"):
             years.add(int(m.group("full")))
             flag = flag or _flag(m.group("flag"))

@@ -527,7 +527,7 @@ CN_LEADING_EXCEPT = (
 CN_LEADING = (
     "且 而 但 还 其中 同时 另外 此外 其 即 则 和 与 及 以及 但是 并且 这 该 当前 目前 预计 从 由 在 对 "
     "较 仍 也 达 为 高于 低于 领先于 领先 落后于 约 近 分别 合计 共 目标 目标是 假设 若 如 以来 至今 预测 此前 最终 的 "
-    "开始 维持 仅"
+    "开始 维持 仅 将 拟"
 ).split()
 EN_LEADING = (
     "and or while but with whereas versus vs as from the a an its their our we of in on at to for "

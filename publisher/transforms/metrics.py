@@ -128,7 +128,7 @@ _CN_DATE = (
     rf"|{_D}[0-9]{{4}}{_SP}财年"
     rf"|{_D}(?:19|20)[0-9]{{2}}(?:[-/](?:0?[1-9]|1[0-2])(?:[-/](?:[0-2]?[0-9]|3[01]))?"
     rf"|\.(?:0?[1-9]|1[0-2])\.(?:[0-2]?[0-9]|3[01]))(?![0-9])"
-    rf"|{_D}[0-9]{{2}}{_SP}年(?={_SP}[0-9]{{1,2}}{_SP}月)"
+    rf"|{_D}[0-9]{{2}}{_SP}年(?={_SP}[0-9]{{1,2}}{_SP}月|前[三3]季度|[上下]半年|全年|[一二三四1-4]季度|Q[1-4])"
 )
 _MONTH_RANGE_START = re.compile(
     r"(?<![0-9])(?:1[0-2]|[1-9])[ \u00a0\u3000]{0,2}(?:-|~|～|—|–|至|到)[ \u00a0\u3000]{0,2}$"
@@ -145,6 +145,7 @@ _EN_DATE = (
     rf"|(?<![A-Za-z0-9])(?:[1-9]|1[0-2])M(?:[12][0-9]{{3}}|[0-9]{{2}})(?![0-9A-Za-z])"
     rf"|{_D}(?:[12][0-9]{{3}}|[0-9]{{2}}) ?(?:Q[1-4]|H[12])(?![0-9A-Za-z])"
     rf"|{_D}[12][0-9]{{3}}[AEF](?![A-Za-z])"
+    rf"|(?<![A-Za-z0-9])FY ?(?:[12][0-9]{{3}}|[0-9]{{2}})[AEF](?![A-Za-z])"
 )
 # Periods, as several patterns that each start with a literal or a digit, so that the regex
 # engine skips most positions at once (one big alternation tried at every character was the
@@ -1966,7 +1967,7 @@ def annotate(report: Report) -> list[tuple[Pos, str]]:
                     if not f.subject:
                         f.subject = label
             if not figures and not found:
-                block.metrics = []
+                block.metrics = ()
                 continue
             refs = block.refs
             line, column = block.pos.line, block.pos.column

@@ -159,6 +159,16 @@ def test_a_range_of_multiples_after_the_target_is_its_valuation_and_picks_skip_a
     assert [c.name for c in picks.companies] == ["顺网科技", "星辉娱乐", "盛天网络"]
 
 
+def test_a_consensus_target_and_a_year_after_the_word_target_are_no_target(tmp_path):
+    found = _facts_of(
+        tmp_path,
+        "东方证券:维持吉利汽车(00175.HK)“买入”评级 目标价24.51港元",
+        "评级共识 - 近90天内机构给出的目标价平均值为26.82港元 [1] - 目标价基于公司26年14倍目标PE [2]",
+    )
+    assert [(t.value, t.currency) for t in found.target_prices] == [("24.51", "HKD")]
+    assert [(c.name, c.ticker) for c in found.companies] == [("吉利汽车", "00175.HK")]
+
+
 # --- outputs ------------------------------------------------------------------------------------------
 
 DAYS = [

@@ -353,3 +353,14 @@ def test_a_range_after_a_latin_name_is_a_range_not_a_name():
     (m,) = extract("对应2026年PE 24-26倍")
     assert (m.subject, m.low, m.high, m.unit) == ("PE", "24", "26", "倍")
     assert [x.text for x in extract("the CSI 1000 -1.87%")] == ["1.87%"]
+
+
+def test_fiscal_years_with_their_flag_and_a_short_year_before_a_quarter_are_periods():
+    found = [
+        (m.subject, m.value, m.year, m.estimate)
+        for m in extract("销售收入预测:FY24A为17,043百万人民币,FY25E为18,154百万人民币")
+    ]
+    assert found == [("销售收入", "17043", 2024, "A"), ("销售收入", "18154", 2025, "E")]
+    (m,) = extract("25年前三季度累计收入2340.5亿元")
+    assert (m.subject, m.period, m.year) == ("累计收入", "25年前三季度", 2025)
+    assert [m.subject for m in extract("将总产品收入预测上调至183亿元人民币")] == ["总产品收入"]

@@ -81,6 +81,10 @@ SETS = {
         (GOLD / "metrics-real-final11-w.tsv", GOLD / "real-final11-w-digest.txt"),
         (GOLD / "metrics-real-final11-x.tsv", GOLD / "real-final11-x-digest.txt"),
     ],
+    "real-final12": [
+        (GOLD / "metrics-real-final12-y.tsv", GOLD / "real-final12-y-digest.txt"),
+        (GOLD / "metrics-real-final12-z.tsv", GOLD / "real-final12-z-digest.txt"),
+    ],
 }
 
 
@@ -246,6 +250,7 @@ BOUNDS = {
     "real-final9": (0.99, 0.98, 0.70),  # first run 0.994, 0.982, 0.712: not tuned on
     "real-final10": (0.97, 0.99, 0.70),  # first run 0.978, 0.990, 0.705; one fix since
     "real-final11": (0.98, 0.97, 0.88),  # first run 0.940, 0.846, 0.823; fixes since
+    "real-final12": (0.96, 0.97, 0.77),  # first run 0.964, 0.970, 0.689; fixes since
 }
 
 
