@@ -531,7 +531,7 @@ class BodySpool:
     _SLOT = "\x04"
     _BREAK = "\x05"
     _FLUSH_AT = 1 << 20  # characters gathered before they are deflated
-    _KEEP_PLAIN = 1 << 24  # a body smaller than this (about 32 MB as strings) is never deflated
+    _KEEP_PLAIN = 1 << 22  # a body smaller than this (4M characters, up to 16 MB as strings) is never deflated
 
     def __init__(self) -> None:
         self._deflate = zlib.compressobj(1)
