@@ -303,6 +303,11 @@ _CLAUSE_STOP = re.compile(
 )
 _SHARED = re.compile(rf"(?:{_alternation(R.SHARED_MODIFIERS)})?(?:{_alternation(R.SHARED_MEASURES)})$")
 # English: a comparison base after a figure runs to the next conjunction (from our prior estimate and ...)
+#: Two English names joined by ``and`` (each of up to four words), then what is said of both.
+_EN_PAIR = re.compile(
+    r"^(?P<a>[A-Za-z][\w\-/']*(?: [A-Za-z][\w\-/']*){0,3}?) and (?P<b>[A-Za-z][\w\-/']*(?: [A-Za-z][\w\-/']*){0,3}?)"
+    r"(?: (?:ratios?|rates?|margins?|projected|expected|estimated|forecast|seen|are|were|to|rose|fell|grew|both)\b.*)?$"
+)
 _EN_BASE = re.compile(
     r"\s*(?:from|versus|vs\.?|than|compared (?:with|to)|against)(?![A-Za-z])"
     r"[^,;:]*?(?<![A-Za-z])(?:and|while)(?![A-Za-z])"
@@ -1508,6 +1513,19 @@ class _Context:
         for k in range(len(self.figures) - 2, -1, -1):  # 8192和32768个令牌: both count 令牌
             if self.figures[k].shares_unit:
                 self.figures[k].subject = self.figures[k + 1].subject
+        self._pair_names()
+
+    def _pair_names(self) -> None:
+        """``RoA and RoE projected to rise to 1.2% and 1.8%``: two values joined by ``and`` after two
+        names joined by ``and`` are one each, in order (the English of 分别)."""
+        figures, text = self.figures, self.text
+        for k in range(len(figures) - 1):
+            first, second = figures[k], figures[k + 1]
+            if first.subject != second.subject or text[first.end : second.start] not in (" and ", ", and "):
+                continue
+            m = _EN_PAIR.match(first.subject)
+            if m:
+                first.subject, second.subject = m.group("a"), m.group("b")
 
     def _owner_carried(self, f: _Figure, k: int, subject: str) -> str:
         """``鸿远电子营收+22.3%、归母净利润+52.7%``: a bare measure right after ``、`` belongs to the owner

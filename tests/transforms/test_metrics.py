@@ -364,3 +364,14 @@ def test_fiscal_years_with_their_flag_and_a_short_year_before_a_quarter_are_peri
     (m,) = extract("25年前三季度累计收入2340.5亿元")
     assert (m.subject, m.period, m.year) == ("累计收入", "25年前三季度", 2025)
     assert [m.subject for m in extract("将总产品收入预测上调至183亿元人民币")] == ["总产品收入"]
+
+
+def test_two_english_names_joined_by_and_take_the_two_values_joined_by_and_in_order():
+    text = "with RoA and RoE projected to rise to 1.2% and 1.8% by FY28, up from 0.6% and 5.4% in FY26"
+    assert [(m.subject, m.value) for m in extract(text)] == [
+        ("RoA", "1.2"),
+        ("RoE", "1.8"),
+        ("RoA", "0.6"),
+        ("RoE", "5.4"),
+    ]
+    assert [m.subject for m in extract("sales of $3bn and $4bn")] == ["sales", "sales"]
