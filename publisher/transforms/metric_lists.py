@@ -214,6 +214,10 @@ def share_tail(names: list[str]) -> list[str]:
     return names
 
 
+#: The modifiers a measure may carry (``归母``), longest first.
+_MODIFIERS = tuple(sorted(R.MEASURE_MODIFIERS, key=lambda m: (-len(m), m)))
+
+
 def measure_owner(subject: str) -> tuple[str, str]:
     """``鸿远电子归母净利润`` → (``鸿远电子``, ``归母净利润``): a name written before a known measure
     (with its modifiers), else ``("", subject)`` (the measure alone has no owner; ``公司``, ``其中``
@@ -222,12 +226,9 @@ def measure_owner(subject: str) -> tuple[str, str]:
     if not tail:
         return "", subject
     head = subject[: -len(tail)]
-    for modifier in sorted(R.MEASURE_MODIFIERS, key=len, reverse=True):
-        if head.endswith(modifier):
-            head, tail = head[: -len(modifier)], modifier + tail
-            break
-    if not head:
-        return "", subject
+    modifier = next((m for m in _MODIFIERS if head.endswith(m)), "")
+    if modifier:
+        head, tail = head[: -len(modifier)], modifier + tail
     if len(head) < 2 or (not _HAN_RUN.fullmatch(head) and not head[:1].isupper()):
         return "", subject
     if head in R.GENERIC_COMPANY or head in R.NOT_OWNERS or head[-1] in R.LIST_MEASURE_ENDINGS:

@@ -302,12 +302,12 @@ _CLAUSE_STOP = re.compile(
     _alternation([*R.CN_NOUN_STOPS, *R.DIRECTION_WORDS, *R.RELATION_WORDS, *R.CN_INNER_VERBS, *R.BOUND_BEFORE])
 )
 _SHARED = re.compile(rf"(?:{_alternation(R.SHARED_MODIFIERS)})?(?:{_alternation(R.SHARED_MEASURES)})$")
-# English: a comparison base after a figure runs to the next conjunction (from our prior estimate and ...)
 #: Two English names joined by ``and`` (each of up to four words), then what is said of both.
 _EN_PAIR = re.compile(
     r"^(?P<a>[A-Za-z][\w\-/']*(?: [A-Za-z][\w\-/']*){0,3}?) and (?P<b>[A-Za-z][\w\-/']*(?: [A-Za-z][\w\-/']*){0,3}?)"
     r"(?: (?:ratios?|rates?|margins?|projected|expected|estimated|forecast|seen|are|were|to|rose|fell|grew|both)\b.*)?$"
 )
+# English: a comparison base after a figure runs to the next conjunction (from our prior estimate and ...)
 _EN_BASE = re.compile(
     r"\s*(?:from|versus|vs\.?|than|compared (?:with|to)|against)(?![A-Za-z])"
     r"[^,;:]*?(?<![A-Za-z])(?:and|while)(?![A-Za-z])"
@@ -1530,11 +1530,12 @@ class _Context:
     def _owner_carried(self, f: _Figure, k: int, subject: str) -> str:
         """``鸿远电子营收+22.3%、归母净利润+52.7%``: a bare measure right after ``、`` belongs to the owner
         that the figure before named with its own measure (``鸿远电子``)."""
-        if not k or not subject or L.measure_owner(subject)[1] != subject:
+        if not k or not subject:
             return subject
         previous = self.figures[k - 1]
-        gap = self.text[previous.end : f.start].strip(" ")
-        if not gap.startswith("、") or not previous.subject or previous.item > 1:
+        if not self.text[previous.end : f.start].lstrip(" ").startswith("、") or not previous.subject:
+            return subject
+        if previous.item > 1 or L.measure_owner(subject)[1] != subject:
             return subject
         owner = L.measure_owner(previous.subject)[0]
         return owner + subject if owner else subject

@@ -513,11 +513,12 @@ class BodyBuilder:
 
 
 class BodySpool:
-    """The body's elements in order, kept deflated in memory as they come.
+    """The body's elements in order, kept deflated in memory once there are many of them.
 
     A briefing of a whole feed (or of one huge report) has hundreds of thousands of
     paragraphs: held as Python strings their XML takes several times the document's size,
-    deflated about a tenth of it.  Each element is appended once.  The few that are known
+    deflated about a tenth of it.  A body under :attr:`_KEEP_PLAIN` characters stays as
+    strings.  Each element is appended once.  The few that are known
     only at the end (the table of contents, the source list) are slots, filled by
     :meth:`BodyBuilder.finish`.  Iterating gives the final elements: slots filled, citation
     link marks resolved (:attr:`links`), and a page break of its own moved onto the paragraph
