@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
+import operator
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from .textutil import not_a_device
 
@@ -64,24 +67,37 @@ class Pos:
         return cls(*data) if data else cls()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Citation:
     """A citation marker ``[ref]`` at ``offset`` in its block's text.
 
     ``sep`` is the whitespace written before the marker (``" [1]"`` has
-    ``sep=" "``); it only matters to the digest writer.
+    ``sep=" "``); it only matters to the digest writer.  ``pos`` is where
+    the marker stands in the input (kept as two numbers: a report of a
+    million bullets has a million citations).
     """
 
     ref: int
     offset: int
-    sep: str = ""
-    pos: Pos = field(default_factory=Pos)
+    sep: str
+    line: int
+    column: int
+
+    def __init__(self, ref: int, offset: int, sep: str = "", pos: Pos | None = None) -> None:
+        self.ref = ref
+        self.offset = offset
+        self.sep = sep
+        self.line, self.column = (pos.line, pos.column) if pos is not None else (0, 0)
+
+    @property
+    def pos(self) -> Pos:
+        return Pos(self.line, self.column)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"ref": self.ref, "offset": self.offset}
         if self.sep:
             data["sep"] = self.sep
-        data["pos"] = self.pos.to_json()
+        data["pos"] = [self.line, self.column]
         return data
 
     @classmethod
@@ -192,6 +208,127 @@ class Metric:
         metric.origin = origin
         metric.refs = list(refs or ())
         return metric
+
+
+class MetricSpool:
+    """The metrics of a huge report, packed: a chunk of blocks' metrics per section, compressed.
+
+    A report of a million bullets has over a million figures; as objects they take
+    several hundred bytes each.  The ``metrics`` transform packs them here instead
+    (``marshal`` of plain tuples, then ``zlib``), and each block holds a
+    :class:`PackedMetrics` that reads its own back.  Readers go through the report
+    in order, so the last chunk read stays decoded; an edit to it (``changed``) is
+    packed again before another chunk is read, or on :meth:`commit`.
+    """
+
+    __slots__ = ("_chunks", "_decoded", "_dirty", "_open")
+
+    _FIELDS = tuple(f.name for f in fields(Metric))
+    _GET = operator.attrgetter(*_FIELDS)
+    _POS = _FIELDS.index("pos")
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._open = -1
+        self._decoded: list[list[Metric]] = []
+        self._dirty = False
+
+    def add(self, lists: list[list[Metric]]) -> int:
+        """Pack the metrics of some blocks (one list each); returns the chunk's number."""
+        self._chunks.append(self._pack(lists))
+        return len(self._chunks) - 1
+
+    def chunk(self, number: int) -> list[list[Metric]]:
+        """The metrics of a chunk's blocks, as objects (kept until another chunk is read)."""
+        if number != self._open:
+            self.commit()
+            self._decoded = self._unpack(self._chunks[number])
+            self._open = number
+        return self._decoded
+
+    def changed(self) -> None:
+        """The open chunk's metrics were edited: pack them again before it is closed."""
+        self._dirty = True
+
+    def commit(self) -> None:
+        if self._dirty:
+            self._chunks[self._open] = self._pack(self._decoded)
+            self._dirty = False
+
+    @classmethod
+    def _pack(cls, lists: list[list[Metric]]) -> bytes:
+        get, at = cls._GET, cls._POS
+        rows = []
+        for metrics in lists:
+            row = []
+            for m in metrics:
+                values = get(m)
+                row.append((*values[:at], (m.pos.line, m.pos.column), *values[at + 1 :]))
+            rows.append(row)
+        return zlib.compress(marshal.dumps(rows), 1)
+
+    @staticmethod
+    def _unpack(data: bytes) -> list[list[Metric]]:
+        lists: list[list[Metric]] = []
+        for rows in marshal.loads(zlib.decompress(data)):
+            metrics = []
+            for row in rows:
+                metric = Metric(*row)
+                metric.pos = Pos(*metric.pos)  # type: ignore[misc]
+                metric.refs = list(metric.refs)
+                metrics.append(metric)
+            lists.append(metrics)
+        return lists
+
+    def __getstate__(self) -> tuple[list[bytes]]:
+        self.commit()
+        return (self._chunks,)
+
+    def __setstate__(self, state: tuple[list[bytes]]) -> None:
+        self.__init__()  # type: ignore[misc]
+        self._chunks = state[0]
+
+
+class PackedMetrics(Sequence[Metric]):
+    """A block's metrics kept in a :class:`MetricSpool` (item ``item`` of chunk ``chunk``)."""
+
+    __slots__ = ("chunk", "item", "size", "spool")
+
+    def __init__(self, spool: MetricSpool, chunk: int, item: int, size: int) -> None:
+        self.spool, self.chunk, self.item, self.size = spool, chunk, item, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __bool__(self) -> bool:
+        return self.size > 0
+
+    def _list(self) -> list[Metric]:
+        return self.spool.chunk(self.chunk)[self.item]
+
+    def __iter__(self) -> Iterator[Metric]:
+        return iter(list(self._list()))
+
+    @overload
+    def __getitem__(self, index: int) -> Metric: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Metric]: ...
+    def __getitem__(self, index: int | slice) -> Metric | list[Metric]:
+        return self._list()[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple, PackedMetrics)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def changed(self) -> None:
+        """Its metrics (read from this sequence) were edited in place: keep the edit."""
+        self.spool.changed()
+
+    def __repr__(self) -> str:
+        return f"PackedMetrics({list(self)!r})"
 
 
 # --- research facts (schema version 2) --------------------------------------------------------------
@@ -469,25 +606,53 @@ class Facts:
         )
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Block:
     """A bullet, a paragraph, or raw text the reader could not classify.
 
     ``text`` holds no citation markers; ``citations`` say where they were.
     ``metrics`` are the figures found in ``text`` (by the ``metrics`` transform).
+
+    A block is the model's most numerous node (a 48 MB report has over a million), so it
+    is kept small: its citations are a tuple, its position two numbers (``pos`` makes
+    the :class:`Pos`).
     """
 
     kind: str
     text: str
-    citations: list[Citation] = field(default_factory=list)
-    sep: str = ""
-    pos: Pos = field(default_factory=Pos)
-    #: Set by the metrics transform (a list); a block read without it shares one empty tuple.
-    metrics: Sequence[Metric] = ()
+    citations: tuple[Citation, ...]
+    sep: str
+    line: int
+    column: int
+    #: Set by the metrics transform; a block read without it shares one empty tuple.
+    metrics: Sequence[Metric]
+
+    def __init__(
+        self,
+        kind: str,
+        text: str,
+        citations: Sequence[Citation] = (),
+        sep: str = "",
+        pos: Pos | None = None,
+        metrics: Sequence[Metric] = (),
+    ) -> None:
+        self.kind = kind
+        self.text = text
+        self.citations = citations if type(citations) is tuple else tuple(citations)
+        self.sep = sep
+        self.line, self.column = (pos.line, pos.column) if pos is not None else (0, 0)
+        self.metrics = metrics
+
+    @property
+    def pos(self) -> Pos:
+        return Pos(self.line, self.column)
 
     def clone(self) -> Block:
-        """A copy whose lists can change without touching this block (its metrics are replaced, never changed)."""
-        return Block(self.kind, self.text, list(self.citations), self.sep, self.pos, self.metrics)
+        """A copy whose metrics can be replaced without touching this block (they are replaced, never changed)."""
+        copy = Block.__new__(Block)
+        copy.kind, copy.text, copy.citations, copy.sep = self.kind, self.text, self.citations, self.sep
+        copy.line, copy.column, copy.metrics = self.line, self.column, self.metrics
+        return copy
 
     @property
     def refs(self) -> list[int]:
@@ -513,7 +678,7 @@ class Block:
             data["citations"] = [c.to_json() for c in self.citations]
         if self.sep:
             data["sep"] = self.sep
-        data["pos"] = self.pos.to_json()
+        data["pos"] = [self.line, self.column]
         if self.metrics:
             data["metrics"] = [m.to_json() for m in self.metrics]
         return data
@@ -1038,9 +1203,9 @@ def _readable(cls: type, *methods: str) -> frozenset[str]:
 #: every other attribute (``defer``, ``remember_takeaway``, ``clone``, ``from_json`` …).
 TEMPLATE_API: dict[type, frozenset[str]] = {
     Pos: _readable(Pos),
-    Citation: _readable(Citation),
+    Citation: _readable(Citation, "pos"),
     Metric: _readable(Metric, "is_range"),
-    Block: _readable(Block, "refs", "marked_text"),
+    Block: _readable(Block, "pos", "refs", "marked_text"),
     Section: _readable(Section, "walk"),
     Report: _readable(
         Report, "takeaway_text", "walk", "blocks", "timestamp", "slug", "metrics", "section_path", "key_takeaway"

@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Sequence
 
-from ..model import Metric, Report, Section
+from ..model import Metric, PackedMetrics, Report, Section
 from ..textutil import is_han
 from . import metric_rules as R
 
@@ -82,27 +82,37 @@ def attach(report: Report) -> None:
 
     A heading's name counts only when the report names it elsewhere too (in its title or under
     another heading): ``Smartphones`` or ``Valuation`` heads a topic, ``Hwatsing`` a company.
+    The owners are listed only once two names count (most reports name none: a report of a
+    million blocks would list a million owners for nothing).
     """
-    owners, names = _owners(report)
+    names = _owners(report, listed=False)[1]
     if len(names) < 2:
         return
-    for name, found in owners:
+    for name, found in _owners(report)[0]:
         if name not in names:
             continue
+        edited = False
         for metric in found:
             if not _named(metric.subject, name):
                 metric.subject = _prefixed(name, metric.subject)
+                edited = True
+        if edited and isinstance(found, PackedMetrics):
+            found.changed()  # a huge report's metrics are packed: keep the edit
 
 
 def companies(report: Report) -> list[str]:
     """The companies a report on several names in its headings and bullet heads, in order (else ``[]``)."""
-    names = _owners(report, every_block=True)[1]
+    names = _owners(report, every_block=True, listed=False)[1]
     return names if len(names) >= 2 else []
 
 
-def _owners(report: Report, every_block: bool = False) -> tuple[list[tuple[str, Sequence[Metric]]], list[str]]:
-    """The figures under each heading or bullet head's company, and the companies that count, in order."""
+def _owners(
+    report: Report, every_block: bool = False, listed: bool = True
+) -> tuple[list[tuple[str, Sequence[Metric]]], list[str]]:
+    """The figures under each heading or bullet head's company (when ``listed``), and the companies
+    that count, in order."""
     owners: list[tuple[str, Sequence[Metric]]] = []
+    named: dict[str, None] = {}
     headings: list[tuple[Section, str]] = []
     for section in report.walk():
         heading = _name(section.heading, alone=True) if section.heading else ""
@@ -110,8 +120,12 @@ def _owners(report: Report, every_block: bool = False) -> tuple[list[tuple[str, 
             headings.append((section, heading))
         for block in section.blocks:
             if block.metrics or every_block:
-                owners.append((_topic(block.text) or heading, block.metrics))
-    if not headings and not any(name for name, _ in owners):
+                name = _topic(block.text) or heading
+                if name:
+                    named[name] = None
+                if listed:
+                    owners.append((name, block.metrics))
+    if not named:
         return owners, []
     # each check reads the report once: past _MAX_HEADINGS names, the rest count as unnamed (linear time)
     unnamed = {
@@ -119,8 +133,7 @@ def _owners(report: Report, every_block: bool = False) -> tuple[list[tuple[str, 
         for k, (section, heading) in enumerate(headings)
         if k >= _MAX_HEADINGS or not _named_elsewhere(heading, report, section)
     }
-    names = list(dict.fromkeys(name for name, _ in owners if name and name not in unnamed))
-    return owners, names
+    return owners, [name for name in named if name not in unnamed]
 
 
 def _named_elsewhere(name: str, report: Report, own: Section) -> bool:

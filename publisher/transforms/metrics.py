@@ -58,7 +58,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ..memory import collector_paused
-from ..model import Block, Digest, Metric, Pos, Report
+from ..model import Block, Digest, Metric, MetricSpool, PackedMetrics, Pos, Report
 from ..textutil import HAN_CLASS, is_han
 from . import metric_entities, metric_tables
 from . import metric_lists as L
@@ -1956,10 +1956,16 @@ def extract_with_warnings(text: str) -> tuple[list[Metric], list[tuple[int, str]
     return [_metric(text, f, Pos(), "block", []) for f in figures], list(warnings)
 
 
+#: A report with more blocks than this keeps its metrics packed (:class:`~publisher.model.MetricSpool`):
+#: a 48 MB report has over a million figures, several hundred bytes each as objects.
+PACK_BLOCKS = 50_000
+
+
 def annotate(report: Report) -> list[tuple[Pos, str]]:
     """Find and attach the metrics of one report (replacing any found before).
 
     Returns the warnings of the list grammar (names and values that do not pair), with their position.
+    The metrics of a report of more than :data:`PACK_BLOCKS` blocks are packed section by section.
     """
     warnings: list[tuple[Pos, str]] = []
     text = report.title
@@ -1967,6 +1973,7 @@ def annotate(report: Report) -> list[tuple[Pos, str]]:
     figures, found = _figures(text)
     warnings += [(text_pos(line, column, offset), message) for offset, message in found]
     report.title_metrics = [_metric(text, f, text_pos(line, column, f.start), "title", []) for f in figures]
+    spool = MetricSpool() if sum(len(s.blocks) for s in report.walk()) > PACK_BLOCKS else None
     for section in report.walk():
         text = section.heading
         line, column = section.pos.line, section.pos.column
@@ -1975,6 +1982,7 @@ def annotate(report: Report) -> list[tuple[Pos, str]]:
         warnings += [(text_pos(line, column, offset), message) for offset, message in found]
         section.heading_metrics = [_metric(text, f, text_pos(line, column, f.start), "heading", []) for f in figures]
         label = ""  # 归母净利润: - 2024年预计13.69亿元: a bullet that names what the bullets after it measure
+        packed: list[tuple[Block, list[Metric]]] = []
         for block in section.blocks:
             text = block.text
             head = _LABEL_HEAD.match(text) if (":" in text[:18] or "：" in text[:18]) else None
@@ -1989,13 +1997,23 @@ def annotate(report: Report) -> list[tuple[Pos, str]]:
                 block.metrics = ()
                 continue
             refs = block.refs
-            line, column = block.pos.line, block.pos.column
+            line, column = block.line, block.column
             marks = citation_marks(block)
             warnings += [(text_pos(line, column, offset, marks), message) for offset, message in found]
-            block.metrics = [
+            found_metrics = [
                 _metric(text, f, text_pos(line, column, f.start, marks), "block", list(refs)) for f in figures
             ]
+            if spool is None or not found_metrics:
+                block.metrics = found_metrics
+            else:
+                packed.append((block, found_metrics))
+        if packed:
+            chunk = spool.add([m for _, m in packed])  # type: ignore[union-attr]
+            for item, (block, found_metrics) in enumerate(packed):
+                block.metrics = PackedMetrics(spool, chunk, item, len(found_metrics))  # type: ignore[arg-type]
     metric_entities.attach(report)
+    if spool is not None:
+        spool.commit()
     return warnings
 
 

@@ -114,3 +114,21 @@ def test_metrics_are_the_same_when_built_with_keywords(stored, monkeypatch):
     case = next(d for d in stored["digests"] if d["name"] == "sample")
     monkeypatch.setattr(module, "_POSITIONAL", False)
     assert digest_records(metrics(read_digest("sample", case["text"]))) == case["metrics"]
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_packed_metrics_are_the_same(stored, group, monkeypatch):
+    """A huge report keeps its metrics packed (``PACK_BLOCKS``): every field reads back the same,
+    the company written into subjects of a report about several included."""
+    import pickle
+
+    from publisher.model import PackedMetrics
+    from publisher.transforms import metrics as module
+
+    monkeypatch.setattr(module, "PACK_BLOCKS", 0)
+    for case in (d for d in stored["digests"] if _group(d["name"]) == group):
+        digest = metrics(read_digest(case["name"], case["text"]))
+        packed = [b.metrics for r in digest.reports for _, b in r.blocks() if b.metrics]
+        assert all(isinstance(m, PackedMetrics) for m in packed)
+        assert digest_records(digest) == case["metrics"], case["name"]
+        assert pickle.loads(pickle.dumps(packed)) == [list(m) for m in packed]
