@@ -131,6 +131,8 @@ class FolderSink(Sink):
             return Written(target, "written", len(data), digest, output.path)
         assert output.stream is not None
         replaced = atomic_write(target, output.stream, keep_if_same=True)
-        data = target.read_bytes()
+        with target.open("rb") as written:  # hashed in chunks: a streamed output may be hundreds of MB
+            digest = hashlib.file_digest(written, "sha256").hexdigest()
+            size = os.fstat(written.fileno()).st_size
         status = "written" if replaced else "unchanged"
-        return Written(target, status, len(data), hashlib.sha256(data).hexdigest(), output.path)
+        return Written(target, status, size, digest, output.path)

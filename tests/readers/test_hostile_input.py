@@ -126,3 +126,11 @@ def test_deeply_nested_json_is_an_error(tmp_path, cli):
     assert result.returncode == 1
     assert f"{path}:1:1: error:" in result.stdout and "nested too deeply" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+@given(st.lists(st.text(max_size=40), max_size=6), st.sampled_from(["\n", "\r\n"]))
+def test_a_digest_is_hashed_line_by_line_as_one_text(lines, newline):
+    """The digest's hash reads its lines one by one (a 48 MB file was copied twice to hash it)."""
+    from publisher.readers.digest import _hash, _hash_lines
+
+    assert _hash_lines(lines, newline, "False", "utf-8") == _hash("\n".join(lines), newline, "False", "utf-8")

@@ -333,6 +333,31 @@ def test_footnotes(sample_digest):
     assert bullets[0] == sample_digest.reports[0].sections[0].blocks[0].text
 
 
+def test_footnotes_do_not_need_blocks_in_document_order(sample_digest):
+    """Owners are found by position when blocks stand in document order, else by identity:
+    a model whose blocks have no positions (JSON from elsewhere) gets the same footnotes."""
+    from publisher.writers.docx.body import BlockOwners
+
+    ordered, _ = build(sample_digest, "analyst", {"content.citations": "footnote"})
+    unplaced = sample_digest.clone()
+    for report in unplaced.reports:
+        for _, block in report.blocks():
+            block.line = block.column = 0
+    shuffled, _ = build(unplaced, "analyst", {"content.citations": "footnote"})
+    assert part(ordered, "word/footnotes.xml") is not None
+    assert zipfile.ZipFile(io.BytesIO(ordered)).read("word/footnotes.xml") == zipfile.ZipFile(
+        io.BytesIO(shuffled)
+    ).read("word/footnotes.xml")
+    owners = BlockOwners()
+    for report in sample_digest.reports:
+        for section in report.walk():
+            owners.add(report, section)
+    report = sample_digest.reports[3]
+    section, block = next(report.blocks())
+    assert owners.get(block) == (report, section)
+    assert owners.get(block.clone()) == (None, None)  # the same position, another block
+
+
 @pytest.mark.parametrize(("mode", "marker"), [("inline", True), ("none", False)])
 def test_inline_and_no_citations(sample_digest, mode, marker):
     data, _ = build(sample_digest, "analyst", {"content.citations": mode})

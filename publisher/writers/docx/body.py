@@ -11,9 +11,11 @@ table uses a named style, never direct formatting.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import re
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +74,68 @@ class _Table:
     directive: Directive
 
 
+class BlockOwners:
+    """The report and section of each block of a digest (for footnote text and source links).
+
+    A dictionary by block would take a hundred bytes a block; blocks read from text stand
+    in document order, so the owners are found instead by position: the section whose
+    first block is the last at or before the block, and the block itself in that section
+    (both by bisection, checked by identity).  Blocks out of order (a model from JSON
+    with made-up positions) fall back to the dictionary.
+    """
+
+    __slots__ = ("_by_id", "_last", "_owners", "_starts")
+
+    def __init__(self) -> None:
+        self._owners: list[tuple[Report, Section]] = []
+        self._starts = array("Q")
+        self._last = -1  # the position of the last block added, to check the order
+        self._by_id: dict[int, tuple[Report, Section]] | None = None
+
+    def add(self, report: Report, section: Section) -> None:
+        """Add a section's blocks, in document order."""
+        blocks = section.blocks
+        if not blocks:
+            return
+        if self._by_id is None:
+            last = self._last
+            for block in blocks:
+                key = _position_key(block)
+                if key <= last:
+                    self._to_dictionary()
+                    break
+                last = key
+            else:
+                self._starts.append(_position_key(blocks[0]))
+                self._owners.append((report, section))
+                self._last = last
+                return
+        owner = (report, section)  # one per section: a million blocks share them
+        for block in blocks:
+            self._by_id[id(block)] = owner  # type: ignore[index]
+
+    def _to_dictionary(self) -> None:
+        self._by_id = {id(block): owner for owner in self._owners for block in owner[1].blocks}
+        self._owners, self._starts = [], array("Q")
+
+    def get(self, block: Block) -> tuple[Report | None, Section | None]:
+        if self._by_id is not None:
+            return self._by_id.get(id(block), (None, None))
+        key = _position_key(block)
+        i = bisect.bisect_right(self._starts, key) - 1
+        if i >= 0:
+            owner = self._owners[i]
+            blocks = owner[1].blocks
+            j = bisect.bisect_left(blocks, key, key=_position_key)
+            if j < len(blocks) and blocks[j] is block:
+                return owner
+        return None, None
+
+
+def _position_key(block: Block) -> int:
+    return block.line << 32 | block.column
+
+
 class BodyBuilder:
     """Turns outline directives into WordprocessingML, one string per element."""
 
@@ -81,7 +145,7 @@ class BodyBuilder:
         *,
         citations: str = "superscript",
         footnote_pattern: str = DEFAULT_FOOTNOTE,
-        owners: dict[int, tuple[Report, Section]] | None = None,
+        owners: BlockOwners | None = None,
         warn: Callable[[str], None] = lambda message: None,
         properties: Properties | None = None,
         theme_font_lang: str = "zh-CN",
@@ -89,7 +153,7 @@ class BodyBuilder:
         self.ref = ref
         self.citations = citations
         self.footnote_pattern = footnote_pattern
-        self.owners = owners or {}
+        self.owners = owners if owners is not None else BlockOwners()
         self.warn = warn
         self.body = BodySpool()
         self.pkg = Package(body=self.body, properties=properties or Properties(), theme_font_lang=theme_font_lang)
@@ -235,7 +299,7 @@ class BodyBuilder:
             else:
                 style = self.style("Citation Mark", "character")
                 run = f'<w:r><w:rPr><w:rStyle w:val="{style}"/></w:rPr><w:t>{marker}</w:t></w:r>'
-                report = self.owners.get(id(block), (None, None))[0] if story == "body" else None
+                report = self.owners.get(block)[0] if story == "body" else None
                 if report is None:
                     out.append(run)
                     continue
@@ -250,7 +314,7 @@ class BodyBuilder:
             self._text(text[last:], out, story)
 
     def _footnote(self, block: Block, marker: str) -> str:
-        report, section = self.owners.get(id(block), (None, None))
+        report, section = self.owners.get(block)
         values = {
             "refs": marker,
             "title": report.title if report else "",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import itertools
 import posixpath
+import uuid
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -439,14 +440,27 @@ def _numbering(data: bytes | None, pkg: Package) -> bytes:
         index = list(root).index(first_num) if first_num is not None else len(root)
         for offset, el in enumerate(list(extra)):
             root.insert(index + offset, el)
-    if pkg.nums:
-        extra = _xml(f"<w:x {_NS_DECL}>{''.join(pkg.nums)}</w:x>".encode())
-        cleanup = root.find(f"{W}numIdMacAtCleanup")
-        for el in list(extra):
-            if cleanup is not None:
-                cleanup.addprevious(el)
-            else:
-                root.append(el)
+    if not pkg.nums:
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    cleanup = root.find(f"{W}numIdMacAtCleanup")
+    if root.nsmap.get("w") == W_NS:
+        # A briefing of a hundred thousand lists has as many numbering instances: they are
+        # spliced in as text where a marker stands (as a tree they took a hundred megabytes).
+        marker = etree.Comment(f"nums-{uuid.uuid4().hex}")
+        if cleanup is not None:
+            cleanup.addprevious(marker)
+        else:
+            root.append(marker)
+        head, tail = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True).split(
+            etree.tostring(marker)
+        )
+        return b"".join([head, *(num.encode("utf-8") for num in pkg.nums), tail])
+    extra = _xml(f"<w:x {_NS_DECL}>{''.join(pkg.nums)}</w:x>".encode())
+    for el in list(extra):
+        if cleanup is not None:
+            cleanup.addprevious(el)
+        else:
+            root.append(el)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 

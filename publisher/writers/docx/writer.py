@@ -16,11 +16,11 @@ import jinja2
 
 from ...audiences import Audience, AudienceError
 from ...content import ContentSettings
-from ...model import Digest, Report, Section
+from ...model import Digest, Report
 from ...textutil import xml_safe
 from ...vocabulary import localized_title
 from ..base import Output, RenderContext, Writer
-from .body import DEFAULT_FOOTNOTE, BodyBuilder
+from .body import DEFAULT_FOOTNOTE, BlockOwners, BodyBuilder
 from .helpers import template_helpers
 from .outline import Directive, OutlineError, iter_outline, outline_environment, render_outline
 from .package import Properties, Reference, ReferenceDocError, assemble, load_reference
@@ -29,9 +29,9 @@ from .package import Properties, Reference, ReferenceDocError, assemble, load_re
 DEFAULT_CITATIONS = "superscript"
 
 
-def _scan(digest: Digest, ctx: RenderContext) -> dict[int, tuple[Report, Section]]:
+def _scan(digest: Digest, ctx: RenderContext) -> BlockOwners:
     """Owners of every block (for footnote text); warnings for text Word cannot hold."""
-    owners: dict[int, tuple[Report, Section]] = {}
+    owners = BlockOwners()
     source = digest.source
 
     def check(text: str, what: str, line: int, column: int) -> None:
@@ -50,10 +50,9 @@ def _scan(digest: Digest, ctx: RenderContext) -> dict[int, tuple[Report, Section
         check(report.institution, "institution", report.pos.line + 1, 1)
         for section in report.walk():
             check(section.heading, "heading", section.pos.line, section.pos.column)
-            owner = (report, section)  # one per section: a million blocks share them
+            owners.add(report, section)
             for block in section.blocks:
-                owners[id(block)] = owner
-                check(block.text, block.kind, block.pos.line, block.pos.column)
+                check(block.text, block.kind, block.line, block.column)
     return owners
 
 
@@ -190,7 +189,7 @@ class DocxWriter(Writer):
         report: Report | None,
         ctx: RenderContext,
         ref: Reference | None = None,
-        owners: dict[int, tuple[Report, Section]] | None = None,
+        owners: BlockOwners | None = None,
         warned: set[str] | None = None,
     ) -> bytes:
         """One ``.docx``: the whole digest, or one report of it when ``report`` is given."""
