@@ -31,7 +31,7 @@ figures of the ``metrics`` transform: run it after ``metrics``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -663,7 +663,9 @@ def _position(block: Block | None, line: int, column: int, offset: int) -> Pos:
 
 
 def _companies(
-    report: Report, collector: _Collector, texts: list[tuple[str, Block | None, int, int, Sequence[Citation]]]
+    report: Report,
+    collector: _Collector,
+    texts: Callable[[], Iterable[tuple[str, Block | None, int, int, Sequence[Citation]]]],
 ) -> None:
     def add(name: str, code: str, exchange: str, pos: Pos, cites: Sequence[Citation], pick: bool = False) -> None:
         name = name.strip()
@@ -689,13 +691,13 @@ def _companies(
     if head:
         add(head, head_code, "", title_pos, [])
         collector.head = head
-    for text, block, line, column, cites in texts:
+    for text, block, line, column, cites in texts():
         if "评级" in text:  # 维持快手-W"买入"评级, 对超微半导体给予买入评级: the company rated
             for m in _RATED_NAME.finditer(text):
                 name = _SHARE_CLASS.sub("", m.group("name"))
                 if len(name) >= 2 and name not in R.NOT_PICKS and not any(w in name for w in _NOT_RATED_NAME):
                     add(name, "", "", _position(block, line, column, m.start("name")), cites)
-    for text, block, line, column, cites in texts:
+    for text, block, line, column, cites in texts():
         if "(" in text or "（" in text:
             for m in _CODE.finditer(text):
                 code = m.group("code").strip()
@@ -732,7 +734,7 @@ def _companies(
         # the headings of a note on several companies (Coherent, 特斯拉), not its topics (选股策略, 各策略)
         if not any(w.lower() in name.lower() for w in R.REPORT_KIND_WORDS) and name not in R.NOT_COMPANY_TITLE_WORDS:
             add(name, "", "", title_pos, [])
-    for text, block, line, column, cites in texts:
+    for text, block, line, column, cites in texts():
         if block is None or _PICK_HINT.search(text) is None:
             continue
         for m in _PICKS.finditer(text):
@@ -852,13 +854,13 @@ def _company_near(collector: _Collector, text: str, offset: int) -> str:
 def extract(report: Report) -> Facts:
     """The research facts of one report (its figures must be attached for forecasts)."""
     collector = _Collector()
-    every = list(_texts_in_sections(report))
-    _companies(report, collector, [t[:5] for t in every])
+    # the texts are walked again each time (a list of them took 260 MB for a report of a million blocks)
+    _companies(report, collector, lambda: (t[:5] for t in _texts_in_sections(report)))
     first = collector.facts.company
     default_currency = R.EXCHANGE_CURRENCIES.get(first.exchange, "") if first else ""
     if not default_currency and report.language == "zh":
         default_currency = "CNY"
-    for text, block, line, column, cites, rating_section, heading in every:
+    for text, block, line, column, cites, rating_section, heading in _texts_in_sections(report):
         if not text:
             continue
         title = text is report.title and block is None
