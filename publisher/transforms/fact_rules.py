@@ -261,7 +261,7 @@ PREFIX_CURRENCIES: dict[str, str] = {
 }
 
 #: The currency a price is quoted in, by exchange, when the text writes none.
-EXCHANGE_CURRENCIES = {"SH": "CNY", "SZ": "CNY", "BJ": "CNY", "HK": "HKD", "US": "USD"}
+EXCHANGE_CURRENCIES = {"SH": "CNY", "SZ": "CNY", "BJ": "CNY", "HK": "HKD", "US": "USD", "JP": "JPY"}
 
 #: Words that name a target price.
 CN_TARGET_WORDS = ("目标价格", "目标价位", "目标股价", "目标价", "合理价值", "合理价格", "合理股价")
@@ -333,6 +333,7 @@ TICKER_SUFFIXES = {
     "N": "US",
     "US": "US",
     "A": "US",
+    "T": "JP",
 }
 
 #: Exchanges written before a ticker (``NASDAQ: AAPL``).

@@ -30,6 +30,7 @@ figures of the ``metrics`` transform: run it after ``metrics``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
@@ -306,7 +307,13 @@ def _decimal(text: str) -> str:
     return text.replace(",", "")
 
 
-def _currency(pre: str | None, cur: str | None, default: str) -> str:
+def _currency(pre: str | None, cur: str | None, default: str, yen: str = "CNY") -> str:
+    """The currency of a price: written before it, after it, or the report's default.
+
+    ``¥`` is yuan, except in an English note on a Japanese company (``yen``).
+    """
+    if pre in ("¥", "￥"):
+        return yen
     if pre:
         return R.PREFIX_CURRENCIES.get(pre, "")
     if cur:
@@ -314,7 +321,7 @@ def _currency(pre: str | None, cur: str | None, default: str) -> str:
     return default
 
 
-def _targets(text: str, default_currency: str) -> Iterator[tuple[int, TargetPrice]]:
+def _targets(text: str, default_currency: str, yen: str = "CNY") -> Iterator[tuple[int, TargetPrice]]:
     for pattern in (_CN_TARGET, _EN_TARGET, _EN_TARGET_SUFFIX, _CN_TARGET_AFTER, _EN_TARGET_AFTER):
         for m in pattern.finditer(text):
             gap = m.groupdict().get("gap") or ""
@@ -337,14 +344,16 @@ def _targets(text: str, default_currency: str) -> Iterator[tuple[int, TargetPric
                 # 目标价18.2 with no currency: still a price, but not 目标价上调30%
                 if text[m.end() : m.end() + 1] in ("%", "％", "倍", "x"):
                     continue
-            fact = TargetPrice(None if high else value, _currency(pre, cur, default_currency))
+            fact = TargetPrice(None if high else value, _currency(pre, cur, default_currency, yen))
             if high:
                 fact.low, fact.high = value, _decimal(high)
             fact.text = m.group().strip()
             yield m.start(), fact
             also = _SECOND_TARGET.match(text, m.end())
             if also and pattern in (_CN_TARGET, _EN_TARGET):  # 185 港元/119 美元: one target in two listings
-                second = TargetPrice(_decimal(also.group("value")), _currency(also.group("pre"), also.group("cur"), ""))
+                second = TargetPrice(
+                    _decimal(also.group("value")), _currency(also.group("pre"), also.group("cur"), "", yen)
+                )
                 second.text = also.group().strip()
                 yield m.start(), second
 
@@ -451,6 +460,7 @@ def _valuation_spans(text: str) -> Iterator[tuple[int, int, str]]:
 _CODE = re.compile(
     r"[(（]\s*(?:(?P<xprefix>NASDAQ|NYSE|Nasdaq|HKEX|SEHK|SSE|SZSE)\s*[:：]\s*)?"
     r"(?P<code>[0-9]{6}(?:\.(?:SH|SZ|BJ|SS|sh|sz|bj))?"
+    r"|[0-9]{4}(?::JP|\.T|\s(?:JP|JT))"  # Tokyo: 9983:JP, 7203.T, 6758 JT
     r"|[0-9]{4,5}(?:\.(?:HK|hk)|\s?HK)?"
     r"|[A-Z]{1,5}(?:\.(?:O|OQ|N|US|A)|\s(?:US|UW|UN))"
     r"|(?<=[:：]\s)[A-Z]{1,5}|(?<=[:：])[A-Z]{1,5})"
@@ -469,6 +479,10 @@ _TITLE_HEAD = re.compile(r"^\s*(?P<name>[^:：()（）【】\[\]]{2,24}?)\s*(?P<
 _RATED_NAME = re.compile(
     rf"(?:维持|给予|首次覆盖|上调|下调|重申)(?:对)?(?P<name>{HAN_CLASS}{{2,8}}?(?:[-－](?:SW|W|S|U))?)(?:的)?"
     rf"[{_OPEN_QUOTE}]?(?:{_alternation(R.CN_GRADES)})[{_CLOSE_QUOTE}]?(?:的)?(?:投资)?评级"
+)
+#: 上调信达生物目标价至128港元, 维持对腾讯控股的目标价: the company whose target is set.
+_TARGETED_NAME = re.compile(
+    rf"(?:维持|给予|上调|下调|调高|调低|重申|上修|下修)(?:对)?(?P<name>{HAN_CLASS}{{2,8}}?(?:[-－](?:SW|W|S|U))?)(?:的)?目标(?:股)?价"
 )
 _NOT_RATED_NAME = (
     "公司",
@@ -539,8 +553,10 @@ def _exchange(code: str, prefix: str | None) -> str:
         return R.EXCHANGE_PREFIXES.get(prefix, "")
     if "." in code:
         return R.TICKER_SUFFIXES.get(code.rsplit(".", 1)[1].upper(), "")
+    if code.endswith(":JP"):
+        return "JP"
     if " " in code:
-        return {"HK": "HK", "US": "US", "UW": "US", "UN": "US"}.get(code.rsplit(" ", 1)[1], "")
+        return {"HK": "HK", "US": "US", "UW": "US", "UN": "US", "JP": "JP", "JT": "JP"}.get(code.rsplit(" ", 1)[1], "")
     if code.isdigit():
         if len(code) == 6:
             return next((ex for prefix_, ex in R.A_SHARE_PREFIXES if code.startswith(prefix_)), "")
@@ -572,6 +588,31 @@ _HEAD_SEPARATORS = re.compile(r"[丨｜|]")
 _EN_TITLE_NAME = re.compile(
     r"\b(?:[Oo]n|[Ff]or)\s+[Ss]hares\s+[Oo]f\s+(?P<name>(?!To\b|From\b)[A-Z][\w&.'-]*(?:\s(?:(?!To\b|From\b)[A-Z][\w&.'-]*|&|and|of)){0,5})"
 )
+
+
+_EN_NAME = r"(?!(?:To|From|At|As|With|On|For|Price|Target|Rating|PT|TP|Shares|Stock|And|The|Its)\b)[A-Z][\w&.'-]*"
+#: Morgan Stanley Upgrades Fast Retailing Co Ltd to Overweight; Jefferies Initiates Coverage On Nvidia With Buy
+_EN_TITLE_VERB_NAME = re.compile(
+    r"\b(?:[Uu]pgrades|[Dd]owngrades|[Ii]nitiates(?:\s[Cc]overage\s(?:[Oo]n|[Oo]f))?|[Rr]eiterates|[Bb]acks"
+    r"|(?:[Rr]aises|[Cc]uts|[Ll]ifts|[Tt]rims|[Bb]oosts)\s(?:[Pp]rice\s[Tt]arget|PT|TP)\s(?:[Oo]n|[Ff]or))"
+    rf"\s(?P<name>{_EN_NAME}(?:\s(?:{_EN_NAME}|&|of|and)){{0,5}}?)"
+    r"(?='s\b|\s(?:[Tt]o|[Aa]t|[Aa]s|[Ww]ith|[Ff]rom|[Oo]n)\b|\s*[,;:(]|$)"
+)
+#: IDFC First Bank shares can rally 23%; Hua Hong Semiconductor Ltd_ Strong revenue guidance
+_EN_TITLE_NAMED = re.compile(
+    rf"^(?P<name>{_EN_NAME}(?:\s(?:{_EN_NAME}|&|of|and)){{0,5}}?)"
+    r"(?=\s(?:[Ss]hares|[Ss]tock)\b)"
+    rf"|^(?P<firm>{_EN_NAME}(?:\s(?:{_EN_NAME}|&|of|and)){{0,5}}?\s"
+    r"(?:Ltd|Inc|Corp|Corporation|Co|Company|Group|Holdings|PLC|plc|AG|SA|NV|SE|Limited)\.?)(?=\s?[_:;,(]|$)"
+)
+
+
+def _is_broker(name: str, institution: str) -> bool:
+    """Whether an English name in a title is the broker (``Morgan Stanley Upgrades …``), not a company."""
+    low = name.lower()
+    if institution and (low in institution.lower() or institution.lower() in low):
+        return True
+    return name in R.BROKERS
 
 
 def _title_head(title: str, institution: str = "") -> tuple[str, str]:
@@ -692,8 +733,9 @@ def _companies(
         add(head, head_code, "", title_pos, [])
         collector.head = head
     for text, block, line, column, cites in texts():
-        if "评级" in text:  # 维持快手-W"买入"评级, 对超微半导体给予买入评级: the company rated
-            for m in _RATED_NAME.finditer(text):
+        if "评级" in text or "目标" in text:
+            # 维持快手-W"买入"评级, 对超微半导体给予买入评级: the company rated; 上调信达生物目标价: its target
+            for m in itertools.chain(_RATED_NAME.finditer(text), _TARGETED_NAME.finditer(text)):
                 name = _SHARE_CLASS.sub("", m.group("name"))
                 if len(name) >= 2 and name not in R.NOT_PICKS and not any(w in name for w in _NOT_RATED_NAME):
                     add(name, "", "", _position(block, line, column, m.start("name")), cites)
@@ -726,10 +768,17 @@ def _companies(
         if block is None and text is report.title:
             for m in _LETTER_CODE_TITLE.finditer(text):
                 add(m.group("name"), m.group("code"), "US", _position(None, line, column, m.start()), [])
-            for pattern in (_EN_TITLE_NAME, _EN_TITLE_RATING, _EN_TITLE_HEAD_NAME):
+            for pattern in (
+                _EN_TITLE_NAME,
+                _EN_TITLE_RATING,
+                _EN_TITLE_HEAD_NAME,
+                _EN_TITLE_VERB_NAME,
+                _EN_TITLE_NAMED,
+            ):
                 named = pattern.search(text)
-                if named and named.groupdict().get("name"):
-                    add(named.group("name"), "", "", title_pos, [])
+                name = (named.groupdict().get("name") or named.groupdict().get("firm") or "") if named else ""
+                if name and not _is_broker(name, report.institution):
+                    add(name, "", "", title_pos, [])
     for name in metric_entities.companies(report):
         # the headings of a note on several companies (Coherent, 特斯拉), not its topics (选股策略, 各策略)
         if not any(w.lower() in name.lower() for w in R.REPORT_KIND_WORDS) and name not in R.NOT_COMPANY_TITLE_WORDS:
@@ -851,6 +900,19 @@ def _company_near(collector: _Collector, text: str, offset: int) -> str:
     return best
 
 
+#: An English note on a Japanese company: a Tokyo ticker (``9983:JP``, ``7203.T``, ``6758 JT``) or Japan named.
+_JAPANESE = re.compile(r"[0-9]{4}(?::JP|\.T\b| JP\b| JT\b)|\bJapan(?:ese)?\b|\bTokyo\b|\bTOPIX\b")
+_YUAN = re.compile(r"\bRMB\b|\bRmb\b|\bCNY\b|\b[Yy]uan\b|\b[Rr]enminbi\b")
+
+
+def _japanese(report: Report) -> bool:
+    """Whether ``¥`` in this English report is yen: it names Japan and never the yuan."""
+    if "¥" not in report.title and not any("¥" in b.text or "￥" in b.text for _, b in report.blocks()):
+        return False
+    texts = [report.title, *(b.text for _, b in report.blocks())]
+    return any(_JAPANESE.search(t) for t in texts) and not any(_YUAN.search(t) for t in texts)
+
+
 def extract(report: Report) -> Facts:
     """The research facts of one report (its figures must be attached for forecasts)."""
     collector = _Collector()
@@ -860,6 +922,7 @@ def extract(report: Report) -> Facts:
     default_currency = R.EXCHANGE_CURRENCIES.get(first.exchange, "") if first else ""
     if not default_currency and report.language == "zh":
         default_currency = "CNY"
+    yen = "JPY" if report.language != "zh" and _japanese(report) else "CNY"
     for text, block, line, column, cites, rating_section, heading in _texts_in_sections(report):
         if not text:
             continue
@@ -878,7 +941,7 @@ def extract(report: Report) -> Facts:
             rating = Rating(grade, scale, action, company, industry=industry)
             collector.add("ratings", (scale, action, company, industry), rating, pos, _refs(cites))
         hinted = "目标" in text or "合理" in text or (latin and _EN_TARGET_HINT.search(lower) is not None)
-        targets = _targets(text, default_currency) if hinted else ()
+        targets = _targets(text, default_currency, yen) if hinted else ()
         for offset, target in targets:
             target.company = _company_near(collector, text, offset)
             # the current price and the upside stand in the same sentence as the target, or near it

@@ -330,3 +330,37 @@ def test_any_text_gives_well_formed_facts(text):
     for target in found.target_prices:
         Decimal(target.value if target.value is not None else target.high)
     json.dumps(found.to_json())
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "name"),
+    [
+        ("大行评级丨某行:上调某某生物目标价至128港元", "观点 - 上调某某生物目标价至128港元,维持买入评级 [1]", "某某生物"),
+        ("Broker Upgrades Acme Widgets Co Ltd to Overweight", "Summary - x [1]", "Acme Widgets Co Ltd"),
+        ("Broker Initiates Coverage On Zeta Systems With Buy", "Summary - x [1]", "Zeta Systems"),
+        ("Alpha First Bank shares can rally 23%, says Broker", "Summary - x [1]", "Alpha First Bank"),
+        ("Beta Semiconductor Ltd_ Strong revenue guidance", "Summary - x [1]", "Beta Semiconductor Ltd"),
+    ],
+)
+def test_a_company_named_by_the_verb_on_its_target_or_in_an_english_title(tmp_path, title, body, name):
+    assert [c.name for c in _facts_of(tmp_path, title, body).companies] == [name]
+
+
+def test_the_broker_in_an_english_title_is_no_company(tmp_path):
+    path = tmp_path / "f.txt"
+    path.write_text("Broker Co Ltd raises its view\nBroker Co Ltd· 2025-01-01 08:00\nSummary - x [1]\n", encoding="utf-8")
+    assert not facts(read(str(path))).reports[0].facts.companies
+
+
+def test_yen_in_an_english_note_on_a_japanese_company(tmp_path):
+    found = _facts_of(
+        tmp_path,
+        "Broker Upgrades Kappa Retail Co Ltd to Overweight",
+        "Summary - The broker raised its rating on Kappa Retail Co Ltd (9983:JP) and its price target to ¥55,000 "
+        "from ¥43,000; Japan sales stay strong [1]",
+    )
+    (company,) = found.companies
+    assert (company.ticker, company.exchange) == ("9983:JP", "JP")
+    assert [(t.value, t.currency) for t in found.target_prices] == [("55000", "JPY")]
+    yuan = _facts_of(tmp_path, "Note", "Summary - price target ¥55 on RMB earnings; Japan exposure small [1]")
+    assert [t.currency for t in yuan.target_prices] == ["CNY"]
