@@ -87,7 +87,7 @@ _EN_VERBS = _alternation(R.EN_ACTIONS)
 _EN_RATING = re.compile(
     rf"(?:(?P<verb>\b(?:{_EN_VERBS}))\s+(?:(?:the|our|its|an|a|their)\s+)?"
     rf"(?:(?:[\w.&'():-]+\s+){{0,8}}?(?:to|at|with|as)\s+(?:an?\s+)?)?"
-    rf"|(?P<rating_word>\brating\s*(?:of|at|to|:|is)?\s*(?:an?\s+)?))"
+    rf"|(?P<rating_word>\brating(?:\s+(?:for|on)\s+(?:[\w.&'-]+\s+){{1,3}}?(?=is\b))?\s*(?:of|at|to|:|is)?\s*(?:an?\s+)?))"
     rf"(?P<q1>[\"“']?)(?P<grade>\b(?:{_EN_GRADE_WORDS})\b)(?P<q2>[\"”']?)(?P<after>[- ]rat(?:ing|ed)\b)?",
     re.IGNORECASE,
 )
@@ -273,7 +273,9 @@ _EN_TARGET = re.compile(
 )
 #: ``from 340,000 KRW to 350,000 KRW``: the currency after the number.
 _EN_TARGET_SUFFIX = re.compile(
-    rf"{_EN_TARGET_WORDS}{_EN_GAP}(?P<pre>)(?P<value>{_NUMBER})(?:{_RANGE_JOIN}(?P<high>{_NUMBER}))?\s*(?P<cur>KRW|USD|HKD|VND|JPY|EUR|INR|RMB|CNY|TWD)\b",
+    rf"{_EN_TARGET_WORDS}{_EN_GAP}(?P<pre>)(?P<value>{_NUMBER})(?:{_RANGE_JOIN}(?P<high>{_NUMBER}))?"
+    # reduced from 6.3 to 4.6 euros: the currency after the new value
+    rf"(?:\s+to\s+(?P<to>{_NUMBER}))?\s*(?P<cur>KRW|USD|HKD|VND|JPY|EUR|INR|RMB|CNY|TWD|euros?|yen|yuan|rupees)\b",
     re.IGNORECASE,
 )
 _EN_TARGET_AFTER = re.compile(
@@ -317,7 +319,7 @@ def _currency(pre: str | None, cur: str | None, default: str, yen: str = "CNY") 
     if pre:
         return R.PREFIX_CURRENCIES.get(pre, "")
     if cur:
-        return R.CN_CURRENCIES.get(cur, "")
+        return R.CN_CURRENCIES.get(cur) or R.CN_CURRENCIES.get(cur.lower(), "")
     return default
 
 
@@ -333,6 +335,8 @@ def _targets(text: str, default_currency: str, yen: str = "CNY") -> Iterator[tup
                 continue  # 合理价值为4048亿元: what the company is worth, not a price per share
             value, high = _decimal(m.group("value")), m.group("high")
             pre, cur = m.group("pre"), m.groupdict().get("cur")
+            if m.groupdict().get("to"):
+                value, high = _decimal(m.group("to")), None
             if pattern in (_CN_TARGET, _EN_TARGET, _EN_TARGET_SUFFIX) and re.search(
                 r"由|从|from|\bby\b", gap, re.IGNORECASE
             ):
@@ -607,6 +611,10 @@ _EN_TITLE_NAMED = re.compile(
 )
 
 
+#: ``HPCL - Strong Q4, Weaker Q1 Ahead: ICICI Securities``: the company, a headline, and the broker who wrote it.
+_EN_TITLE_DASHED = re.compile(r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*){0,3})\s[-–—]\s.+:\s*(?P<source>[^:]+)$")
+
+
 def _is_broker(name: str, institution: str) -> bool:
     """Whether an English name in a title is the broker (``Morgan Stanley Upgrades …``), not a company."""
     low = name.lower()
@@ -779,6 +787,9 @@ def _companies(
                 name = (named.groupdict().get("name") or named.groupdict().get("firm") or "") if named else ""
                 if name and not _is_broker(name, report.institution):
                     add(name, "", "", title_pos, [])
+            dashed = _EN_TITLE_DASHED.match(text)
+            if dashed and dashed.group("source").strip().lower() == report.institution.strip().lower():
+                add(dashed.group("name"), "", "", title_pos, [])  # HPCL - Strong Q4, …: ICICI Securities
     for name in metric_entities.companies(report):
         # the headings of a note on several companies (Coherent, 特斯拉), not its topics (选股策略, 各策略)
         if not any(w.lower() in name.lower() for w in R.REPORT_KIND_WORDS) and name not in R.NOT_COMPANY_TITLE_WORDS:

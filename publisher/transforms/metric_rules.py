@@ -31,6 +31,8 @@ EN_SCALES: dict[str, Decimal] = {
     "billion": Decimal("1e9"),
     "million": Decimal("1e6"),
     "thousand": Decimal("1e3"),
+    "crore": Decimal("1e7"),  # Indian English: 1 crore = 10 million, 1 lakh = 100,000
+    "lakh": Decimal("1e5"),
     "tn": Decimal("1e12"),
     "bn": Decimal("1e9"),
     "mn": Decimal("1e6"),
@@ -236,6 +238,9 @@ PREFIX_CURRENCIES: dict[str, str] = {
     "￥": "CNY",
     "€": "EUR",
     "£": "GBP",
+    "₹": "INR",
+    "Rs.": "INR",
+    "Rs": "INR",
     "RMB": "CNY",
     "CNY": "CNY",
     "USD": "USD",
@@ -543,7 +548,8 @@ EN_INNER_VERBS = [
         "reported posted recorded approved guided announced said expects expected targets set saw raise raised "
         "lift lifted cut lower lowered maintain maintained upgrade upgraded downgrade downgraded "
         "expect trim trims trimmed implying implies imply lowers cuts raises lifts maintains reiterates reiterated "
-        "upgrades downgrades sets"
+        "upgrades downgrades sets achieved achieving achieves reached reaching delivered generated representing "
+        "reflecting indicating sees"
     ).split(),
     "we forecast",  # forecast alone is as often a noun
     "we estimate",

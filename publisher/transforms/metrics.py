@@ -258,7 +258,8 @@ _RELATION_CN = re.compile(_alternation(R.RELATION_WORDS))
 _RELATION_EN = _en_words(R.EN_RELATION_WORDS)
 _BOUND_CN = re.compile(_alternation(R.BOUND_BEFORE))
 _BOUND_EN = _en_words(R.EN_BOUND_BEFORE)
-_FREQUENCY = re.compile(_alternation(R.FREQUENCY_WORDS))
+# (never the start of ``a year-on-year increase``)
+_FREQUENCY = re.compile(rf"(?:{_alternation(R.FREQUENCY_WORDS)})(?![-A-Za-z])")
 _ADVERBS = re.compile(
     _alternation(
         [
@@ -1227,6 +1228,13 @@ def _leading_noun(text: str) -> str:
     return _strip_words(text)
 
 
+#: English words of change (and of their basis) that follow a figure: ``an 81% increase year-on-year``.
+_EN_CHANGE_NOUNS = frozenset(
+    "increase increases decrease decreases rise rises fall falls growth decline declines drop drops gain gains "
+    "jump jumps surge surges slump slumps year-on-year yoy y/y y-o-y".split()
+)
+
+
 @_cached
 def _noun_after(suffix: str) -> str:
     """The noun written right after a figure (``8台钻机均运营`` → ``钻机``)."""
@@ -1242,6 +1250,8 @@ def _noun_after(suffix: str) -> str:
         return ""
     if _DIRECTION_CN.match(head) or _RELATION_CN.match(head):
         return ""  # 2000万只增至4000万只: a verb of change, not the counted noun
+    if _is_latin(head[0]) and head.split(" ", 1)[0].lower() in _EN_CHANGE_NOUNS:
+        return ""  # an 81% increase year-on-year: the change of what the clause names, not a thing
     m = _NOUN_STOP.search(head, 1)
     noun = head[: m.start()] if m else head
     if _ASCII_DIGIT.search(noun):
@@ -1697,6 +1707,8 @@ class _Context:
         last = noun.rsplit(" ", 1)[-1].lower()
         if last in R.EN_DIRECTION_WORDS or last.endswith(("ed", "ing")):
             return ""  # a 5% rise, the 11.8% expected: not a noun the figure measures
+        if noun.split(" ", 1)[0].lower() in _EN_CHANGE_NOUNS:
+            return ""  # an 81% increase year-on-year: the change of what the clause names
         return noun
 
     def _prefix_start(self, lower: int, start: int) -> int:

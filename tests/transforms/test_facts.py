@@ -335,7 +335,7 @@ def test_any_text_gives_well_formed_facts(text):
 @pytest.mark.parametrize(
     ("title", "body", "name"),
     [
-        ("大行评级丨某行:上调某某生物目标价至128港元", "观点 - 上调某某生物目标价至128港元,维持买入评级 [1]", "某某生物"),
+        ("大行评级丨某行:上调某某生物目标价至128港元", "观点 - 上调某某生物目标价至128港元 [1]", "某某生物"),
         ("Broker Upgrades Acme Widgets Co Ltd to Overweight", "Summary - x [1]", "Acme Widgets Co Ltd"),
         ("Broker Initiates Coverage On Zeta Systems With Buy", "Summary - x [1]", "Zeta Systems"),
         ("Alpha First Bank shares can rally 23%, says Broker", "Summary - x [1]", "Alpha First Bank"),
@@ -348,7 +348,8 @@ def test_a_company_named_by_the_verb_on_its_target_or_in_an_english_title(tmp_pa
 
 def test_the_broker_in_an_english_title_is_no_company(tmp_path):
     path = tmp_path / "f.txt"
-    path.write_text("Broker Co Ltd raises its view\nBroker Co Ltd· 2025-01-01 08:00\nSummary - x [1]\n", encoding="utf-8")
+    text = "Broker Co Ltd raises its view\nBroker Co Ltd· 2025-01-01 08:00\nSummary - x [1]\n"
+    path.write_text(text, encoding="utf-8")
     assert not facts(read(str(path))).reports[0].facts.companies
 
 
@@ -364,3 +365,16 @@ def test_yen_in_an_english_note_on_a_japanese_company(tmp_path):
     assert [(t.value, t.currency) for t in found.target_prices] == [("55000", "JPY")]
     yuan = _facts_of(tmp_path, "Note", "Summary - price target ¥55 on RMB earnings; Japan exposure small [1]")
     assert [t.currency for t in yuan.target_prices] == ["CNY"]
+
+
+def test_english_grades_targets_and_titles_seen_on_real_notes(tmp_path):
+    found = _facts_of(tmp_path, "Note", 'Rating - The investment rating for the company is "Outperform the Market" [1]')
+    assert [(r.grade, r.scale) for r in found.ratings] == [("Outperform the Market", "outperform")]
+    cut = _facts_of(tmp_path, "Note", "View - The broker revised its rating to an 'accumulate' from a 'buy' [1]")
+    assert [(r.scale, r.action) for r in cut.ratings] == [("outperform", "downgrade")]
+    euros = _facts_of(tmp_path, "Note", "View - a price target reduced from 6.3 to 4.6 euros on the shares [1]")
+    assert [(t.value, t.currency) for t in euros.target_prices] == [("4.6", "EUR")]
+    path = tmp_path / "dashed.txt"
+    text = "ACME - Strong Q4, Weaker Q1: Some Securities\nSome Securities· 2024-04-12\n- Buy [1]\n"
+    path.write_text(text, encoding="utf-8")
+    assert [c.name for c in facts(read(str(path))).reports[0].facts.companies] == ["ACME"]

@@ -278,7 +278,9 @@ BOUNDS: dict[str, dict[str, float]] = {
     # first run: company 0.667, rating 0.889, action 1.000, target 0.750, forecast 0.910; two fixes since
     "real-final10": {"company": 0.66, "rating": 1.0, "action": 1.0, "target_price": 0.75, "forecast": 0.94},
     # first run: company 0.455, rating 1.000, action 1.000, target 0.286, valuation 0.400, forecast 0.688
-    "real-final12": {"company": 0.54, "rating": 1.0, "action": 1.0, "target_price": 0.71, "forecast": 0.84},
+    "real-final12": {"company": 0.81, "rating": 1.0, "action": 1.0, "target_price": 0.71, "forecast": 0.84},
+    # first run: company 0.833, rating 0.833, action 0.800, target 0.571, valuation 0.333, forecast 0.786
+    "real-final13": {"company": 0.91, "rating": 1.0, "action": 0.9, "target_price": 0.71, "forecast": 0.78},
     # first run: company 0.900, rating 0.909, action 0.900, target 0.500 (1.000 as a range), valuation 0, forecast 0.532
     "real-final11": {
         "company": 0.9,

@@ -375,3 +375,19 @@ def test_two_english_names_joined_by_and_take_the_two_values_joined_by_and_in_or
         ("RoE", "5.4"),
     ]
     assert [m.subject for m in extract("sales of $3bn and $4bn")] == ["sales", "sales"]
+
+
+def test_rupees_crore_and_english_changes_of_the_clause_subject():
+    found = [
+        (m.subject, m.value, m.normalized, m.base_unit)
+        for m in extract(
+            "Revenue from operations was ₹1,085.88 crore, and the company achieved a net profit of 466 million yuan, "
+            "representing a year-on-year increase of 87%; the broker cut its target to Rs 625"
+        )
+    ]
+    assert found == [
+        ("Revenue from operations", "1085.88", "10858800000", "INR"),
+        ("net profit", "466", "466000000", "CNY"),
+        ("net profit", "87", "0.87", "ratio"),
+        ("target", "625", "625", "INR"),
+    ]
