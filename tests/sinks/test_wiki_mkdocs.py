@@ -207,13 +207,13 @@ def test_chinese_search_finds_words_in_a_browser(material_site):
     url = f"http://127.0.0.1:{server.server_address[1]}/"
 
     def search(browser, query: str) -> list[str]:
-        for _ in range(3):  # the search index loads in a worker: type once it is ready
+        for _ in range(5):  # the search index loads in a worker (slowly on a loaded machine): try again
             page = browser.page(1280, 900)
             page.open(url)
             time.sleep(1.5)
             page.evaluate("document.querySelector('input.md-search__input').focus()")
             page.call("Input.insertText", {"text": query})
-            for _ in range(40):
+            for _ in range(60):
                 time.sleep(0.25)
                 found = page.evaluate(
                     "[...document.querySelectorAll('.md-search-result__item > a')].map(a => a.textContent)"
