@@ -356,6 +356,14 @@ def test_footnotes_do_not_need_blocks_in_document_order(sample_digest):
     section, block = next(report.blocks())
     assert owners.get(block) == (report, section)
     assert owners.get(block.clone()) == (None, None)  # the same position, another block
+    huge = sample_digest.clone()
+    first = next(huge.reports[0].blocks())[1]
+    first.line = 1 << 40  # a model from JSON may say anything: the owners fall back to identity
+    owners = BlockOwners()
+    for report in huge.reports:
+        for section in report.walk():
+            owners.add(report, section)
+    assert owners.get(first) == (huge.reports[0], huge.reports[0].sections[0])
 
 
 @pytest.mark.parametrize(("mode", "marker"), [("inline", True), ("none", False)])

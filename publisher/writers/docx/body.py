@@ -133,7 +133,11 @@ class BlockOwners:
 
 
 def _position_key(block: Block) -> int:
-    return block.line << 32 | block.column
+    """Line and column as one number (``-1``, never in order, for positions too large: a model from JSON)."""
+    line, column = block.line, block.column
+    if not (0 <= line < 1 << 31 and 0 <= column < 1 << 32):
+        return -1
+    return line << 32 | column
 
 
 class BodyBuilder:
