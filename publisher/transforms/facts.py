@@ -918,16 +918,20 @@ _YUAN = re.compile(r"\bRMB\b|\bRmb\b|\bCNY\b|\b[Yy]uan\b|\b[Rr]enminbi\b")
 
 def _japanese(report: Report) -> bool:
     """Whether ``¥`` in this English report is yen: it names Japan and never the yuan."""
-    if "¥" not in report.title and not any("¥" in b.text or "￥" in b.text for _, b in report.blocks()):
+    def texts() -> Iterator[str]:
+        yield report.title
+        for _, block in report.blocks():
+            yield block.text
+
+    if not any("¥" in t or "￥" in t for t in texts()):
         return False
-    texts = [report.title, *(b.text for _, b in report.blocks())]
-    return any(_JAPANESE.search(t) for t in texts) and not any(_YUAN.search(t) for t in texts)
+    return any(_JAPANESE.search(t) for t in texts()) and not any(_YUAN.search(t) for t in texts())
 
 
 def extract(report: Report) -> Facts:
     """The research facts of one report (its figures must be attached for forecasts)."""
     collector = _Collector()
-    # the texts are walked again each time (a list of them took 260 MB for a report of a million blocks)
+    # the texts are walked again each time (two lists of them were the peak of a report of a million blocks)
     _companies(report, collector, lambda: (t[:5] for t in _texts_in_sections(report)))
     first = collector.facts.company
     default_currency = R.EXCHANGE_CURRENCIES.get(first.exchange, "") if first else ""
