@@ -258,8 +258,11 @@ _RELATION_CN = re.compile(_alternation(R.RELATION_WORDS))
 _RELATION_EN = _en_words(R.EN_RELATION_WORDS)
 _BOUND_CN = re.compile(_alternation(R.BOUND_BEFORE))
 _BOUND_EN = _en_words(R.EN_BOUND_BEFORE)
-# (never the start of ``a year-on-year increase``)
-_FREQUENCY = re.compile(rf"(?:{_alternation(R.FREQUENCY_WORDS)})(?![-A-Za-z])")
+#: ``每年``, ``per year``; an English one ends a word (``a year-on-year increase`` has none).
+_FREQUENCY = re.compile(
+    rf"{_alternation(w for w in R.FREQUENCY_WORDS if not w.isascii())}"
+    rf"|(?:{_alternation(w for w in R.FREQUENCY_WORDS if w.isascii())})(?![-A-Za-z])"
+)
 _ADVERBS = re.compile(
     _alternation(
         [
