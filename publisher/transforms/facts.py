@@ -918,6 +918,7 @@ _YUAN = re.compile(r"\bRMB\b|\bRmb\b|\bCNY\b|\b[Yy]uan\b|\b[Rr]enminbi\b")
 
 def _japanese(report: Report) -> bool:
     """Whether ``¥`` in this English report is yen: it names Japan and never the yuan."""
+
     def texts() -> Iterator[str]:
         yield report.title
         for _, block in report.blocks():
