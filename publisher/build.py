@@ -104,7 +104,7 @@ def _section_parts(section: Section, parts: list[str], positions: bool) -> None:
     for block in section.blocks:
         parts.append(f"\x1eB{block.kind}\x1f{block.sep}\x1f{block.text}")
         if positions:
-            parts.append(f"@{block.pos.line}:{block.pos.column}")
+            parts.append(f"@{block.line}:{block.column}")
         for c in block.citations:
             parts.append(f"\x1eC{c.ref}\x1f{c.offset}\x1f{c.sep}")
     for child in section.children:

@@ -307,7 +307,7 @@ class PackedMetrics(Sequence[Metric]):
         return self.spool.chunk(self.chunk)[self.item]
 
     def __iter__(self) -> Iterator[Metric]:
-        return iter(list(self._list()))
+        return iter(self._list())  # the spool replaces its decoded list, never changes it: no copy needed
 
     @overload
     def __getitem__(self, index: int) -> Metric: ...

@@ -480,14 +480,14 @@ _TITLE_HEAD_YEAR = re.compile(
     rf"^\s*(?P<name>{HAN_CLASS}{{2,6}}?)(?=(?:20)?[0-9]{{2}}(?:年|[AEH]|Q[1-4])|[1-4]Q|Q[1-4])"
 )
 _TITLE_HEAD = re.compile(r"^\s*(?P<name>[^:：()（）【】\[\]]{2,24}?)\s*(?P<code>[(（][^)）]{1,24}[)）])?\s*[:：]")
+#: The company a verb of rating or target names (``维持对腾讯控股的``, ``上调快手-W``).
+_VERB_OBJECT = rf"(?:对)?(?P<name>{HAN_CLASS}{{2,8}}?(?:[-－](?:SW|W|S|U))?)(?:的)?"
 _RATED_NAME = re.compile(
-    rf"(?:维持|给予|首次覆盖|上调|下调|重申)(?:对)?(?P<name>{HAN_CLASS}{{2,8}}?(?:[-－](?:SW|W|S|U))?)(?:的)?"
+    rf"(?:维持|给予|首次覆盖|上调|下调|重申){_VERB_OBJECT}"
     rf"[{_OPEN_QUOTE}]?(?:{_alternation(R.CN_GRADES)})[{_CLOSE_QUOTE}]?(?:的)?(?:投资)?评级"
 )
 #: 上调信达生物目标价至128港元, 维持对腾讯控股的目标价: the company whose target is set.
-_TARGETED_NAME = re.compile(
-    rf"(?:维持|给予|上调|下调|调高|调低|重申|上修|下修)(?:对)?(?P<name>{HAN_CLASS}{{2,8}}?(?:[-－](?:SW|W|S|U))?)(?:的)?目标(?:股)?价"
-)
+_TARGETED_NAME = re.compile(rf"(?:维持|给予|上调|下调|调高|调低|重申|上修|下修){_VERB_OBJECT}目标(?:股)?价")
 _NOT_RATED_NAME = (
     "公司",
     "行业",
@@ -691,8 +691,8 @@ def _texts_in_sections(report: Report) -> Iterator[tuple[str, Block | None, int,
             yield (
                 block.text,
                 block,
-                block.pos.line,
-                block.pos.column,
+                block.line,
+                block.column,
                 block.citations,
                 rating,
                 section.heading if rating else "",

@@ -260,6 +260,13 @@ PREFIX_CURRENCIES: dict[str, str] = {
     "CAD": "CAD",
 }
 
+#: English words of change (and of their basis) that follow a figure: ``an 81% increase year-on-year``
+#: says how much what the clause names changed, not a thing the figure measures.
+EN_CHANGE_NOUNS = frozenset(
+    "increase increases decrease decreases rise rises fall falls growth decline declines drop drops gain gains "
+    "jump jumps surge surges slump slumps year-on-year yoy y/y y-o-y".split()
+)
+
 #: English plural nouns that are not counts when they follow a number.
 EN_NOT_COUNTS = frozenset(
     "years months weeks days quarters times points percent hours minutes seconds "

@@ -1231,13 +1231,6 @@ def _leading_noun(text: str) -> str:
     return _strip_words(text)
 
 
-#: English words of change (and of their basis) that follow a figure: ``an 81% increase year-on-year``.
-_EN_CHANGE_NOUNS = frozenset(
-    "increase increases decrease decreases rise rises fall falls growth decline declines drop drops gain gains "
-    "jump jumps surge surges slump slumps year-on-year yoy y/y y-o-y".split()
-)
-
-
 @_cached
 def _noun_after(suffix: str) -> str:
     """The noun written right after a figure (``8台钻机均运营`` → ``钻机``)."""
@@ -1253,7 +1246,7 @@ def _noun_after(suffix: str) -> str:
         return ""
     if _DIRECTION_CN.match(head) or _RELATION_CN.match(head):
         return ""  # 2000万只增至4000万只: a verb of change, not the counted noun
-    if _is_latin(head[0]) and head.split(" ", 1)[0].lower() in _EN_CHANGE_NOUNS:
+    if _is_latin(head[0]) and head.split(" ", 1)[0].lower() in R.EN_CHANGE_NOUNS:
         return ""  # an 81% increase year-on-year: the change of what the clause names, not a thing
     m = _NOUN_STOP.search(head, 1)
     noun = head[: m.start()] if m else head
@@ -1710,7 +1703,7 @@ class _Context:
         last = noun.rsplit(" ", 1)[-1].lower()
         if last in R.EN_DIRECTION_WORDS or last.endswith(("ed", "ing")):
             return ""  # a 5% rise, the 11.8% expected: not a noun the figure measures
-        if noun.split(" ", 1)[0].lower() in _EN_CHANGE_NOUNS:
+        if noun.split(" ", 1)[0].lower() in R.EN_CHANGE_NOUNS:
             return ""  # an 81% increase year-on-year: the change of what the clause names
         return noun
 

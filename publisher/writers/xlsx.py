@@ -366,8 +366,8 @@ BULLET_COLUMNS: dict[str, Column] = {
         _c("text", "Text", lambda r: r.block.text, wrap=True),
         _c("citations", "Citations", lambda r: _citations(r.block.refs)),
         _c("metrics", "Metrics", lambda r: len(r.block.metrics)),
-        _c("line", "Line", lambda r: r.block.pos.line or None),
-        _c("column", "Column", lambda r: r.block.pos.column or None),
+        _c("line", "Line", lambda r: r.block.line or None),
+        _c("column", "Column", lambda r: r.block.column or None),
     ]
 }
 
