@@ -27,6 +27,10 @@ _NUMBER_CELL = re.compile(r"\s*[+\-−]?\s*[0-9][0-9,]*(?:\.[0-9]+)?\s*%?\s*")
 _RULE_CELL = re.compile(r"\s*:?-{3,}:?\s*")
 _HEADER_UNIT = re.compile(r"^(?P<name>.*?)\s*[(（](?P<unit>[^()（）]{1,8})[)）]\s*$")
 _LETTER = re.compile(r"[^\W\d_]")
+#: A row label that says the row is the change of the row above: ``(+/-)%``, ``+/-%``, ``±%``.
+_CHANGE_ROW = re.compile(r"\s*[(（]?\s*(?:\+\s*/\s*-|±)\s*[)）]?\s*%?\s*")
+#: The unit among the parts of a header's parentheses (``归母,百万元``, ``元,期末股本``).
+_UNIT_PART = re.compile(r"(?:人民币|美元|港元)?[十百千万亿]*(?:元|股|倍|%)(?:/股)?")
 #: A header cell that names a period: ``2024``, ``2025E``, ``2023A``, ``2025Q1``, ``1H25``, ``2025年``.
 _PERIOD_CELL = re.compile(
     r"\s*(?:(?:19|20)[0-9]{2}(?:[AEFP]|年|Q[1-4]|H[12]|[AE]?\s*-\s*Q?[1-4])?|[1-4]Q[0-9]{2}|[12]H[0-9]{2}|FY[0-9]{2}[AE]?)\s*"
@@ -76,15 +80,19 @@ def cells(text: str) -> dict[int, Cell]:
         while j < len(parts) and (not parts[j][1].strip() or _RULE_CELL.fullmatch(parts[j][1])):
             j += 1
         rows = 0
+        subject, unit, unit_at = "", "", -1  # of the row (with the years across)
         while j + width <= len(parts):
             row = parts[j : j + width]
             if any(not content.strip() for _, content in row):
                 break
             label = row[0][1].strip()
             if across:  # the row names the indicator, the header the periods
-                if not _LETTER.search(label):
+                if rows and _CHANGE_ROW.fullmatch(label):  # the change of the row above, in %
+                    subject, unit, unit_at = subject + "增速", "", -1
+                elif not _LETTER.search(label):
                     break
-                subject, unit, unit_at = _column(row[0][1], row[0][0])
+                else:
+                    subject, unit, unit_at = _column(row[0][1], row[0][0])
             for (start, content), (header_at, name) in zip(row[1:], header[1:], strict=True):
                 if _NUMBER_CELL.fullmatch(content):
                     if across:
@@ -123,4 +131,11 @@ def _column(name: str, at: int) -> tuple[str, str, int]:
     m = _HEADER_UNIT.match(name)
     if m is None:
         return name.strip(), "", -1
-    return m.group("name").strip(), m.group("unit").strip(), at + m.start("unit")
+    unit, unit_at = m.group("unit"), m.start("unit")
+    if "," in unit or "，" in unit:  # ``净利润(归母,百万元)``: the unit is the part that is one
+        offset = 0
+        for part in re.split(r"[,，]", unit):
+            if _UNIT_PART.fullmatch(part.strip()):
+                return m.group("name").strip(), part.strip(), at + unit_at + offset + len(part) - len(part.lstrip())
+            offset += len(part) + 1
+    return m.group("name").strip(), unit.strip(), at + unit_at

@@ -343,6 +343,18 @@ def test_a_pipe_table_with_the_years_across_gives_each_row_its_indicator_and_eac
     assert not any(m.subject.startswith("20") for m in extract(text))
 
 
+def test_a_change_row_under_a_row_is_its_growth_and_the_rows_below_it_are_read_too():
+    text = (
+        "财务摘要 |项目|2022A|2023A|2024E| | ---- | ---- | ---- | ---- | |营业收入(百万元)|70,570|74,293|80,131| "
+        "|(+/-)%|9.1%|5.3%|7.9%| |净利润(归母,百万元)|25,386|28,750|31,813| |每股净资产(元,期末股本)|9.19|11.47|12.97|"
+    )
+    found = [(m.subject, m.value, m.unit, m.year) for m in extract(text)]
+    assert ("营业收入增速", "5.3", "%", 2023) in found
+    assert ("净利润", "31813", "百万元", 2024) in found
+    assert ("每股净资产", "9.19", "元", 2022) in found
+    assert len(found) == 12
+
+
 def test_a_bare_measure_after_a_list_comma_keeps_the_owner_the_figure_before_named():
     subjects = [m.subject for m in extract("鸿远电子营收+22.3%、归母净利润+52.7%;火炬电子营收+24.2%、归母净利润+59.0%")]
     assert subjects == ["鸿远电子营收", "鸿远电子归母净利润", "火炬电子营收", "火炬电子归母净利润"]
