@@ -334,6 +334,8 @@ class World:
         key = (job.transforms, d)
         if key not in self.views:
             digest = self.digests[d].clone()
+            for report in self.digests[d].reports:  # the copy holds the bodies now
+                report.release()
             for name in job.transforms:
                 digest = registry.load("transforms", name)(digest, ctx)
             self.views[key] = digest
@@ -353,7 +355,26 @@ def _run_job(world: World, job: Job) -> JobResult:
     result, outputs = render_job(world, job)
     if outputs is not None:
         write_outputs(world, job, result, outputs)
+    if not job.transforms:  # the job rendered the reports as read: their bodies are parsed again when needed
+        release_bodies(world, job)
     return result
+
+
+def release_bodies(world: World, job: Job) -> None:
+    """Drop the bodies a job parsed from the reports as read (see ``Report.release``).
+
+    Deferred bodies are parsed when a job first reads them; without this a
+    build would end holding every report it rendered, and its memory would
+    grow with the feed.  A copy with transforms applied (``World.view``) is
+    not the reader's tree and keeps its body.
+    """
+    if job.kind == "report":
+        world.digests[job.digest].reports[job.report].release()
+        return
+    indices = [job.digest] if job.digest >= 0 else world.subsets.get(job.audience, range(len(world.digests)))
+    for d in indices:
+        for report in world.digests[d].reports:
+            report.release()
 
 
 def render_job(world: World, job: Job) -> tuple[JobResult, list[Output] | None]:
@@ -529,6 +550,7 @@ def account_for_bodies(
                     diagnostics.extend(said)
                     messages = [[d.severity, d.message, d.line - body.line, d.column] for d in said]
                     known = [report.takeaway_text(), messages, facts.to_json()]
+                    report.release()  # parsed again by the jobs that render it: memory stays flat
                 kept[key] = known
     return kept
 

@@ -86,7 +86,7 @@ def _portable(digests: list[Any]) -> list[Any]:
     for digest in digests:
         digest.text_hash()
         for report in digest.reports:
-            report.sections  # noqa: B018  (parses a deferred body)
+            report.pin()
     return digests
 
 

@@ -26,12 +26,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
+from typing import Any, Protocol, TypeVar, overload
 
+from .diagnostics import Diagnostics
 from .textutil import not_a_device
-
-if TYPE_CHECKING:
-    from .diagnostics import Diagnostics
 
 SCHEMA_VERSION = 2
 SCHEMA_ID = "https://publisher.dev/schema/model-v2.json"
@@ -821,6 +819,8 @@ class Report:
     # text of its key takeaway when a build remembers it (neither is part of the model).
     _body: BodyLoader | None = field(default=None, init=False, repr=False, compare=False)
     _takeaway: str | None = field(default=None, init=False, repr=False, compare=False)
+    # The loader of a deferred body, kept once it is parsed: ``release`` defers it again.
+    _source: BodyLoader | None = field(default=None, init=False, repr=False, compare=False)
 
     def defer(self, body: BodyLoader) -> None:
         """Parse the body (``sections``, ``body_trail``) and guess the ``language`` only when read.
@@ -830,7 +830,27 @@ class Report:
         fields, ``body.language()`` the third.
         """
         del self.sections, self.body_trail, self.language
-        self._body = body
+        self._body = self._source = body
+
+    def release(self) -> bool:
+        """Drop a deferred body parsed since (it is parsed again when next used); ``True`` if dropped.
+
+        The build engine calls this once a report is rendered, so that its
+        memory does not grow with the feed.  Only a report whose body a reader
+        deferred can be released, and only the reader's own tree: a copy that
+        transforms changed (``clone``) keeps its body.  What the body said was
+        said when it was first parsed: parsing it again says nothing.
+        """
+        source = self._source
+        if source is None or self._body is not None:
+            return False
+        if self._takeaway is None:
+            block = self.key_takeaway()
+            self._takeaway = block.text if block else ""
+        source.diagnostics = Diagnostics()
+        del self.sections, self.body_trail
+        self._body = source
+        return True
 
     @property
     def deferred(self) -> BodyLoader | None:
@@ -851,6 +871,11 @@ class Report:
             self._body = None
             self.sections, self.body_trail = body.load()
         return getattr(self, name)
+
+    def pin(self) -> None:
+        """Parse a deferred body and keep it for good (a model sent to another process holds no loader)."""
+        self.sections  # noqa: B018  (parses a deferred body)
+        self._source = None
 
     def takeaway_text(self) -> str:
         """The text of the key takeaway, or ``""`` (known without parsing when remembered)."""

@@ -46,7 +46,7 @@ from ..model import (
 from ..textutil import HAN, HAN_CLASS, is_han
 from ..vocabulary import LEAD_SECTIONS, NUMBER_START, NUMBERING, digest_title, guess_language, lead_role, numbering
 from .base import Reader
-from .source import SourceText, read_source
+from .source import FileSpan, SourceText, read_source
 
 # --- lead sections (names from publisher.vocabulary) ------------------------
 
@@ -465,6 +465,15 @@ def _hash_lines(lines: list[str], *parts: str) -> str:
     return h.hexdigest()[:32]
 
 
+def _hash_bytes(data: bytes, *parts: str) -> str:
+    """A hash of a file's bytes as this reader reads them (a digest's ``source_hash``)."""
+    h = _READER_CODE.copy()
+    h.update(data)
+    for part in parts:
+        h.update(b"\x1f" + part.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:32]
+
+
 def _has_body_marker(line: str) -> bool:
     return bool(_MARK.search(line)) or line.lstrip(_WS).startswith("- ")
 
@@ -512,17 +521,22 @@ class DeferredBody:
     """
 
     title: str
-    text: str
+    text: str  # "" when ``span`` says where to read it
     line: int
     file: str
     diagnostics: Diagnostics
+    #: Where the body stands in its file, when it is read back from there rather than kept.
+    span: FileSpan | None = None
+
+    def body_text(self) -> str:
+        return self.text if self.span is None else self.span.read(self.line)
 
     def load(self) -> tuple[list[Section], str]:
-        parser = _Body(self.text, self.line, self.file, self.diagnostics)
+        parser = _Body(self.body_text(), self.line, self.file, self.diagnostics)
         return parser.parse(), parser.trail
 
     def language(self) -> str:
-        return guess_language(self.title + self.text[:300])
+        return guess_language(self.title + self.body_text()[:300])
 
 
 def read_text(source: SourceText, diagnostics: Diagnostics | None = None, lazy: bool = False) -> Digest:
@@ -542,8 +556,10 @@ def _read_text(source: SourceText, diagnostics: Diagnostics | None, lazy: bool) 
     file = source.path
     lines = source.text.split("\n")
     digest = Digest(source=file, newline=source.newline, bom=source.bom, encoding=source.encoding)
-    # hashing the whole text takes a while: only digest-level outputs need it
-    digest.defer_hash(lambda: _hash_lines(lines, source.newline, str(source.bom), source.encoding))
+    if source.data is not None:  # the bytes of a file: quick to hash, and the text is not kept for it
+        digest.source_hash = _hash_bytes(source.data, source.newline, str(source.bom), source.encoding)
+    else:  # hashing the whole text takes a while: only digest-level outputs need it
+        digest.defer_hash(lambda: _hash_lines(lines, source.newline, str(source.bom), source.encoding))
     anchors = [
         a
         for i, line in enumerate(lines)
@@ -618,7 +634,9 @@ def _read_text(source: SourceText, diagnostics: Diagnostics | None, lazy: bool) 
             title_line = titles[k]
             assert title_line is not None and anchor.published_at is not None
             body_text = "\n".join(body_lines)
-            body = DeferredBody(lines[title_line], body_text, line_no + 1, file, diags)
+            # a lazy build of a file reads a body back from it when it needs it (memory stays flat)
+            span = source.span(anchor.index + 1, anchor.index + len(body_lines)) if lazy else None
+            body = DeferredBody(lines[title_line], body_text if span is None else "", line_no + 1, file, diags, span)
             if not lazy:
                 sections, trail = body.load()
             for extra in range(1, len(body_lines)):

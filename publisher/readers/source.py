@@ -10,7 +10,9 @@ bytes its source had, is :func:`publisher.textutil.encode`.
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+import zlib
+from array import array
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..diagnostics import ERROR, Diagnostic, InputError
@@ -26,6 +28,74 @@ class SourceText:
     encoding: str = "utf-8"
     bom: bool = False
     newline: str = "\n"
+    #: The bytes the text was decoded from (after a BOM), for a file whose lines can be
+    #: read back by their byte offsets (see ``span``); ``None`` for other text.
+    data: bytes | None = field(default=None, repr=False)
+    _starts: array | None = field(default=None, repr=False)
+
+    def span(self, first: int, last: int) -> FileSpan | None:
+        """Where lines ``first`` to ``last`` (0-based, inclusive) stand in the file, or ``None``.
+
+        Only for a file in UTF-8 or GB18030 (a newline byte is never part of a
+        character there): a reader keeps the span instead of the text, and
+        reads the text back when it needs it.
+        """
+        data = self.data
+        if data is None or self.encoding not in _SPANNED:
+            return None
+        starts = self._starts
+        if starts is None:
+            starts = self._starts = array("Q", [0])
+            find, at = data.find, 0
+            while (at := find(b"\n", at) + 1) > 0:
+                starts.append(at)
+        if last >= len(starts):
+            return None  # (cannot happen: the text has as many lines)
+        start = starts[first]
+        end = starts[last + 1] - 1 if last + 1 < len(starts) else len(data)
+        crc = zlib.crc32(memoryview(data)[start:end])
+        return FileSpan(self.path, self.offset + start, end - start, crc, self.encoding, self.newline)
+
+    @property
+    def offset(self) -> int:
+        """Where ``data`` starts in the file (after a BOM)."""
+        return len(codecs.BOM_UTF8) if self.bom else 0
+
+
+#: Encodings whose lines a file span can read back (a newline byte is a newline).
+_SPANNED = ("utf-8", "gb18030")
+
+
+@dataclass(slots=True, frozen=True)
+class FileSpan:
+    """Lines of an input file by their bytes, read back (and checked) when needed.
+
+    A build of a large feed keeps this instead of a report body's text: the
+    memory of a build does not grow with the text it reads.  The text is
+    checked against the CRC of the bytes read first; a file changed since
+    is an :class:`InputError`.
+    """
+
+    path: str
+    start: int
+    size: int
+    crc: int
+    encoding: str
+    newline: str
+
+    def read(self, line: int) -> str:
+        """The text (``line``: where it starts, for the message of a file changed since)."""
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.start)
+                data = f.read(self.size)
+        except OSError as exc:
+            raise InputError(Diagnostic(ERROR, f"cannot read file again: {exc.strerror or exc}", self.path)) from None
+        if len(data) != self.size or zlib.crc32(data) != self.crc:
+            message = "the file changed while it was being built from: build again"
+            raise InputError(Diagnostic(ERROR, message, self.path, line, 1))
+        text = data.decode(self.encoding)
+        return text.replace("\r\n", "\n").removesuffix("\r") if self.newline == "\r\n" else text
 
 
 def _position_of_byte(data: bytes, offset: int, encoding: str) -> tuple[int, int]:
@@ -68,7 +138,7 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> SourceText:
             ) from None
         if encoding.lower().replace("_", "-") in ("utf-8-sig",):
             bom = data.startswith(codecs.BOM_UTF8)
-            encoding = "utf-8"
+            data, encoding = data[len(codecs.BOM_UTF8) :] if bom else data, "utf-8"
     else:
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
@@ -92,7 +162,9 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> SourceText:
     if crlf and crlf == text.count("\n"):
         newline = "\r\n"
         text = text.replace("\r\n", "\n")
-    return SourceText(path, text, encoding, bom, newline)
+    source = SourceText(path, text, encoding, bom, newline)
+    source.data = data
+    return source
 
 
 def read_source(path: str | Path, encoding: str | None = None) -> SourceText:
@@ -104,4 +176,7 @@ def read_source(path: str | Path, encoding: str | None = None) -> SourceText:
         raise InputError(Diagnostic(ERROR, "is a directory, not a file", name)) from None
     except OSError as exc:
         raise InputError(Diagnostic(ERROR, f"cannot read file: {exc.strerror or exc}", name)) from None
-    return decode(data, name, encoding)
+    source = decode(data, name, encoding)
+    if not Path(path).is_file():  # a pipe or a device is read once: nothing to read back
+        source.data = None
+    return source

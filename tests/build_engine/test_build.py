@@ -266,6 +266,59 @@ def test_a_lazy_read_is_the_same_model_with_the_same_messages(sample_path):
         assert sorted(map(str, lazy)) == sorted(map(str, eager))
 
 
+@pytest.mark.parametrize("shape", ["crlf", "bom", "gb18030", "bom-crlf", "mixed", "no-final-newline"])
+def test_a_body_read_back_from_its_file_is_the_body_read_at_first(sample_path, tmp_path, shape):
+    """A lazy read keeps where each body stands in the file, not its text; what it reads back is the same."""
+    from publisher.readers.digest import read
+    from publisher.readers.source import InputError
+
+    text = sample_path.read_text(encoding="utf-8")
+    data = {
+        "crlf": text.replace("\n", "\r\n").encode(),
+        "bom": b"\xef\xbb\xbf" + text.encode(),
+        "gb18030": text.encode("gb18030"),
+        "bom-crlf": b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode(),
+        "mixed": text.replace("\n", "\r\n", 5).encode(),
+        "no-final-newline": text.rstrip("\n").encode(),
+    }[shape]
+    path = tmp_path / "feed.txt"
+    path.write_bytes(data)
+    eager, lazy = read(str(path)), read(str(path), lazy=True)
+    assert all(r.deferred is not None and r.deferred.span is not None for r in lazy.reports)  # type: ignore[attr-defined]
+    assert lazy.to_json() == eager.to_json()
+    for report in lazy.reports:  # dropped and read back again
+        assert report.release() and report.deferred is not None
+    assert lazy.to_json() == eager.to_json()
+    # a file changed under a build: a positioned error, never another report's text
+    first = lazy.reports[0]
+    first.release()
+    encoding = "gb18030" if shape == "gb18030" else "utf-8"
+    path.write_bytes(data.replace("股息".encode(encoding), "利息".encode(encoding)))
+    with pytest.raises(InputError, match=r"feed\.txt:\d+:1: error: the file changed while it was being built from"):
+        first.sections  # noqa: B018
+
+
+def test_a_build_keeps_no_report_body_it_has_rendered(sample_path, tmp_path):
+    """Memory that does not grow with the feed: every body a job parsed is dropped once the job is done."""
+    from datetime import UTC, datetime
+
+    from publisher.audiences import AudienceCatalog
+    from publisher.build import Builder
+    from publisher.diagnostics import Diagnostics
+    from publisher.readers.digest import read
+
+    feed = tmp_path / "feed.txt"
+    feed.write_text(make_digest(30, unique=True), encoding="utf-8")
+    for name, formats in (("wiki", ["md"]), ("executive", ["docx"]), ("analyst", ["docx", "xlsx"])):
+        digest = read(str(feed), lazy=True)
+        audience = AudienceCatalog().load(name)
+        when = datetime(2025, 2, 16, 10, 0, tzinfo=UTC)
+        builder = Builder([audience], {name: formats}, tmp_path / name, Diagnostics(), when)
+        result = builder.run([digest])
+        assert result.run_jobs and not result.failed_jobs
+        assert all(report.deferred is not None for report in digest.reports), name
+
+
 @pytest.mark.parametrize(
     "line",
     [
