@@ -81,18 +81,20 @@ def cells(text: str) -> dict[int, Cell]:
             j += 1
         rows = 0
         subject, unit, unit_at = "", "", -1  # of the row (with the years across)
+        indicator = ""  # the last row that names one (a change row under it is its growth)
         while j + width <= len(parts):
             row = parts[j : j + width]
             if any(not content.strip() for _, content in row):
                 break
             label = row[0][1].strip()
             if across:  # the row names the indicator, the header the periods
-                if rows and _CHANGE_ROW.fullmatch(label):  # the change of the row above, in %
-                    subject, unit, unit_at = subject + "增速", "", -1
+                if indicator and _CHANGE_ROW.fullmatch(label):  # the change of the row above, in %
+                    subject, unit, unit_at = indicator + "增速", "", -1
                 elif not _LETTER.search(label):
                     break
                 else:
                     subject, unit, unit_at = _column(row[0][1], row[0][0])
+                    indicator = subject
             for (start, content), (header_at, name) in zip(row[1:], header[1:], strict=True):
                 if _NUMBER_CELL.fullmatch(content):
                     if across:
