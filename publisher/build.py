@@ -320,6 +320,9 @@ class World:
     #: The digests (indices) each target is built from, when not all (see ``Builder.subsets``).
     subsets: dict[str, list[int]] = field(default_factory=dict)
     views: dict[tuple[tuple[str, ...], int], Digest] = field(default_factory=dict)
+    #: By report (``id``): how many jobs still to run render it as read (see ``count_readers``);
+    #: a body is dropped when none is left.  ``None``: dropped after every job.
+    readers: dict[int, int] | None = None
 
     def writer(self, fmt: str) -> Writer:
         if fmt not in self.writers:
@@ -335,7 +338,8 @@ class World:
         if key not in self.views:
             digest = self.digests[d].clone()
             for report in self.digests[d].reports:  # the copy holds the bodies now
-                report.release()
+                if self.readers is None or not self.readers.get(id(report)):
+                    report.release()
             for name in job.transforms:
                 digest = registry.load("transforms", name)(digest, ctx)
             self.views[key] = digest
@@ -360,21 +364,52 @@ def _run_job(world: World, job: Job) -> JobResult:
     return result
 
 
+def count_readers(world: World, jobs: list[Job]) -> None:
+    """Count, for every report, the jobs that render it as read (a report's page, a digest's outputs).
+
+    By report object: the digests of recipients share their reports.  An index
+    page or a collection shows what is known without a body (titles, takeaways,
+    facts) and is not counted; a copy with transforms has bodies of its own.
+    """
+    readers: dict[int, int] = {}
+    for job in jobs:
+        if job.transforms:
+            continue
+        if job.kind == "report":
+            key = id(world.digests[job.digest].reports[job.report])
+            readers[key] = readers.get(key, 0) + 1
+        elif job.kind == "digest":
+            for report in world.digests[job.digest].reports:
+                readers[id(report)] = readers.get(id(report), 0) + 1
+    world.readers = readers
+
+
 def release_bodies(world: World, job: Job) -> None:
-    """Drop the bodies a job parsed from the reports as read (see ``Report.release``).
+    """Drop the bodies of the reports as read that no job left to run renders (see ``Report.release``).
 
     Deferred bodies are parsed when a job first reads them; without this a
     build would end holding every report it rendered, and its memory would
-    grow with the feed.  A copy with transforms applied (``World.view``) is
-    not the reader's tree and keeps its body.
+    grow with the feed.  With the readers counted (``count_readers``) each
+    body is parsed once and dropped after its last job (in a worker process,
+    after the last of the jobs that process runs); without, after every job.
+    A copy with transforms applied (``World.view``) is not the reader's tree
+    and keeps its body.
     """
     if job.kind == "report":
-        world.digests[job.digest].reports[job.report].release()
-        return
-    indices = [job.digest] if job.digest >= 0 else world.subsets.get(job.audience, range(len(world.digests)))
-    for d in indices:
-        for report in world.digests[d].reports:
-            report.release()
+        reports = [world.digests[job.digest].reports[job.report]]
+    else:
+        indices = [job.digest] if job.digest >= 0 else world.subsets.get(job.audience, range(len(world.digests)))
+        reports = [report for d in indices for report in world.digests[d].reports]
+    readers = world.readers
+    counted = job.kind in ("report", "digest")
+    for report in reports:
+        if readers is not None:
+            left = readers.get(id(report), 0) - counted
+            if left > 0:
+                readers[id(report)] = left
+                continue
+            readers.pop(id(report), None)
+        report.release()
 
 
 def render_job(world: World, job: Job) -> tuple[JobResult, list[Output] | None]:
@@ -869,6 +904,7 @@ class Builder:
                 if _setup(entry) == job.setup:
                     job.previous = _intact_keys(os.fspath(roots[job.audience]) + os.sep, entry)
         world = World(digests, contexts, roots, self.debug, subsets=self.subsets)
+        count_readers(world, todo)
         by_key = {job.key: job for job in todo}
         for job_result in self._execute(world, todo):
             for title, report_id, slug in job_result.slugs:
