@@ -1,12 +1,13 @@
 """The Dask executor (``build --executor dask``): a build's jobs rendered on a Dask cluster.
 
-The build process is the Dask client.  It sends the model as read (every body
-parsed) and the audiences to the workers once (``scatter``, broadcast), then
-submits the same jobs as the local pool, batched the same way
-(:func:`publisher.build.job_batches`).  A worker renders a batch and returns the
-outputs' bytes; the client alone writes them, atomically, into the output
-folder and owns the manifest, so no worker needs the output folder and the
-bytes are those of ``-j 1``.  The templates folders (``-t``) must be readable
+The build process is the Dask client.  It sends the model as read (a body not
+parsed yet as its place in the input file, whose bytes go too, parsed by the
+worker that renders it) and the
+audiences to the workers once (``scatter``, broadcast), then submits the same
+jobs as the local pool, batched the same way (:func:`publisher.build.job_batches`).
+A worker renders a batch and returns the outputs' bytes; the client alone
+writes them, atomically, into the output folder and owns the manifest, so no
+worker needs the output folder and the bytes are those of ``-j 1``.  The templates folders (``-t``) must be readable
 at the same paths on the workers; the built-in ones come with the package.
 
 A worker that dies mid-batch has its batch run again on another (Dask's
@@ -22,6 +23,7 @@ import pickle
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import model
@@ -46,6 +48,8 @@ class _Payload:
 
     token: str
     digests: list[Any]
+    #: The input files' bytes, by path, for the bodies not parsed yet (see ``_portable``).
+    files: dict[str, bytes]
     contexts: dict[str, Any]
     subsets: dict[str, list[int]]
     debug: bool
@@ -81,23 +85,40 @@ def connect(address: str) -> Any:
         raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
 
-def _portable(digests: list[Any]) -> list[Any]:
-    """The digests with every body parsed and every hash computed: nothing left to a local loader."""
+def _portable(digests: list[Any]) -> tuple[list[Any], dict[str, bytes]]:
+    """The digests as the workers get them, and the bytes of the files their bodies are read from.
+
+    A body not parsed here stays deferred: it travels as its place in its file,
+    the file's bytes travel once, and the worker that renders the report
+    parses it (``publisher.readers.source.hold_files``).  The client neither
+    parses the feed again nor pickles its trees.
+    """
+    files: dict[str, bytes] = {}
     for digest in digests:
         digest.text_hash()
         for report in digest.reports:
-            report.pin()
-    return digests
+            body = report.deferred
+            span = getattr(body, "span", None)
+            if span is not None and span.path not in files:
+                try:
+                    files[span.path] = Path(span.path).read_bytes()
+                except OSError:
+                    report.pin()  # parsed here (the error, if any, is said here)
+            elif body is not None and span is None:
+                report.pin()
+    return digests, files
 
 
 def _render_batch(token: str, packed: bytes, jobs: list[Job]) -> list[tuple[JobResult, list[Output] | None]]:
     """On a worker: render a batch; each job's result and its outputs as bytes."""
     from .build import World, render_job
+    from .readers.source import hold_files
 
     world = _WORLDS.get(token)
     if world is None:
         _WORLDS.clear()  # a new build: the last one's model goes
         payload = pickle.loads(packed)
+        hold_files(payload.files)
         world = _WORLDS[token] = World(payload.digests, payload.contexts, {}, payload.debug, subsets=payload.subsets)
     model.NEW_SLUGS.clear()
     model.NEW_STEMS.clear()
@@ -126,7 +147,8 @@ def run_on_dask(
     try:
         from distributed import as_completed
 
-        payload = _Payload(uuid.uuid4().hex, _portable(world.digests), world.contexts, world.subsets, world.debug)
+        digests, files = _portable(world.digests)
+        payload = _Payload(uuid.uuid4().hex, digests, files, world.contexts, world.subsets, world.debug)
         # pickled once here, sent as bytes: Dask moves bytes without looking into them, and each
         # worker unpickles the model once, on its first batch
         packed = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)

@@ -872,8 +872,23 @@ class Report:
             self.sections, self.body_trail = body.load()
         return getattr(self, name)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The slots that are set, read without ``__getattr__``: pickling a deferred report
+        # sends its loader, not a body parsed for the occasion.
+        state = {}
+        for name in Report.__slots__:
+            try:
+                state[name] = object.__getattribute__(self, name)
+            except AttributeError:
+                continue
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     def pin(self) -> None:
-        """Parse a deferred body and keep it for good (a model sent to another process holds no loader)."""
+        """Parse a deferred body and keep it for good (a model sent where its loader cannot go)."""
         self.sections  # noqa: B018  (parses a deferred body)
         self._source = None
 

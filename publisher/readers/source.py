@@ -64,6 +64,18 @@ class SourceText:
 
 #: Encodings whose lines a file span can read back (a newline byte is a newline).
 _SPANNED = ("utf-8", "gb18030")
+#: Files held in memory, by path, for spans read where the file is not (see ``hold_files``).
+_HELD: dict[str, bytes] = {}
+
+
+def hold_files(files: dict[str, bytes]) -> None:
+    """Read spans of these paths from these bytes, not from disk (a worker of another machine).
+
+    Replaces what was held before.  The bytes are checked like a file's: a
+    span whose CRC does not match is an error.
+    """
+    _HELD.clear()
+    _HELD.update(files)
 
 
 @dataclass(slots=True, frozen=True)
@@ -85,12 +97,17 @@ class FileSpan:
 
     def read(self, line: int) -> str:
         """The text (``line``: where it starts, for the message of a file changed since)."""
-        try:
-            with open(self.path, "rb") as f:
-                f.seek(self.start)
-                data = f.read(self.size)
-        except OSError as exc:
-            raise InputError(Diagnostic(ERROR, f"cannot read file again: {exc.strerror or exc}", self.path)) from None
+        held = _HELD.get(self.path)
+        if held is not None:
+            data = held[self.start : self.start + self.size]
+        else:
+            try:
+                with open(self.path, "rb") as f:
+                    f.seek(self.start)
+                    data = f.read(self.size)
+            except OSError as exc:
+                message = f"cannot read file again: {exc.strerror or exc}"
+                raise InputError(Diagnostic(ERROR, message, self.path)) from None
         if len(data) != self.size or zlib.crc32(data) != self.crc:
             message = "the file changed while it was being built from: build again"
             raise InputError(Diagnostic(ERROR, message, self.path, line, 1))

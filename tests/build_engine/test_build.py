@@ -298,6 +298,29 @@ def test_a_body_read_back_from_its_file_is_the_body_read_at_first(sample_path, t
         first.sections  # noqa: B018
 
 
+def test_a_deferred_report_travels_as_its_place_in_the_file_and_is_read_where_the_file_is_not(sample_path, tmp_path):
+    """What a Dask worker of another machine gets: the report unparsed, the file's bytes held in memory."""
+    import pickle
+
+    from publisher.readers.digest import read
+    from publisher.readers.source import hold_files
+
+    path = tmp_path / "feed.txt"
+    path.write_bytes(sample_path.read_bytes())
+    eager, lazy = read(str(path)), read(str(path), lazy=True)
+    packed = pickle.dumps(lazy.reports)
+    assert all(r.deferred is not None for r in lazy.reports)  # pickling parsed nothing
+    assert len(packed) < len(pickle.dumps(eager.reports)) / 2
+    copies = pickle.loads(packed)
+    data = path.read_bytes()
+    path.unlink()
+    try:
+        hold_files({str(path): data})
+        assert [r.to_json() for r in copies] == [r.to_json() for r in eager.reports]
+    finally:
+        hold_files({})
+
+
 def test_a_build_keeps_no_report_body_it_has_rendered(sample_path, tmp_path):
     """Memory that does not grow with the feed: every body a job parsed is dropped once the job is done."""
     from datetime import UTC, datetime
