@@ -390,8 +390,9 @@ def release_bodies(world: World, job: Job) -> None:
     Deferred bodies are parsed when a job first reads them; without this a
     build would end holding every report it rendered, and its memory would
     grow with the feed.  With the readers counted (``count_readers``) each
-    body is parsed once and dropped after its last job (in a worker process,
-    after the last of the jobs that process runs); without, after every job.
+    body is parsed once and dropped after its last job (a worker process
+    counts down only its own jobs: a body whose jobs it shares with another
+    stays to its end); without, after every job.
     A copy with transforms applied (``World.view``) is not the reader's tree
     and keeps its body.
     """
