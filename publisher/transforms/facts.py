@@ -480,6 +480,11 @@ _TITLE_HEAD_YEAR = re.compile(
     rf"^\s*(?P<name>{HAN_CLASS}{{2,6}}?)(?=(?:20)?[0-9]{{2}}(?:年|[AEH]|Q[1-4])|[1-4]Q|Q[1-4])"
 )
 _TITLE_HEAD = re.compile(r"^\s*(?P<name>[^:：()（）【】\[\]]{2,24}?)\s*(?P<code>[(（][^)）]{1,24}[)）])?\s*[:：]")
+#: ``浦银国际:维持李宁(02331)“买入”评级``: the head is who rates a company the title names with its code.
+_RETOLD_HEAD = re.compile(
+    rf"^[^:：()（）]{{2,24}}[:：]\s*(?:维持|给予|首次覆盖|上调|下调|重申){HAN_CLASS}{{2,8}}?(?:[-－][A-Z]{{1,2}})?"
+    r"\s*[(（]\s*[0-9]{4,6}"
+)
 #: The company a verb of rating or target names (``维持对腾讯控股的``, ``上调快手-W``).
 _VERB_OBJECT = rf"(?:对)?(?P<name>{HAN_CLASS}{{2,8}}?(?:[-－](?:SW|W|S|U))?)(?:的)?"
 _RATED_NAME = re.compile(
@@ -630,8 +635,8 @@ def _title_head(title: str, institution: str = "") -> tuple[str, str]:
         m = pattern.match(title)
         name = _head_name(m.group("name"), institution) if m else ""
         code = (m.groupdict().get("code") or "").strip("()（） ") if m else ""
-        if name and not code and name.endswith(R.BROKER_ENDINGS):
-            continue  # 东方证券:维持快手-W"买入"评级: a broker's view, retold
+        if name and not code and (name.endswith(R.BROKER_ENDINGS) or _RETOLD_HEAD.match(title)):
+            continue  # 东方证券:维持快手-W"买入"评级, 浦银国际:维持李宁(02331)…: a broker's view, retold
         if name:
             return name, code if re.fullmatch(r"[A-Z]{1,5}", code) else ""
     return "", ""

@@ -336,6 +336,8 @@ def test_any_text_gives_well_formed_facts(text):
     ("title", "body", "name"),
     [
         ("大行评级丨某行:上调某某生物目标价至128港元", "观点 - 上调某某生物目标价至128港元 [1]", "某某生物"),
+        ("某银国际:维持某宁(02331)“买入”评级 上调目标价至23.4港元", "观点 - 维持“买入”评级 [1]", "某宁"),
+        ("某宁:维持“买入”评级", "观点 - 维持“买入”评级 [1]", "某宁"),
         ("Broker Upgrades Acme Widgets Co Ltd to Overweight", "Summary - x [1]", "Acme Widgets Co Ltd"),
         ("Broker Initiates Coverage On Zeta Systems With Buy", "Summary - x [1]", "Zeta Systems"),
         ("Alpha First Bank shares can rally 23%, says Broker", "Summary - x [1]", "Alpha First Bank"),
