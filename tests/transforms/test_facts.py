@@ -380,3 +380,8 @@ def test_english_grades_targets_and_titles_seen_on_real_notes(tmp_path):
     text = "ACME - Strong Q4, Weaker Q1: Some Securities\nSome Securities· 2024-04-12\n- Buy [1]\n"
     path.write_text(text, encoding="utf-8")
     assert [c.name for c in facts(read(str(path))).reports[0].facts.companies] == ["ACME"]
+
+
+def test_a_company_listed_twice_keeps_its_first_code(tmp_path):
+    found = _facts_of(tmp_path, "某某晨报", "某电信(601728.SH、0728.HK) - 实现营业收入1345亿元 [1]")
+    assert [(c.name, c.ticker, c.exchange) for c in found.companies] == [("某电信", "601728.SH", "SH")]
