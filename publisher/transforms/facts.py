@@ -471,7 +471,8 @@ _CODE = re.compile(
     r"(?:\s*[,，;；/、][^)）]{0,20})?\s*[)）]"
 )
 _LATIN_NAME_END = re.compile(
-    r"((?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)(?:\s+(?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)){0,5})\s*$"
+    r"((?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)(?:\s+(?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)){0,5}"
+    r"(?:,\s*(?:Inc|Ltd|Corp|Co|LLC|PLC|plc|AG|SA|NV|SE|Limited)\.?)?)\s*$"  # Cree, Inc. (NASDAQ:CREE)
 )
 _SHARE_CLASS = re.compile(r"\s*[-－]\s*(?:SW|W|S|U|B)$")
 _LEADING_CONNECTORS = re.compile(r"^(?:(?:of|and|de|&)\s+)+")
@@ -607,6 +608,12 @@ _EN_TITLE_VERB_NAME = re.compile(
     rf"\s(?P<name>{_EN_NAME}(?:\s(?:{_EN_NAME}|&|of|and)){{0,5}}?)"
     r"(?='s\b|\s(?:[Tt]o|[Aa]t|[Aa]s|[Ww]ith|[Ff]rom|[Oo]n)\b|\s*[,;:(]|$)"
 )
+#: Jefferies Reiterates Buy Rating on Elis Following 2025 Revenue Figures; Price Target for Acme Raised
+_EN_TITLE_RATED_NAME = re.compile(
+    r"\b(?:[Rr]ating|[Pp]rice\s[Tt]arget|PT|TP)\s(?:[Oo]n|[Ff]or)\s"
+    rf"(?P<name>{_EN_NAME}(?:\s(?:{_EN_NAME}|&|of|and)){{0,5}}?)"
+    r"(?='s\b|\s(?:[Ff]ollowing|[Aa]fter|[Aa]head|[Aa]mid|[Dd]espite|[Oo]n|[Aa]s|[Ii]n|[Tt]o|[Aa]t)\b|\s*[,;:(]|$)"
+)
 #: IDFC First Bank shares can rally 23%; Hua Hong Semiconductor Ltd_ Strong revenue guidance
 _EN_TITLE_NAMED = re.compile(
     rf"^(?P<name>{_EN_NAME}(?:\s(?:{_EN_NAME}|&|of|and)){{0,5}}?)"
@@ -732,7 +739,9 @@ def _companies(
                 and company.name.endswith(name)
                 and (not company.ticker or _same_code(company.ticker, code))
             )
-            if company.name == name or suffix or (code and _same_code(company.ticker, code)):
+            # Cree in the title, then Cree, Inc. (NASDAQ:CREE): one company, named as first written
+            fuller = bool(code) and not company.ticker and name.startswith((company.name + ",", company.name + " "))
+            if company.name == name or suffix or fuller or (code and _same_code(company.ticker, code)):
                 if code and not company.ticker:
                     company.ticker, company.exchange = code, exchange
                 if pos not in company.pos and code:
@@ -786,6 +795,7 @@ def _companies(
                 _EN_TITLE_RATING,
                 _EN_TITLE_HEAD_NAME,
                 _EN_TITLE_VERB_NAME,
+                _EN_TITLE_RATED_NAME,
                 _EN_TITLE_NAMED,
             ):
                 named = pattern.search(text)

@@ -342,6 +342,12 @@ def test_any_text_gives_well_formed_facts(text):
         ("Broker Initiates Coverage On Zeta Systems With Buy", "Summary - x [1]", "Zeta Systems"),
         ("Alpha First Bank shares can rally 23%, says Broker", "Summary - x [1]", "Alpha First Bank"),
         ("Beta Semiconductor Ltd_ Strong revenue guidance", "Summary - x [1]", "Beta Semiconductor Ltd"),
+        ("Broker Reiterates Buy Rating on Gamma Following 2025 Revenue Figures", "Summary - x [1]", "Gamma"),
+        (
+            "Delta Stock Keeps Falling on Bear Note",
+            "Summary - Lighting maker Delta, Inc. (NASDAQ:DLTA) is sinking today [1]",
+            "Delta",
+        ),
     ],
 )
 def test_a_company_named_by_the_verb_on_its_target_or_in_an_english_title(tmp_path, title, body, name):
