@@ -323,12 +323,18 @@ def _currency(pre: str | None, cur: str | None, default: str, yen: str = "CNY") 
     return default
 
 
+#: Words that make an English target the market's, not the report's.
+_EN_CONSENSUS = re.compile(r"\b(?:consensus|average|mean|median|Street)\b", re.IGNORECASE)
+
+
 def _targets(text: str, default_currency: str, yen: str = "CNY") -> Iterator[tuple[int, TargetPrice]]:
     for pattern in (_CN_TARGET, _EN_TARGET, _EN_TARGET_SUFFIX, _CN_TARGET_AFTER, _EN_TARGET_AFTER):
         for m in pattern.finditer(text):
             gap = m.groupdict().get("gap") or ""
             if pattern is _CN_TARGET and re.search(r"空间|涨幅|市值|PE|倍|平均|均值|一致|共识", gap):
                 continue  # 目标价平均值为26.82港元: the consensus, not this report's
+            if pattern is not _CN_TARGET and _EN_CONSENSUS.search(text[max(0, m.start() - 40) : m.start()] + gap):
+                continue  # The consensus 12-month target price of $55.88: not this report's
             if text.startswith("年", m.end("value")) and not (m.group("pre") or m.groupdict().get("cur")):
                 continue  # 目标价基于公司26年14倍目标PE, 新目标价对应2026年: a year
             if pattern is _CN_TARGET and text[m.end("value") : m.end("value") + 3].lstrip()[:1] in ("亿", "万"):
@@ -407,7 +413,7 @@ _EN_MULTIPLE_OF = re.compile(
 )
 _CN_TARGET_MULTIPLE = re.compile(
     rf"(?P<basis>目标(?:{_MULTIPLE})(?:为|取)?\s*{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*(?:倍|x|X)"
-    rf"|(?:{_YEAR_WORDS})?{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*(?:倍|x|X)\s*(?:{_MULTIPLE})"
+    rf"|(?:{_YEAR_WORDS})?{_NUMBER}(?:{_RANGE_JOIN}{_NUMBER})?\s*(?:倍|x|X)\s*(?:{_YEAR_WORDS}(?:预测|预期)?)?(?:{_MULTIPLE})"
     rf"|(?<=对应)(?:{_YEAR_WORDS})?(?:{_MULTIPLE})\s*{_NUMBER}{_RANGE_JOIN}{_NUMBER}\s*(?:倍|x|X))"
 )
 _EN_EARNINGS_MULTIPLE = re.compile(

@@ -391,3 +391,15 @@ def test_english_grades_targets_and_titles_seen_on_real_notes(tmp_path):
 def test_a_company_listed_twice_keeps_its_first_code(tmp_path):
     found = _facts_of(tmp_path, "某某晨报", "某电信(601728.SH、0728.HK) - 实现营业收入1345亿元 [1]")
     assert [(c.name, c.ticker, c.exchange) for c in found.companies] == [("某电信", "601728.SH", "SH")]
+
+
+def test_a_consensus_target_is_not_the_reports_and_a_multiple_of_a_years_forecast_is_a_valuation(tmp_path):
+    found = _facts_of(
+        tmp_path,
+        "Broker cuts Delta to Underweight",
+        "Summary - The broker slashed its target price to $38 [1] - The consensus 12-month target price of $55.88, "
+        "though, is at a premium [2]",
+    )
+    assert [t.value for t in found.target_prices] == ["38"]
+    valued = _facts_of(tmp_path, "某宁:维持“买入”评级", "观点 - 上调目标价至23.4港元(相当于18倍2026年预测市盈率) [1]")
+    assert [v.basis for v in valued.valuations] == ["18倍2026年预测市盈率"]

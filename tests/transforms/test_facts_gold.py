@@ -281,7 +281,15 @@ BOUNDS: dict[str, dict[str, float]] = {
     "real-final12": {"company": 0.81, "rating": 1.0, "action": 1.0, "target_price": 0.71, "forecast": 0.84},
     # first run: company 0.833, rating 0.833, action 0.800, target 0.571, valuation 0.333, forecast 0.786
     "real-final13": {"company": 0.91, "rating": 1.0, "action": 0.9, "target_price": 0.71, "forecast": 0.78},
-    "real-final14": {"company": 0.85, "rating": 1.0, "action": 1.0, "target_price": 0.87, "forecast": 0.8},
+    # first run: company 0.571, rating 1.000, action 1.000, target 0.875, valuation 0.500, forecast 0.691
+    "real-final14": {
+        "company": 0.85,
+        "rating": 1.0,
+        "action": 1.0,
+        "target_price": 1.0,
+        "valuation": 0.83,
+        "forecast": 0.8,
+    },
     # first run: company 0.900, rating 0.909, action 0.900, target 0.500 (1.000 as a range), valuation 0, forecast 0.532
     "real-final11": {
         "company": 0.9,
