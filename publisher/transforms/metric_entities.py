@@ -30,6 +30,13 @@ _AFTER_NAME = re.compile(
 )
 
 
+#: A heading that is a company and its code (``杭州银行(600926.SH)``, ``中国电信(601728.SH、0728.HK)``):
+#: a company for certain, named elsewhere or not.
+_CODED_HEADING = re.compile(
+    r"^\s*(?P<name>[\u4e00-\u9fff]{2,8}(?:[-－](?:SW|W|S|U))?|[A-Z][A-Za-z0-9&.\-]*(?:\s[A-Z][A-Za-z0-9&.\-]*){0,3})"
+    r"\s*[(（]\s*(?:[0-9]{4,6}|[A-Z]{1,5})(?:\.[A-Za-z]{1,2})?(?:\s*[、,，/;；]\s*[^()（）]{1,16})?\s*[)）]\s*$"
+)
+
 _MAX_HEADINGS = 64
 
 
@@ -114,8 +121,16 @@ def _owners(
     owners: list[tuple[str, Sequence[Metric]]] = []
     named: dict[str, None] = {}
     headings: list[tuple[Section, str]] = []
+    coded: set[str] = set()
     for section in report.walk():
-        heading = _name(section.heading, alone=True) if section.heading else ""
+        heading = ""
+        if section.heading:
+            m = _CODED_HEADING.match(section.heading)
+            if m and m.group("name") not in R.NOT_COMPANY_NAMES:
+                heading = m.group("name")
+                coded.add(heading)
+            else:
+                heading = _name(section.heading, alone=True)
         if heading:
             headings.append((section, heading))
         for block in section.blocks:
@@ -131,7 +146,7 @@ def _owners(
     unnamed = {
         heading
         for k, (section, heading) in enumerate(headings)
-        if k >= _MAX_HEADINGS or not _named_elsewhere(heading, report, section)
+        if heading not in coded and (k >= _MAX_HEADINGS or not _named_elsewhere(heading, report, section))
     }
     return owners, [name for name in named if name not in unnamed]
 

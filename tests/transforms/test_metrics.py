@@ -403,3 +403,16 @@ def test_rupees_crore_and_english_changes_of_the_clause_subject():
         ("net profit", "87", "0.87", "ratio"),
         ("target", "625", "625", "INR"),
     ]
+
+
+def test_a_morning_note_headed_by_companies_and_their_codes_gives_each_figure_its_company():
+    text = (
+        "某某晨报\n某证券· 2025-04-29 17:23\n"
+        "甲银行(600926.SH) - 归母净利润同比增速17.3% [1] "
+        "乙电信(601728.SH、0728.HK) - 2025Q1实现营业收入1345亿元 [2] "
+        "Acme (ACME.O) - 营收15.8亿美元 [3]\n"
+    )
+    diagnostics = Diagnostics()
+    digest = metrics(read_text(SourceText("d.txt", text), diagnostics), ctx=_Ctx(diagnostics))
+    subjects = [m.subject for _, _, m in digest.reports[0].metrics()]
+    assert subjects == ["甲银行归母净利润增速", "乙电信营业收入", "Acme营收"]
