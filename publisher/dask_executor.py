@@ -2,12 +2,12 @@
 
 The build process is the Dask client.  It sends the model as read (a body not
 parsed yet as its place in the input file, whose bytes go too, parsed by the
-worker that renders it) and the
-audiences to the workers once (``scatter``, broadcast), then submits the same
-jobs as the local pool, batched the same way (:func:`publisher.build.job_batches`).
-A worker renders a batch and returns the outputs' bytes; the client alone
-writes them, atomically, into the output folder and owns the manifest, so no
-worker needs the output folder and the bytes are those of ``-j 1``.  The templates folders (``-t``) must be readable
+worker that renders it) and the audiences to the workers once (``scatter``,
+broadcast), then submits the same jobs as the local pool, batched the same way
+(:func:`publisher.build.job_batches`).  A worker renders a batch and returns
+the outputs' bytes; the client alone writes them, atomically, into the output
+folder and owns the manifest, so no worker needs the output folder and the
+bytes are those of ``-j 1``.  The templates folders (``-t``) must be readable
 at the same paths on the workers; the built-in ones come with the package.
 
 A worker that dies mid-batch has its batch run again on another (Dask's
