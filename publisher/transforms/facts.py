@@ -481,6 +481,10 @@ _LATIN_NAME_END = re.compile(
     r"(?:,\s*(?:Inc|Ltd|Corp|Co|LLC|PLC|plc|AG|SA|NV|SE|Limited)\.?)?)\s*$"  # Cree, Inc. (NASDAQ:CREE)
 )
 _SHARE_CLASS = re.compile(r"\s*[-－]\s*(?:SW|W|S|U|B)$")
+#: What follows a company's name in its full legal name: ``, Inc.``, `` Co Ltd``, `` Holdings``.
+_LEGAL_FORM = re.compile(
+    r",?\s+(?:(?:Inc|Ltd|Corp|Corporation|Co|Company|PLC|plc|Group|Holdings|Limited|AG|SA|NV|SE|LLC)\.?\s*){1,2}"
+)
 _LEADING_CONNECTORS = re.compile(r"^(?:(?:of|and|de|&)\s+)+")
 _EN_TITLE_HEAD_NAME = re.compile(r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*){0,3})\s*\[")
 _TITLE_HEAD_YEAR = re.compile(
@@ -746,7 +750,8 @@ def _companies(
                 and (not company.ticker or _same_code(company.ticker, code))
             )
             # Cree in the title, then Cree, Inc. (NASDAQ:CREE): one company, named as first written
-            fuller = bool(code) and not company.ticker and name.startswith((company.name + ",", company.name + " "))
+            fuller = bool(code) and not company.ticker and _LEGAL_FORM.fullmatch(name[len(company.name) :]) is not None
+            fuller = fuller and name.startswith(company.name)
             if company.name == name or suffix or fuller or (code and _same_code(company.ticker, code)):
                 if code and not company.ticker:
                     company.ticker, company.exchange = code, exchange
