@@ -750,8 +750,8 @@ def _companies(
                 and (not company.ticker or _same_code(company.ticker, code))
             )
             # Cree in the title, then Cree, Inc. (NASDAQ:CREE): one company, named as first written
-            fuller = bool(code) and not company.ticker and _LEGAL_FORM.fullmatch(name[len(company.name) :]) is not None
-            fuller = fuller and name.startswith(company.name)
+            rest = name.removeprefix(company.name)
+            fuller = bool(code) and not company.ticker and rest != name and _LEGAL_FORM.fullmatch(rest) is not None
             if company.name == name or suffix or fuller or (code and _same_code(company.ticker, code)):
                 if code and not company.ticker:
                     company.ticker, company.exchange = code, exchange
