@@ -532,8 +532,8 @@ EN_TRAILING = (
 ).split()
 #: Words a subject may start with although they begin with a leading word (``在建工程`` is not ``在`` + ``建工程``).
 CN_LEADING_EXCEPT = (
-    "在建 在运 在营 在手 在售 在产 在研 对外 对应 共享 达成 约束 和解 还款 还原 其他 其余 其后 较大 较高 较低 该股 "
-    "仍然 目标价"
+    "在建 在运 在营 在手 在售 在产 在研 对外 对应 对公 对私 共享 达成 约束 和解 还款 还原 其他 其余 其后 "
+    "较大 较高 较低 该股 仍然 目标价"
 ).split()
 #: Stripped from the start of a subject.
 CN_LEADING = (

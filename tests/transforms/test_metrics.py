@@ -416,3 +416,7 @@ def test_a_morning_note_headed_by_companies_and_their_codes_gives_each_figure_it
     digest = metrics(read_text(SourceText("d.txt", text), diagnostics), ctx=_Ctx(diagnostics))
     subjects = [m.subject for _, _, m in digest.reports[0].metrics()]
     assert subjects == ["甲银行归母净利润增速", "乙电信营业收入", "Acme营收"]
+
+
+def test_a_banks_corporate_loans_keep_their_word():
+    assert [m.subject for m in extract("对公增速18%,对私贷款增速6%")] == ["对公增速", "对私贷款增速"]
