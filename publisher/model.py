@@ -845,8 +845,7 @@ class Report:
         if source is None or self._body is not None:
             return False
         if self._takeaway is None:
-            block = self.key_takeaway()
-            self._takeaway = block.text if block else ""
+            self._takeaway = self.takeaway_text()  # (from the parsed body: ``_body`` is None here)
         source.diagnostics = Diagnostics()
         del self.sections, self.body_trail
         self._body = source

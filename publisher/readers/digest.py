@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .. import textutil, vocabulary
 from ..diagnostics import Diagnostics
@@ -460,18 +461,21 @@ def _hash_lines(lines: list[str], *parts: str) -> str:
             h.update(b"\n")
         for start in range(0, len(line), step):
             h.update(line[start : start + step].encode("utf-8", "surrogatepass"))
-    for part in parts:
-        h.update(b"\x1f" + part.encode("utf-8", "surrogatepass"))
-    return h.hexdigest()[:32]
+    return _finish(h, parts)
 
 
 def _hash_bytes(data: bytes, *parts: str) -> str:
     """A hash of a file's bytes as this reader reads them (a digest's ``source_hash``)."""
     h = _READER_CODE.copy()
     h.update(data)
+    return _finish(h, parts)
+
+
+def _finish(h: Any, parts: tuple[str, ...]) -> str:
+    """The hash ``h`` of a text, with the parts that say how it was stored (newline, BOM, encoding)."""
     for part in parts:
         h.update(b"\x1f" + part.encode("utf-8", "surrogatepass"))
-    return h.hexdigest()[:32]
+    return str(h.hexdigest()[:32])
 
 
 def _has_body_marker(line: str) -> bool:
