@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from publisher.build import find_facts
 from publisher.model import Facts
 from publisher.readers.digest import read
 from publisher.transforms.facts import facts
@@ -227,7 +228,9 @@ def score(name: str) -> Score:
     for facts_path, metrics_path, digest_path in FACT_SETS[name]:
         gold = load_facts(facts_path)
         figures = load_gold(metrics_path)
-        digest = facts(metrics(read(str(digest_path))))
+        digest = read(str(digest_path))
+        find_facts([digest])  # as a build does: a report the rules trip over gets no facts, with a warning
+        digest = facts(metrics(digest))
         seen = set()
         for report in digest.reports:
             title = report.title.strip()
