@@ -116,6 +116,9 @@ EN_ACTIONS: dict[str, str] = {
     "initiated at": "first",
     "initiating at": "first",
     "initiate": "first",
+    "initiates": "first",
+    "initiated": "first",
+    "initiating": "first",
     "maintain": "maintain",
     "maintains": "maintain",
     "maintained": "maintain",
@@ -355,6 +358,9 @@ EXCHANGE_PREFIXES = {
     "SEHK": "HK",
     "SSE": "SH",
     "SZSE": "SZ",
+    "NSE": "IN",
+    "BSE": "IN",
+    "BOM": "IN",
 }
 
 #: Words in a title's head before ``:`` that make it a kind of report, not a company.
@@ -403,6 +409,16 @@ REPORT_KIND_WORDS = (
 
 #: Endings of a title's head that name a group of companies, not one (``上市险企``, ``新势力车企``).
 GROUP_ENDINGS = ("险企", "车企", "房企", "药企", "券商", "银行们", "上市公司", "龙头", "企业")
+
+#: Words a company's name ends with that are no name alone: a cue word cut before one of them was part
+#: of the name (``呈和科技`` is not ``和`` + ``科技``).
+NAME_TAILS = frozenset(
+    (
+        *("科技", "股份", "集团", "控股", "电子", "药业", "医药", "实业", "能源", "材料", "化学", "化工", "生物"),
+        *("智能", "电气", "电力", "光电", "环境", "环保", "传媒", "物流", "银行", "证券", "保险", "食品", "机械"),
+        *("汽车", "新材"),
+    )
+)
 
 #: Endings of a title's head that name a broker retelling its view (``东方证券:维持快手-W"买入"评级``),
 #: unless a ticker follows the name (``中信证券(600030):…`` is a report on the broker itself).

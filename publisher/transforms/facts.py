@@ -339,7 +339,7 @@ def _targets(text: str, default_currency: str, yen: str = "CNY") -> Iterator[tup
                 continue  # 目标价基于公司26年14倍目标PE, 新目标价对应2026年: a year
             if pattern is _CN_TARGET and text[m.end("value") : m.end("value") + 3].lstrip()[:1] in ("亿", "万"):
                 continue  # 合理价值为4048亿元: what the company is worth, not a price per share
-            value, high = _decimal(m.group("value")), m.group("high")
+            value, high = _decimal(m.group("value")), m.groupdict().get("high")  # (no range before TP)
             pre, cur = m.group("pre"), m.groupdict().get("cur")
             if m.groupdict().get("to"):
                 value, high = _decimal(m.group("to")), None
@@ -350,6 +350,8 @@ def _targets(text: str, default_currency: str, yen: str = "CNY") -> Iterator[tup
                 if new:
                     value, high = _decimal(new.group("value")), None
                     pre, cur = new.group("pre") or pre, new.group("cur") or cur
+                elif not m.groupdict().get("to") and re.search(r"(?:由|从|\bfrom)\s*$", gap, re.IGNORECASE):
+                    continue  # a $12 price target, trimmed from $20: the old target, not the new one
             if pattern is _CN_TARGET and not (pre or cur) and not re.match(r"\s*(?:/股|每股)", text[m.end() :]):
                 # 目标价18.2 with no currency: still a price, but not 目标价上调30%
                 if text[m.end() : m.end() + 1] in ("%", "％", "倍", "x"):
@@ -468,13 +470,14 @@ def _valuation_spans(text: str) -> Iterator[tuple[int, int, str]]:
 # --- companies ----------------------------------------------------------------------------------------
 
 _CODE = re.compile(
-    r"[(（]\s*(?:(?P<xprefix>NASDAQ|NYSE|Nasdaq|HKEX|SEHK|SSE|SZSE)\s*[:：]\s*)?"
+    rf"[(（]\s*(?:(?P<xprefix>{_alternation(R.EXCHANGE_PREFIXES)})\s*[:：]\s*)?"
     r"(?P<code>[0-9]{6}(?:\.(?:SH|SZ|BJ|SS|sh|sz|bj))?"
     r"|[0-9]{4}(?::JP|\.T|\s(?:JP|JT))"  # Tokyo: 9983:JP, 7203.T, 6758 JT
     r"|[0-9]{4,5}(?:\.(?:HK|hk)|\s?HK)?"
     r"|[A-Z]{1,5}(?:\.(?:O|OQ|N|US|A)|\s(?:US|UW|UN))"
-    r"|(?<=[:：]\s)[A-Z]{1,5}|(?<=[:：])[A-Z]{1,5})"
-    r"(?:\s*[,，;；/、][^)）]{0,20})?\s*[)）]"
+    r"|(?<=[:：]\s)[A-Z]{1,5}|(?<=[:：])[A-Z]{1,5}"
+    r"|[A-Z]{1,5}(?=\s+[+\-−]\d+(?:\.\d+)?%))"  # Terex (TEX -5.2%): a ticker and the day's move
+    r"(?:\s+[+\-−]\d+(?:\.\d+)?%)?(?:\s*[,，;；/、][^)）]{0,20})?\s*[)）]"
 )
 _LATIN_NAME_END = re.compile(
     r"((?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)(?:\s+(?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)){0,5}"
@@ -596,7 +599,8 @@ def _name_before(text: str, end: int) -> str:
         while k > 0 and (is_han(head[k - 1]) or head[k - 1] in "-·"):
             k -= 1
         run = head[k:]
-        run = _NAME_CUES.sub("", run) if _NAME_CUES.match(run) else run
+        cut = _NAME_CUES.sub("", run) if _NAME_CUES.match(run) else run
+        run = run if cut in R.NAME_TAILS else cut  # 呈和科技: a name with a cue word inside it
         if 2 <= len(run) <= 8:
             return run
         return run[-4:] if len(run) > 8 else ""

@@ -403,3 +403,26 @@ def test_a_consensus_target_is_not_the_reports_and_a_multiple_of_a_years_forecas
     assert [t.value for t in found.target_prices] == ["38"]
     valued = _facts_of(tmp_path, "某宁:维持“买入”评级", "观点 - 上调目标价至23.4港元(相当于18倍2026年预测市盈率) [1]")
     assert [v.basis for v in valued.valuations] == ["18倍2026年预测市盈率"]
+
+
+def test_a_target_written_before_the_words_price_target(tmp_path):
+    found = _facts_of(tmp_path, "Broker on ACME", "Summary - Its $75 price target implies 22% upside [1]")
+    assert [(t.value, t.currency) for t in found.target_prices] == [("75", "USD")]
+
+
+def test_facts_seen_on_real_final15(tmp_path):
+    named = _facts_of(tmp_path, "呈和科技(688625):三季度业绩稳健增长", "观点 - 公司业绩稳健 [1]")
+    assert [(c.name, c.ticker) for c in named.companies] == [("呈和科技", "688625")]  # not 和 + 科技
+    started = _facts_of(
+        tmp_path, "Broker bullish on ACME", "- The firm has initiated coverage of ACME (NASDAQ:ACME) at Overweight. [1]"
+    )
+    assert [(r.scale, r.action) for r in started.ratings] == [("outperform", "first")]
+    cut = _facts_of(
+        tmp_path,
+        "Terex tumbles, broker downgrade",
+        "- Terex (TEX -5.2% ) falls after the broker downgrades shares with a $12 price target, trimmed from $20. [1]",
+    )
+    assert [c.ticker for c in cut.companies] == ["TEX"]
+    assert [t.value for t in cut.target_prices] == ["12"]
+    india = _facts_of(tmp_path, "Broker upgrades Lupin", "- The broker upgraded Lupin (NSE:LUPN) (BOM:LPC) to Buy. [1]")
+    assert [(c.name, c.ticker, c.exchange) for c in india.companies] == [("Lupin", "LUPN", "IN")]

@@ -293,6 +293,15 @@ BOUNDS: dict[str, dict[str, float]] = {
         "valuation": 0.83,
         "forecast": 0.8,
     },
+    # first run: company 0.750, rating 0.727, action 0.700, target 0.750, valuation 1.000, forecast 0.938
+    "real-final15": {
+        "company": 1.0,
+        "rating": 0.9,
+        "action": 0.9,
+        "target_price": 1.0,
+        "valuation": 1.0,
+        "forecast": 0.93,
+    },
     # first run: company 0.900, rating 0.909, action 0.900, target 0.500 (1.000 as a range), valuation 0, forecast 0.532
     "real-final11": {
         "company": 0.9,
