@@ -112,6 +112,7 @@ CN_UNITS: dict[str, tuple[str, Decimal]] = {
     "MWh": ("Wh", Decimal("1e6")),
     "kWh": ("Wh", Decimal(1000)),
     "TWh": ("Wh", Decimal("1e12")),
+    "度": ("Wh", Decimal(1000)),  # 吨发电量352.4度, 上网电量32.06亿度: kilowatt-hours
     "GW": ("W", Decimal("1e9")),
     "MW": ("W", Decimal("1e6")),
     "kW": ("W", Decimal(1000)),
@@ -158,6 +159,9 @@ PER_UNITS: dict[str, str] = {
     "千瓦时": "kWh",
     "兆瓦时": "MWh",
     "千瓦·年": "kW·year",
+    "kW·年": "kW·year",
+    "百万英热": "MMBtu",
+    "MMBtu": "MMBtu",
     "千瓦": "kW",
     "兆瓦": "MW",
     "kW": "kW",

@@ -251,6 +251,8 @@ _CN_SCOPES = tuple(R.CN_SCOPES)
 _LIST_JOINT = re.compile(r" ?(?:和|、|或|与|及|/|and|or) ?")
 _SIGNED_RANGE_SEP = re.compile(rf"{_SP}(?:至|到|~|～){_SP}[+\-−]")
 _RANGE_SEP = re.compile(rf"{_SP}(?:-|~|～|—|–|至|到){_SP}")
+#: Words that make a clause a forecast, whose ``A%至B%`` is a range (``预计…同比增长13.6%至25.8%``).
+_GUIDANCE = re.compile(r"预计|预告|预期|指引|区间")
 
 _DIRECTION_CN = re.compile(_alternation(R.DIRECTION_WORDS))
 _DIRECTION_EN = _en_words(R.EN_DIRECTION_WORDS)
@@ -746,7 +748,8 @@ class _Scanner:
                 if word:
                     base, unit_factor = R.CN_UNITS[word]
                     factor *= unit_factor
-                    if per and base not in ("ratio", "count"):
+                    if per and base not in ("ratio", "count") and (per in R.PER_UNITS or base != "Wh"):
+                        # 5.3度/降低4.0度: a list of energies, not kilowatt-hours per 降
                         spelled += "/" + per
                         base += "/" + R.PER_UNITS.get(per, per)
                         end = m.end("per")
@@ -867,6 +870,20 @@ class _Scanner:
             return True  # 6个月评级, 12个月高/低: the horizon of a rating or a price range
         return False
 
+    def _guided(self, s: int, low: str, s2: int, e2: int) -> bool:
+        """``预计…同比增长13.6%至25.8%``: a forecast's range, not a change ``by 2% to 30%``.
+
+        Two values of one unit joined by ``至`` are a range when the clause is a forecast and
+        the second is above the first and less than two and a half times it.
+        """
+        try:
+            a, b = float(low.replace(",", "")), float(self.text[s2:e2].replace(",", ""))
+        except ValueError:
+            return False
+        before = self.text[max(0, s - 80) : s]
+        before = before[max(before.rfind(mark) for mark in "。！？!?;；\n") + 1 :]
+        return 0 < a < b <= 2.5 * a and _GUIDANCE.search(before) is not None
+
     def _figure(self, index: int, s: int, e: int) -> _Figure | None:
         text = self.text
         if self.cells:
@@ -928,11 +945,22 @@ class _Scanner:
         if sep and index + 1 < len(self.numbers) and self.numbers[index + 1][0] == sep.end() and not sign:
             s2, e2 = self.numbers[index + 1]
             unit2 = self._unit(e2)
-            if unit2.written and (not unit.written or unit.written == unit2.written) and self.period_at(s2) is None:
-                if not (sep.group().strip() in ("至", "到") and unit.written):
+            # 18.5亿至20.5亿元: the first unit cut short, as a range writes it
+            shortened = unit.written and unit2.written != unit.written and unit2.written.startswith(unit.written)
+            if (
+                unit2.written
+                and (not unit.written or unit.written == unit2.written or shortened)
+                and self.period_at(s2) is None
+            ):
+                joined = sep.group().strip() in ("至", "到") and unit.written  # 增长2%至5%: by 2 points, to 5 %
+                if not joined or shortened or self._guided(s, raw, s2, e2):
                     low, high, value, unit, end = _decimal_text(raw), _decimal_text(text[s2:e2]), None, unit2, unit2.end
+        if currency and unit.count and unit.factor == 1 and unit.written[:1].isascii() and unit.written[:1].isalpha():
+            unit, end = _Unit("", "", _ONE, e), e  # $75 implies 22% upside: a currency counts no thing
         if currency:
-            written = currency + (" " if unit.written[:1] not in ("", "/") else "") + unit.written
+            # $7B, $450.5M: a one-letter scale stays glued; $4.2 billion, US$ bn, $ per share: a space
+            tight = unit.letter_scale or unit.written[:1] in ("", "/")
+            written = currency + ("" if tight else " ") + unit.written
             base = currency_base + (unit.base[unit.base.index("/") :] if "/" in unit.base else "")
             unit = _Unit(written, base, unit.factor, max(unit.end, e), False, False, unit.infix_more)
             end = max(end, unit.end)

@@ -420,3 +420,26 @@ def test_a_morning_note_headed_by_companies_and_their_codes_gives_each_figure_it
 
 def test_a_banks_corporate_loans_keep_their_word():
     assert [m.subject for m in extract("对公增速18%,对私贷款增速6%")] == ["对公增速", "对私贷款增速"]
+
+
+def test_ranges_with_a_unit_on_both_ends_and_units_seen_on_real_final15():
+    found = extract("预计实现营收18.5亿至20.5亿元,同比增长13.6%至25.8%,核心经营利润6500万至7500万元")
+    assert [(m.low, m.high, m.unit) for m in found] == [
+        ("18.5", "20.5", "亿元"),
+        ("13.6", "25.8", "%"),
+        ("6500", "7500", "万元"),
+    ]
+    by = extract("市占率提升5%至20%")  # a change by 5 points to 20 %: two figures, not a range
+    assert [(m.value, m.low) for m in by] == [("5", None), ("20", None)]
+    assert [(m.value, m.unit) for m in extract("Its price target of $75 implies 22% upside.")] == [
+        ("75", "$"),
+        ("22", "%"),
+    ]
+    assert [m.unit for m in extract("It has about $7B in cash and $4.2 billion in debt.")] == ["$B", "$ billion"]
+    assert [(m.value, m.unit) for m in extract("吨上网电量同比降低5.3度/降低4.0度,累计上网电量32.06亿度")] == [
+        ("5.3", "度"),
+        ("4.0", "度"),
+        ("32.06", "亿度"),
+    ]
+    units = [m.unit for m in extract("天然气均价为3.9美元/百万英热,执行标准为330元/kW·年")]
+    assert units == ["美元/百万英热", "元/kW·年"]
