@@ -98,6 +98,10 @@ SETS = {
         (GOLD / "metrics-real-final15-a.tsv", GOLD / "real-final15-a-digest.txt"),
         (GOLD / "metrics-real-final15-b.tsv", GOLD / "real-final15-b-digest.txt"),
     ],
+    "real-final16": [
+        (GOLD / "metrics-real-final16-a.tsv", GOLD / "real-final16-a-digest.txt"),
+        (GOLD / "metrics-real-final16-b.tsv", GOLD / "real-final16-b-digest.txt"),
+    ],
 }
 
 
@@ -267,6 +271,7 @@ BOUNDS = {
     "real-final13": (0.99, 0.98, 0.79),  # first run 0.996, 0.937, 0.787; fixes since
     "real-final14": (0.99, 0.96, 0.81),  # first run 0.992, 0.925, 0.640; fixes since
     "real-final15": (0.98, 0.98, 0.81),  # first run 0.918, 0.931, 0.821; fixes since
+    "real-final16": (0.96, 0.98, 0.67),  # first run 0.964, 0.981, 0.672
 }
 
 
