@@ -47,7 +47,7 @@ from ..model import (
 from ..textutil import HAN, HAN_CLASS, is_han
 from ..vocabulary import LEAD_SECTIONS, NUMBER_START, NUMBERING, digest_title, guess_language, lead_role, numbering
 from .base import Reader
-from .source import FileSpan, SourceText, read_source
+from .source import FileLines, FileSpan, SourceText, open_lines, read_source
 
 # --- lead sections (names from publisher.vocabulary) ------------------------
 
@@ -493,6 +493,7 @@ class _Anchor:
     published_at: datetime | None = None
     error: str = ""
     column: int = 1
+    above_blank: bool = True  # whether the line above is blank (then it is no title)
 
 
 def _anchor(index: int, line: str) -> _Anchor | None:
@@ -555,40 +556,47 @@ def read_text(source: SourceText, diagnostics: Diagnostics | None = None, lazy: 
         return _read_text(source, diagnostics, lazy)
 
 
-def _read_text(source: SourceText, diagnostics: Diagnostics | None, lazy: bool) -> Digest:
+def _read_text(source: SourceText | FileLines, diagnostics: Diagnostics | None, lazy: bool) -> Digest:
     diags = diagnostics if diagnostics is not None else Diagnostics()
     file = source.path
-    lines = source.text.split("\n")
+    stored = (source.newline, str(source.bom), source.encoding)
     digest = Digest(source=file, newline=source.newline, bom=source.bom, encoding=source.encoding)
-    if source.data is not None:  # the bytes of a file: quick to hash, and the text is not kept for it
-        digest.source_hash = _hash_bytes(source.data, source.newline, str(source.bom), source.encoding)
-    else:  # hashing the whole text takes a while: only digest-level outputs need it
-        digest.defer_hash(lambda: _hash_lines(lines, source.newline, str(source.bom), source.encoding))
-    anchors = [
-        a
-        for i, line in enumerate(lines)
+    lines: list[str] | FileLines
+    if isinstance(source, FileLines):  # read as the parse goes forward; its bytes are hashed already
+        lines = source
+        digest.source_hash = _finish(source.hasher, stored)
+    else:
+        lines = text_lines = source.text.split("\n")
+        if source.data is not None:  # the bytes of a file: quick to hash, and the text is not kept for it
+            digest.source_hash = _hash_bytes(source.data, *stored)
+        else:  # hashing the whole text takes a while: only digest-level outputs need it
+            digest.defer_hash(lambda: _hash_lines(text_lines, *stored))
+    anchors = []
+    above = ""
+    for i, line in enumerate(lines):
         # a line with a citation mark is no institution line (and body lines have one early)
-        if not ("[" in line and _MARK.search(line))
-        if "·" in line or "・" in line or "•" in line or _has_date(line)
-        if (a := _anchor(i, line)) is not None
-    ]
+        if (
+            not ("[" in line and _MARK.search(line))
+            and ("·" in line or "・" in line or "•" in line or _has_date(line))
+            and (a := _anchor(i, line)) is not None
+        ):
+            a.above_blank = not above.strip()
+            anchors.append(a)
+        above = line
     # The line right above an institution line is a title, even if it looks
     # like an institution line itself (a title with a '·' or a date).
     anchors = [a for k, a in enumerate(anchors) if not (k + 1 < len(anchors) and anchors[k + 1].index == a.index + 1)]
     if not anchors:
         diags.error("no reports found: no line has the form 'INSTITUTION· YYYY-MM-DD HH:MM'", file, 1, 1)
-        digest.preamble = lines
+        digest.preamble = list(lines)
         return digest
-
-    def blank(k: int) -> bool:
-        return not lines[k].strip()
 
     # title line of each anchor (None when missing)
     titles: list[int | None] = []
     prev = -1
     for a in anchors:
         t = a.index - 1
-        titles.append(t if t > prev and not blank(t) else None)
+        titles.append(t if t > prev and not a.above_blank else None)
         prev = a.index
     starts = [t if t is not None else a.index for t, a in zip(titles, anchors, strict=False)]
 
@@ -671,6 +679,8 @@ def _read_text(source: SourceText, diagnostics: Diagnostics | None, lazy: bool) 
         else:
             digest.epilogue = after
         cursor = region_end
+        if isinstance(lines, FileLines):
+            lines.drop_before(cursor)
     assign_ids(digest)
     if digest.reports:
         digest.title = digest_title(digest)
@@ -685,7 +695,20 @@ def _has_date(line: str) -> bool:
 
 
 def read(path: str, encoding: str | None = None, diagnostics: Diagnostics | None = None, lazy: bool = False) -> Digest:
-    """Read a digest file (``InputError`` if it cannot be read at all)."""
+    """Read a digest file (``InputError`` if it cannot be read at all).
+
+    ``lazy`` reads a regular UTF-8 or GB18030 file a line at a time
+    (:class:`FileLines`): the file is never held whole, and each body is
+    read back from it when it is needed.
+    """
+    if lazy and encoding is None:
+        lines = open_lines(path, _READER_CODE)
+        if lines is not None:
+            try:
+                with collector_paused():
+                    return _read_text(lines, diagnostics, lazy)
+            finally:
+                lines.close()
     return read_text(read_source(path, encoding), diagnostics, lazy)
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import codecs
 import zlib
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, BinaryIO, overload
 
 from ..diagnostics import ERROR, Diagnostic, InputError
 from ..textutil import encode as encode  # the inverse of decode, shared with the writers
@@ -182,6 +184,154 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> SourceText:
     source = SourceText(path, text, encoding, bom, newline)
     source.data = data
     return source
+
+
+#: How much of a file :class:`FileLines` reads at a time while it checks and hashes it.
+_CHUNK = 1 << 20
+
+
+class FileLines:
+    """The lines of a UTF-8 or GB18030 file, read as a parse goes forward, never all at once.
+
+    A lazy build of a large feed reads its digest through this instead of
+    :class:`SourceText`: memory then holds the lines between the reader's
+    ``cursor`` and where it reads, not the whole file three times over (its
+    bytes, its text and its lines).  The file is read three times: once to
+    check its encoding, count its lines and feed its bytes to ``hasher``
+    (:func:`open_lines`), once by ``iter`` (a pass that keeps no line), and
+    once as the parse asks for lines (``lines[i]``, ``lines[i:j]``, only at
+    or after the last ``drop_before``).  Lines are ``str.split("\n")``'s of
+    the decoded text, with the same CRLF rule as :func:`decode`.
+    """
+
+    def __init__(self, path: str, encoding: str, bom: bool, newline: str, count: int, hasher: Any) -> None:
+        self.path, self.encoding, self.bom, self.newline = path, encoding, bom, newline
+        self.hasher = hasher
+        self._count = count
+        self._starts = array("Q", [0])  # byte offset of each line read so far (after a BOM)
+        self._lines: list[str] = []  # lines _base … _base + len - 1
+        self._raw: list[bytes] = []
+        self._base = 0
+        self._file: BinaryIO | None = None
+
+    @property
+    def offset(self) -> int:
+        return len(codecs.BOM_UTF8) if self.bom else 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _decode(self, raw: bytes) -> str:
+        line = raw.decode(self.encoding)
+        if line.endswith("\n"):
+            line = line[:-2] if self.newline == "\r\n" else line[:-1]
+        return line
+
+    def __iter__(self) -> Iterator[str]:
+        """Every line, read again from the file (none is kept)."""
+        n = 0
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            for raw in f:
+                n += 1
+                yield self._decode(raw)
+        if n < self._count:
+            yield ""  # after the last newline (or an empty file): split's last, empty line
+
+    def _read_to(self, index: int) -> None:
+        """Read lines until line ``index`` is held."""
+        if self._file is None:
+            self._file = open(self.path, "rb")  # closed by close(), after the last line is read
+            self._file.seek(self.offset)
+        end = self._base + len(self._lines)
+        while end <= index:
+            raw = self._file.readline() if end < self._count - 1 else self._file.read()
+            self._starts.append(self._starts[-1] + len(raw))
+            self._raw.append(raw)
+            self._lines.append(self._decode(raw))
+            end += 1
+        if end >= self._count:
+            self.close()
+
+    @overload
+    def __getitem__(self, key: int) -> str: ...
+    @overload
+    def __getitem__(self, key: slice) -> list[str]: ...
+    def __getitem__(self, key: int | slice) -> str | list[str]:
+        if isinstance(key, slice):
+            start, stop, _ = key.indices(self._count)
+            if stop <= start:
+                return []
+            self._read_to(stop - 1)
+            return self._lines[start - self._base : stop - self._base]
+        if not 0 <= key < self._count:
+            raise IndexError(key)
+        if key < self._base:
+            raise IndexError(f"line {key} was dropped (lines before {self._base} are no longer held)")
+        self._read_to(key)
+        return self._lines[key - self._base]
+
+    def drop_before(self, index: int) -> None:
+        """Forget the lines before ``index``: the parse will not ask for them again."""
+        k = min(index, self._base + len(self._lines)) - self._base
+        if k > 0:
+            del self._lines[:k], self._raw[:k]
+            self._base += k
+
+    def span(self, first: int, last: int) -> FileSpan:
+        """Where lines ``first`` to ``last`` (held, inclusive) stand in the file (see ``SourceText.span``)."""
+        self._read_to(last)
+        raw = b"".join(self._raw[first - self._base : last + 1 - self._base])
+        if raw.endswith(b"\n"):
+            raw = raw[:-1]
+        start = self._starts[first]
+        return FileSpan(self.path, self.offset + start, len(raw), zlib.crc32(raw), self.encoding, self.newline)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def open_lines(path: str, hasher: Any) -> FileLines | None:
+    """A regular file's :class:`FileLines`, with a copy of ``hasher`` fed its bytes (after a BOM).
+
+    ``None`` for what :func:`read_source` must read instead: not a regular
+    file, a UTF-16 or binary file, or neither UTF-8 nor GB18030 (it makes
+    the error, with its position).
+    """
+    try:
+        if not Path(path).is_file():
+            return None
+        with open(path, "rb") as f:
+            head = f.read(len(codecs.BOM_UTF8))
+            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                return None
+            bom = head == codecs.BOM_UTF8
+            start = len(head) if bom else 0
+            f.seek(start)
+            if _looks_binary(f.read(1 << 16)) >= 0:
+                return None
+            for encoding in _SPANNED:  # the order decode tries them in
+                f.seek(start)
+                h = hasher.copy()
+                decoder = codecs.getincrementaldecoder(encoding)()
+                count, crlf, previous = 1, 0, b""
+                try:
+                    for chunk in iter(lambda: f.read(_CHUNK), b""):
+                        decoder.decode(chunk)
+                        h.update(chunk)
+                        count += chunk.count(b"\n")
+                        crlf += chunk.count(b"\r\n") + (previous == b"\r" and chunk[:1] == b"\n")
+                        previous = chunk[-1:]
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    continue
+                newline = "\r\n" if crlf and crlf == count - 1 else "\n"
+                return FileLines(str(path), encoding, bom, newline, count, h)
+    except OSError:
+        pass  # read_source says why
+    return None
 
 
 def read_source(path: str | Path, encoding: str | None = None) -> SourceText:
