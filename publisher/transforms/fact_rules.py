@@ -93,6 +93,8 @@ CN_ACTIONS: dict[str, str] = {
     "上调": "upgrade",
     "调高至": "upgrade",
     "调高": "upgrade",
+    "升至": "upgrade",
+    "降至": "downgrade",
     "提升至": "upgrade",
     "上修至": "upgrade",
     "下调至": "downgrade",

@@ -147,6 +147,7 @@ def _cn_ratings(text: str, rating_section: bool = False) -> Iterator[tuple[int, 
             m.start() > 0
             and is_han(text[m.start() - 1])
             and not (quoted or rating_label or at_lead)
+            and not (after and _CN_ACTION_RE.search(clause))  # 维持保利物业跑赢行业评级: the company, then its grade
             and not _CN_ACTION_RE.search(text[max(0, m.start() - 4) : m.start()])
             and not text[max(0, m.start() - 2) : m.start()].endswith(("评级", "给予", "予以"))
         ):
@@ -258,7 +259,8 @@ _CN_TARGET_AFTER = re.compile(
     rf"(?:/股)?(?:的)?(?:{_alternation(R.CN_TARGET_WORDS)})"
 )
 _EN_TARGET_WORDS = (
-    r"\b(?:target price|price target|price objective|TP|PT|target of|target to|[0-9]{1,2}-month target)\b"
+    r"\b(?:target price|price target|price objective|TP|PT|target of|target to|[0-9]{1,2}-month target"
+    r"|(?:our|its|their) target(?!\s+(?:P/?E|PE|multiple|EV|valuation)))\b"  # We raise our target by $8 to $93
     r"(?:\s*\((?:TP|PT)\))?"
 )
 #: Between a target's words and its value: ``for VCB by 3.2% to``, ``by USD10 to``.
@@ -496,7 +498,7 @@ _TITLE_HEAD_YEAR = re.compile(
 _TITLE_HEAD = re.compile(r"^\s*(?P<name>[^:：()（）【】\[\]]{2,24}?)\s*(?P<code>[(（][^)）]{1,24}[)）])?\s*[:：]")
 #: ``浦银国际:维持李宁(02331)“买入”评级``: the head is who rates a company the title names with its code.
 _RETOLD_HEAD = re.compile(
-    rf"^[^:：()（）]{{2,24}}[:：]\s*(?:维持|给予|首次覆盖|上调|下调|重申){HAN_CLASS}{{2,8}}?(?:[-－][A-Z]{{1,2}})?"
+    rf"^[^:：()（）]{{2,24}}[:：]\s*(?:维持|给予|首次覆盖|上调|下调|重申|升|降){HAN_CLASS}{{2,8}}?(?:[-－][A-Z]{{1,2}})?"
     r"\s*[(（]\s*[0-9]{4,6}"
 )
 #: The company a verb of rating or target names (``维持对腾讯控股的``, ``上调快手-W``).
@@ -614,7 +616,10 @@ _EN_TITLE_NAME = re.compile(
 )
 
 
-_EN_NAME = r"(?!(?:To|From|At|As|With|On|For|Price|Target|Rating|PT|TP|Shares|Stock|And|The|Its)\b)[A-Z][\w&.'-]*"
+_EN_NAME = (
+    r"(?!(?:To|From|At|As|With|On|For|Price|Target|Rating|PT|TP|Shares|Stock|And|The|Its|Coverage|Opinion"
+    r"|Buy|Sell|Hold|Neutral|Outperform|Underperform|Overweight|Underweight)\b)[A-Z][\w&.'-]*"
+)
 #: Morgan Stanley Upgrades Fast Retailing Co Ltd to Overweight; Jefferies Initiates Coverage On Nvidia With Buy
 _EN_TITLE_VERB_NAME = re.compile(
     r"\b(?:[Uu]pgrades|[Dd]owngrades|[Ii]nitiates(?:\s[Cc]overage\s(?:[Oo]n|[Oo]f))?|[Rr]eiterates|[Bb]acks"
@@ -785,6 +790,8 @@ def _companies(
                 ):
                     continue
                 name = _name_before(text, m.start())
+                if name[:1] in "升降" and len(name) > 3 and text.startswith(("目标价", "评级"), m.end()):
+                    name = name[1:]  # 升中国人寿(02628)目标价: the verb on its target, then the company
                 if not name or name.endswith(R.NOT_NAME_WORDS) or "目标价" in name:
                     # 目标价在港股(9988.HK): the code of the report's own company
                     first = collector.facts.company

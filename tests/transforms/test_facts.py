@@ -426,3 +426,18 @@ def test_facts_seen_on_real_final15(tmp_path):
     assert [t.value for t in cut.target_prices] == ["12"]
     india = _facts_of(tmp_path, "Broker upgrades Lupin", "- The broker upgraded Lupin (NSE:LUPN) (BOM:LPC) to Buy. [1]")
     assert [(c.name, c.ticker, c.exchange) for c in india.companies] == [("Lupin", "LUPN", "IN")]
+
+
+def test_facts_seen_on_real_final16(tmp_path):
+    kept = _facts_of(tmp_path, "某金:维持保利物业跑赢行业评级 升目标价至42.7港元", "观点 - 公司稳健 [1]")
+    assert [(r.grade, r.action) for r in kept.ratings] == [("跑赢行业", "maintain")]
+    cut = _facts_of(tmp_path, "某银国际:升中国人寿(02628)目标价至24港元 评级降至“中性”", "观点 - 公司稳健 [1]")
+    assert [(c.name, c.ticker) for c in cut.companies] == [("中国人寿", "02628")]
+    assert [(r.scale, r.action) for r in cut.ratings] == [("neutral", "downgrade")]
+    raised = _facts_of(
+        tmp_path,
+        "Research Alert: Broker Reiterates Buy Opinion On Shares Of Acme Inc.",
+        "- We raise our target by $8 to $93 using forward P/E of 10.3x. [1] - Our target P/E multiple is 10x. [2]",
+    )
+    assert [c.name for c in raised.companies] == ["Acme Inc."]
+    assert [t.value for t in raised.target_prices] == ["93"]

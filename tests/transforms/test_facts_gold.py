@@ -302,6 +302,15 @@ BOUNDS: dict[str, dict[str, float]] = {
         "valuation": 1.0,
         "forecast": 0.93,
     },
+    # first run: company 0.583, rating 0.667, action 0.818, target 0.500, valuation 0.667, forecast 0.552
+    "real-final16": {
+        "company": 0.66,
+        "rating": 0.75,
+        "action": 1.0,
+        "target_price": 0.66,
+        "valuation": 0.66,
+        "forecast": 0.55,
+    },
     # first run: company 0.900, rating 0.909, action 0.900, target 0.500 (1.000 as a range), valuation 0, forecast 0.532
     "real-final11": {
         "company": 0.9,
