@@ -29,7 +29,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -264,7 +264,7 @@ class Job:
     #: A collection job's audience and writer (its fingerprint without the content), and
     #: the keys of its outputs from the last build with the same setup, for outputs intact.
     setup: str = ""
-    previous: dict[str, str] = field(default_factory=dict)
+    previous: Mapping[str, str] | None = None  # (not a dictionary for every job)
 
 
 @dataclass(slots=True)
@@ -461,7 +461,7 @@ def _render(
     if job.kind == "index":
         return list(writer.write_index(world.view(job, local, job.digest), local)), None
     digests = world.views_of(job, local)
-    since = writer.write_collection_since(digests, local, job.previous)
+    since = writer.write_collection_since(digests, local, job.previous or {})
     if since is None:
         return list(writer.write_collection(digests, local)), None
     return None, since
@@ -981,21 +981,22 @@ class Builder:
             path.unlink()
             result.removed.append(path)
 
-    def _execute(self, world: World, todo: list[Job]) -> list[JobResult]:
+    def _execute(self, world: World, todo: list[Job]) -> Iterator[JobResult]:
+        """The result of each job, as it is done: the caller files it and lets it go."""
         if self.executor == "dask" and todo:
             from .dask_executor import run_on_dask
 
-            return run_on_dask(world, todo, self.scheduler, self.progress)
+            yield from run_on_dask(world, todo, self.scheduler, self.progress)
+            return
         total = len(todo)
         done = 0
-        results: list[JobResult] = []
         if self.jobs <= 1 or total <= 1 or not _can_fork():
             for job in todo:
-                results.append(_run_job(world, job))
+                yield _run_job(world, job)
                 done += 1
                 if self.progress:
                     self.progress(done, total)
-            return results
+            return
         import multiprocessing  # only a parallel build needs the pool (and its imports)
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -1012,13 +1013,12 @@ class Builder:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in finished:
                         batch_results = future.result()
-                        results.extend(batch_results)
+                        yield from batch_results
                         done += len(batch_results)
                         if self.progress:
                             self.progress(done, total)
         finally:
             _WORLD = None
-        return results
 
 
 def _can_fork() -> bool:
