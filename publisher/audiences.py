@@ -31,12 +31,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import jinja2
 
 from .i18n.messages import DEFAULT_LOCALE, DEFAULT_TIMEZONE, Messages, MessagesError, catalog_name, translator
-from .sandbox import TIME_LIMIT, Sandbox, readonly_data
+from .sandbox import TIME_LIMIT, BudgetedTemplate, Sandbox, readonly_data
 from .vocabulary import company_label, glance, rating_label, target_label
 
 _AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".svg", ".xhtml")
@@ -283,6 +283,17 @@ class Audience:
         """Render a template of this audience with ``context``."""
         try:
             return self.template(name).render(**context)
+        except jinja2.TemplateError as exc:
+            raise AudienceError(f"template {name!r} of audience {self.name!r}: {exc}") from exc
+
+    def render_to(self, name: str, out: BinaryIO, **context: Any) -> None:
+        """``render``, written to ``out`` in UTF-8 as it is rendered (``BudgetedTemplate.render_to``)."""
+        template = self.template(name)
+        try:
+            if isinstance(template, BudgetedTemplate):
+                template.render_to(out, **context)
+            else:
+                out.write(template.render(**context).encode("utf-8"))
         except jinja2.TemplateError as exc:
             raise AudienceError(f"template {name!r} of audience {self.name!r}: {exc}") from exc
 

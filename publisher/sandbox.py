@@ -37,7 +37,7 @@ from datetime import date, datetime, timedelta, timezone
 from datetime import time as clock_time
 from decimal import Decimal
 from types import BuiltinMethodType, MappingProxyType, MethodType, ModuleType
-from typing import Any
+from typing import Any, BinaryIO
 
 import jinja2
 from jinja2.runtime import BlockReference, LoopContext, Macro, TemplateReference, Undefined
@@ -349,6 +349,52 @@ class BudgetedTemplate(jinja2.Template):
             raise self._expired(limit) from None
         finally:
             _state.deadline = None
+
+    def render_to(self, out: BinaryIO, *args: Any, **kwargs: Any) -> None:
+        """``render``, its text written to ``out`` in UTF-8 a batch of parts at a time: a page of
+        100,000 reports is never held whole (nor its list of parts, nor its bytes)."""
+        limit = getattr(self.environment, "time_limit", None)
+        if limit:
+            limit *= getattr(_state, "scale", 1.0)
+        if not limit or getattr(_state, "deadline", None) is not None:
+            self._write_parts(out, None, args, kwargs)
+            return
+        _state.deadline = time.monotonic() + limit
+        try:
+            if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+                previous = signal.signal(signal.SIGALRM, _on_timer)
+                signal.setitimer(signal.ITIMER_REAL, limit)
+                try:
+                    self._write_parts(out, None, args, kwargs)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    signal.signal(signal.SIGALRM, previous)
+            else:
+                self._write_parts(out, _state.deadline, args, kwargs)
+        except _Expired:
+            raise self._expired(limit) from None
+        finally:
+            _state.deadline = None
+
+    def _write_parts(
+        self, out: BinaryIO, deadline: float | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        context = self.new_context(dict(*args, **kwargs))
+        batch: list[str] = []
+        try:
+            for part in self.root_render_func(context):
+                batch.append(part)
+                if len(batch) >= 8192:
+                    out.write("".join(batch).encode("utf-8"))
+                    batch = []
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise _Expired
+        except _Expired:
+            raise
+        except Exception:
+            self.environment.handle_exception()
+            raise  # not reached: handle_exception raises
+        out.write("".join(batch).encode("utf-8"))
 
     def _expired(self, limit: float) -> TemplateBudgetError:
         return TemplateBudgetError(f"template {self.name or '<string>'!r} ran past its time limit of {limit:g} s")

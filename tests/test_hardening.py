@@ -57,7 +57,7 @@ def test_unpaired_surrogates_in_a_json_model_build(cli, tmp_path):
 def test_json_writer_escapes_unpaired_surrogates():
     digest = _digest(title="标题 \ud800", text="a\udfffb")
     (output,) = JsonWriter().write(digest, _ctx("analyst"))
-    text = output.data.decode("utf-8")  # valid UTF-8: other JSON tools can read it
+    text = output.content().decode("utf-8")  # valid UTF-8: other JSON tools can read it
     assert "\\ud800" in text and "a\\udfffb" in text
     again = json_reader.read_text(SourceText("again.json", text))
     assert again.to_json() == digest.to_json()
@@ -67,7 +67,7 @@ def test_digest_writer_replaces_unpaired_surrogates_with_a_warning():
     digest = _digest(title="标题 \ud800", text="a\udfffb")
     ctx = _ctx("analyst")
     (output,) = DigestWriter().write(digest, ctx)
-    text = output.data.decode("utf-8")
+    text = output.content().decode("utf-8")
     assert "标题 \ufffd" in text and "a\ufffdb" in text
     assert [str(d) for d in ctx.diagnostics] == ["x.txt: warning: digest: 2 unpaired surrogates replaced by U+FFFD"]
 
@@ -77,7 +77,7 @@ def test_digest_writer_falls_back_to_utf8_for_text_its_encoding_cannot_hold():
     digest.encoding = "latin-1"
     ctx = _ctx("analyst")
     (output,) = DigestWriter().write(digest, ctx)
-    assert output.data.decode("utf-8").startswith("标题\n")
+    assert output.content().decode("utf-8").startswith("标题\n")
     assert "cannot be written in latin-1; written as UTF-8" in str(ctx.diagnostics.items[0])
 
 
@@ -180,7 +180,7 @@ def test_html_flattens_sections_nested_deeper_than_twelve_levels():
     assign_ids(digest)
     ctx = _ctx("global")
     (output,) = HtmlWriter().write(digest, ctx)
-    page = output.data.decode("utf-8")
+    page = output.content().decode("utf-8")
     assert page.count('<section class="section') == 300
     assert page.index("要点1<") < page.index("要点12<") < page.index("要点13<") < page.index("最深处")
     opened = closed = deepest = 0

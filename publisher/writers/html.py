@@ -18,12 +18,13 @@ Settings (``[html]``): ``template``, ``stylesheet``, ``show`` (``both`` |
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import shlex
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from markupsafe import Markup
 
@@ -182,7 +183,8 @@ class HtmlWriter(Writer):
         messages = audience.messages
         css = audience.render(_template(audience, options["stylesheet"]))
         css_hash = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
-        html = audience.render(
+        page = functools.partial(
+            audience.render_to,
             _template(audience, options["template"]),
             digest=digest,
             title=clean(digest.title or digest.name),
@@ -204,7 +206,12 @@ class HtmlWriter(Writer):
             generated=f"{messages.time(ctx.build_time)} {messages.zone_label(ctx.build_time)}".strip(),
             version=__version__,
         )
-        return [Output(f"{digest.name}{self.extension}", html.encode("utf-8"))]
+
+        def stream(out: BinaryIO) -> None:  # written as it is rendered: a page of many reports is never held whole
+            with collector_paused():
+                page(out)
+
+        return [Output(f"{digest.name}{self.extension}", stream=stream)]
 
     def _translate(
         self, digest: Digest, table: SegmentTable, settings: Settings, resources: Resources

@@ -279,7 +279,7 @@ def test_any_input_text_comes_back_as_text(text):
     audience.override("html.term_hints", False)
     (output,) = HtmlWriter().write(digest, RenderContext(audience))
     parser = _Texts()
-    parser.feed(output.data.decode("utf-8"))
+    parser.feed(output.content().decode("utf-8"))
     parser.close()
     assert parser.found.count(clean(title)) == 2  # contents and article
     assert parser.found.count(clean(bullet)) == 1
