@@ -29,7 +29,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -309,7 +309,7 @@ class World:
 
     ``digests`` is the model as read.  A job that needs transforms gets a
     view: a copy of the model with them applied, made once per process and
-    kept for the other jobs that need the same transforms.
+    kept for the other jobs that need the same transforms, until the last.
     """
 
     digests: list[Digest]
@@ -323,6 +323,9 @@ class World:
     #: By report (``id``): how many jobs still to run render it as read (see ``count_readers``);
     #: a body is dropped when none is left.  ``None``: dropped after every job.
     readers: dict[int, int] | None = None
+    #: By view (``views``' key): how many jobs still to run render it (see ``count_readers``);
+    #: a view is dropped when none is left.  ``None``: kept to the end.
+    view_readers: dict[tuple[tuple[str, ...], int], int] | None = None
 
     def writer(self, fmt: str) -> Writer:
         if fmt not in self.writers:
@@ -331,7 +334,8 @@ class World:
 
     def view(self, job: Job, ctx: RenderContext, d: int) -> Digest:
         """Digest ``d`` as ``job`` renders it: as read, or a copy with the job's transforms applied
-        (made once per process and digest, kept for the other jobs that need the same)."""
+        (made once per process and digest, kept for the other jobs that need the same, dropped after
+        the last: ``World.view_readers``)."""
         if not job.transforms:
             return self.digests[d]
         key = (job.transforms, d)
@@ -361,19 +365,35 @@ def _run_job(world: World, job: Job) -> JobResult:
         write_outputs(world, job, result, outputs)
     if not job.transforms:  # the job rendered the reports as read: their bodies are parsed again when needed
         release_bodies(world, job)
+    elif world.view_readers is not None:  # a copy with transforms that no job left to run shows: dropped
+        for d in job_digests(world, job):
+            key = (job.transforms, d)
+            left = world.view_readers.get(key, 0) - 1
+            world.view_readers[key] = left
+            if left <= 0:
+                world.views.pop(key, None)
     return result
 
 
+def job_digests(world: World, job: Job) -> Sequence[int]:
+    """The digests (indices) a job shows: its own, or its target's for a collection."""
+    return [job.digest] if job.digest >= 0 else world.subsets.get(job.audience, range(len(world.digests)))
+
+
 def count_readers(world: World, jobs: list[Job]) -> None:
-    """Count, for every report, the jobs that render it as read (a report's page, a digest's outputs).
+    """Count, for every report, the jobs that render it as read (a report's page, a digest's outputs),
+    and for every copy with transforms (``World.view``) the jobs that render it.
 
     By report object: the digests of recipients share their reports.  An index
     page or a collection shows what is known without a body (titles, takeaways,
     facts) and is not counted; a copy with transforms has bodies of its own.
     """
     readers: dict[int, int] = {}
+    view_readers: dict[tuple[tuple[str, ...], int], int] = {}
     for job in jobs:
         if job.transforms:
+            for d in job_digests(world, job):
+                view_readers[(job.transforms, d)] = view_readers.get((job.transforms, d), 0) + 1
             continue
         if job.kind == "report":
             key = id(world.digests[job.digest].reports[job.report])
@@ -381,7 +401,7 @@ def count_readers(world: World, jobs: list[Job]) -> None:
         elif job.kind == "digest":
             for report in world.digests[job.digest].reports:
                 readers[id(report)] = readers.get(id(report), 0) + 1
-    world.readers = readers
+    world.readers, world.view_readers = readers, view_readers
 
 
 def release_bodies(world: World, job: Job) -> None:
@@ -399,8 +419,7 @@ def release_bodies(world: World, job: Job) -> None:
     if job.kind == "report":
         reports = [world.digests[job.digest].reports[job.report]]
     else:
-        indices = [job.digest] if job.digest >= 0 else world.subsets.get(job.audience, range(len(world.digests)))
-        reports = [report for d in indices for report in world.digests[d].reports]
+        reports = [report for d in job_digests(world, job) for report in world.digests[d].reports]
     readers = world.readers
     counted = job.kind in ("report", "digest")
     for report in reports:

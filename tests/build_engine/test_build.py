@@ -342,6 +342,42 @@ def test_a_build_keeps_no_report_body_it_has_rendered(sample_path, tmp_path):
         assert all(report.deferred is not None for report in digest.reports), name
 
 
+def test_a_copy_with_transforms_is_dropped_after_its_last_job(sample_path, tmp_path, monkeypatch):
+    """The analyst's transformed copy of a digest (its figures and facts) does not stay for the later jobs."""
+    from datetime import UTC, datetime
+
+    import publisher.build as build
+    from publisher.audiences import AudienceCatalog
+    from publisher.diagnostics import Diagnostics
+    from publisher.readers.digest import read
+
+    worlds = []
+    counted = build.count_readers
+    monkeypatch.setattr(build, "count_readers", lambda world, jobs: (worlds.append(world), counted(world, jobs)))
+    made = []
+    viewed = build.World.view
+
+    def view(self, job, ctx, d):
+        if job.transforms:
+            made.append(job.key)
+        return viewed(self, job, ctx, d)
+
+    monkeypatch.setattr(build.World, "view", view)
+    audiences = [AudienceCatalog().load(name) for name in ("analyst", "executive")]
+    builder = build.Builder(
+        audiences,
+        {"analyst": ["xlsx", "docx"], "executive": ["docx"]},
+        tmp_path / "out",
+        Diagnostics(),
+        datetime(2025, 2, 16, 10, 0, tzinfo=UTC),
+    )
+    result = builder.run([read(str(sample_path), lazy=True)])
+    assert result.run_jobs == 4 and not result.failed_jobs  # two workbooks, two briefings
+    (world,) = worlds
+    assert sorted(made) == ["analyst/xlsx/*", "analyst/xlsx/research-digest-2025-02-16"]
+    assert world.views == {} and set(world.view_readers.values()) == {0}
+
+
 @pytest.mark.parametrize(
     "line",
     [
