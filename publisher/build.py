@@ -494,6 +494,14 @@ def write_outputs(world: World, job: Job, result: JobResult, outputs: list[Outpu
     except UnsafePathError as exc:
         result.diagnostics.append(Diagnostic(ERROR, str(exc), _job_source(world, job)))
         result.failed = True
+    except (AudienceError, OutputError):  # a broken template, a full disk: the build stops
+        raise
+    except Exception as exc:  # a streamed output that fails as it renders: the job fails, not the build
+        if world.debug:
+            raise
+        message = f"{job.fmt} writer failed: {type(exc).__name__}: {exc}"
+        result.diagnostics.append(Diagnostic(ERROR, message, _job_source(world, job)))
+        result.failed = True
 
 
 def _job_source(world: World, job: Job) -> str:

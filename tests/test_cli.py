@@ -7,6 +7,8 @@ import os
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -154,13 +156,21 @@ def test_builtin_plugins_are_the_declared_entry_points():
             assert registry.load(kind, name) is not None
 
 
-def test_failing_writer_does_not_crash(cli, sample_path, tmp_path):
+@pytest.mark.parametrize(
+    "write",
+    [
+        "raise RuntimeError('boom')",
+        # a streamed output (the bilingual page, the workbook) fails when it is written, not rendered
+        "return [Output('x.x', stream=lambda out: (_ for _ in ()).throw(RuntimeError('boom')))]",
+    ],
+)
+def test_failing_writer_does_not_crash(cli, sample_path, tmp_path, write):
     site = tmp_path / "site"
     (site / "broken_writer").mkdir(parents=True)
     (site / "broken_writer" / "__init__.py").write_text(
-        "from publisher.writers.base import Writer\n"
+        "from publisher.writers.base import Output, Writer\n"
         "class Broken(Writer):\n    name='broken'\n    extension='.x'\n"
-        "    def write(self, digest, ctx):\n        raise RuntimeError('boom')\n",
+        f"    def write(self, digest, ctx):\n        {write}\n",
         encoding="utf-8",
     )
     info = site / "broken_writer-1.0.dist-info"
