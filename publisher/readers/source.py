@@ -10,6 +10,7 @@ bytes its source had, is :func:`publisher.textutil.encode`.
 from __future__ import annotations
 
 import codecs
+import os
 import zlib
 from array import array
 from collections.abc import Iterator
@@ -204,10 +205,13 @@ class FileLines:
     the decoded text, with the same CRLF rule as :func:`decode`.
     """
 
-    def __init__(self, path: str, encoding: str, bom: bool, newline: str, count: int, hasher: Any) -> None:
+    def __init__(
+        self, path: str, encoding: str, bom: bool, newline: str, count: int, hasher: Any, stamp: tuple[int, int]
+    ) -> None:
         self.path, self.encoding, self.bom, self.newline = path, encoding, bom, newline
         self.hasher = hasher
         self._count = count
+        self._stamp = stamp  # the file's size and modification time when it was checked and hashed
         self._starts = array("Q", [0])  # byte offset of each line read so far (after a BOM)
         self._lines: list[str] = []  # lines _base … _base + len - 1
         self._raw: list[bytes] = []
@@ -227,14 +231,23 @@ class FileLines:
             line = line[:-2] if self.newline == "\r\n" else line[:-1]
         return line
 
+    def _check(self, f: BinaryIO) -> None:
+        """The file is the one checked and hashed (its lines were counted in it), or an ``InputError``."""
+        st = os.fstat(f.fileno())
+        if (st.st_size, st.st_mtime_ns) != self._stamp:
+            message = "the file changed while it was being read: build again"
+            raise InputError(Diagnostic(ERROR, message, self.path))
+
     def __iter__(self) -> Iterator[str]:
         """Every line, read again from the file (none is kept)."""
         n = 0
         with open(self.path, "rb") as f:
+            self._check(f)
             f.seek(self.offset)
             for raw in f:
                 n += 1
                 yield self._decode(raw)
+            self._check(f)
         if n < self._count:
             yield ""  # after the last newline (or an empty file): split's last, empty line
 
@@ -242,6 +255,7 @@ class FileLines:
         """Read lines until line ``index`` is held."""
         if self._file is None:
             self._file = open(self.path, "rb")  # closed by close(), after the last line is read
+            self._check(self._file)
             self._file.seek(self.offset)
         end = self._base + len(self._lines)
         while end <= index:
@@ -251,6 +265,7 @@ class FileLines:
             self._lines.append(self._decode(raw))
             end += 1
         if end >= self._count:
+            self._check(self._file)
             self.close()
 
     @overload
@@ -262,6 +277,8 @@ class FileLines:
             start, stop, _ = key.indices(self._count)
             if stop <= start:
                 return []
+            if start < self._base:
+                raise IndexError(f"line {start} was dropped (lines before {self._base} are no longer held)")
             self._read_to(stop - 1)
             return self._lines[start - self._base : stop - self._base]
         if not 0 <= key < self._count:
@@ -304,6 +321,7 @@ def open_lines(path: str, hasher: Any) -> FileLines | None:
         if not Path(path).is_file():
             return None
         with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
             head = f.read(len(codecs.BOM_UTF8))
             if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 return None
@@ -327,8 +345,10 @@ def open_lines(path: str, hasher: Any) -> FileLines | None:
                     decoder.decode(b"", final=True)
                 except UnicodeDecodeError:
                     continue
+                if os.fstat(f.fileno()).st_mtime_ns != st.st_mtime_ns or f.tell() != st.st_size:
+                    return None  # changed while it was read: read it whole, once
                 newline = "\r\n" if crlf and crlf == count - 1 else "\n"
-                return FileLines(str(path), encoding, bom, newline, count, h)
+                return FileLines(str(path), encoding, bom, newline, count, h, (st.st_size, st.st_mtime_ns))
     except OSError:
         pass  # read_source says why
     return None

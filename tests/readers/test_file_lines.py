@@ -84,3 +84,32 @@ def test_a_streamed_read_holds_one_report_at_a_time(tmp_path):
     streamed, whole = peaks
     assert whole > 2 * size  # its bytes, its text and its lines
     assert streamed < size / 2, f"peak {streamed:,} bytes for a file of {size:,}"  # a report's lines, a few times
+
+
+def test_a_file_changed_between_its_passes_is_an_error_not_a_mixed_read(tmp_path):
+    import hashlib
+
+    import pytest
+
+    from publisher.readers.source import InputError, open_lines
+
+    path = tmp_path / "feed.txt"
+    path.write_text("标题\n某证券· 2025-02-16 09:30\n观点 - 营收增长12% [1]\n", encoding="utf-8")
+    lines = open_lines(str(path), hashlib.sha256())
+    assert lines is not None and len(lines) == 4
+    with path.open("a", encoding="utf-8") as f:
+        f.write("标题二\n")
+    with pytest.raises(InputError, match="the file changed while it was being read"):
+        list(lines)
+    with pytest.raises(InputError, match="the file changed while it was being read"):
+        _ = lines[0]
+    lines.close()
+    fresh = open_lines(str(path), hashlib.sha256())
+    assert fresh is not None
+    try:
+        assert fresh[2] == "观点 - 营收增长12% [1]"
+        fresh.drop_before(2)
+        with pytest.raises(IndexError):
+            _ = fresh[0:3]  # a dropped line is never served as another
+    finally:
+        fresh.close()
