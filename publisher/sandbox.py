@@ -37,7 +37,7 @@ from datetime import date, datetime, timedelta, timezone
 from datetime import time as clock_time
 from decimal import Decimal
 from types import BuiltinMethodType, MappingProxyType, MethodType, ModuleType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import jinja2
 from jinja2.runtime import BlockReference, LoopContext, Macro, TemplateReference, Undefined
@@ -63,6 +63,7 @@ _JINJA = (LoopContext, Namespace, Macro, Cycler, Joiner, BlockReference, Templat
 _VIEWS: dict[type, frozenset[str] | None] = dict(TEMPLATE_API)
 
 #: ``str.format`` of a text as the sandbox wraps it (made by the sandbox, never by a template).
+_T = TypeVar("_T")
 _FORMATTERS: weakref.WeakSet[Callable[..., str]] = weakref.WeakSet()
 
 _ALL = "all"  # a plain or Jinja type: Jinja's own sandbox rules apply
@@ -335,42 +336,37 @@ class BudgetedTemplate(jinja2.Template):
     """A template whose ``render`` stops at the environment's time limit (scaled by :func:`budget_for`)."""
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        limit = getattr(self.environment, "time_limit", None)
-        if limit:
-            limit *= getattr(_state, "scale", 1.0)
-        if not limit or getattr(_state, "deadline", None) is not None:  # no limit, or inside a budgeted render
-            return super().render(*args, **kwargs)
-        _state.deadline = time.monotonic() + limit
-        try:
-            if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-                return self._render_with_timer(limit, args, kwargs)
-            return self._render_in_chunks(args, kwargs)
-        except _Expired:
-            raise self._expired(limit) from None
-        finally:
-            _state.deadline = None
+        def run(deadline: float | None) -> str:
+            if deadline is None:  # no limit, inside a budgeted render, or the timer stops it
+                return jinja2.Template.render(self, *args, **kwargs)
+            return self._render_in_chunks(deadline, args, kwargs)
+
+        return self._within_budget(run)
 
     def render_to(self, out: BinaryIO, *args: Any, **kwargs: Any) -> None:
         """``render``, its text written to ``out`` in UTF-8 a batch of parts at a time: a page of
         100,000 reports is never held whole (nor its list of parts, nor its bytes)."""
+        self._within_budget(lambda deadline: self._write_parts(out, deadline, args, kwargs))
+
+    def _within_budget(self, run: Callable[[float | None], _T]) -> _T:
+        """``run(deadline)`` within the time limit: on the main thread a timer interrupts it
+        (``deadline`` is ``None``); elsewhere ``run`` checks the deadline between chunks itself."""
         limit = getattr(self.environment, "time_limit", None)
         if limit:
             limit *= getattr(_state, "scale", 1.0)
-        if not limit or getattr(_state, "deadline", None) is not None:
-            self._write_parts(out, None, args, kwargs)
-            return
+        if not limit or getattr(_state, "deadline", None) is not None:  # no limit, or inside a budgeted render
+            return run(None)
         _state.deadline = time.monotonic() + limit
         try:
             if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
                 previous = signal.signal(signal.SIGALRM, _on_timer)
                 signal.setitimer(signal.ITIMER_REAL, limit)
                 try:
-                    self._write_parts(out, None, args, kwargs)
+                    return run(None)
                 finally:
                     signal.setitimer(signal.ITIMER_REAL, 0)
                     signal.signal(signal.SIGALRM, previous)
-            else:
-                self._write_parts(out, _state.deadline, args, kwargs)
+            return run(_state.deadline)
         except _Expired:
             raise self._expired(limit) from None
         finally:
@@ -399,18 +395,8 @@ class BudgetedTemplate(jinja2.Template):
     def _expired(self, limit: float) -> TemplateBudgetError:
         return TemplateBudgetError(f"template {self.name or '<string>'!r} ran past its time limit of {limit:g} s")
 
-    def _render_with_timer(self, limit: float, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-        previous = signal.signal(signal.SIGALRM, _on_timer)
-        signal.setitimer(signal.ITIMER_REAL, limit)
-        try:
-            return super().render(*args, **kwargs)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-
-    def _render_in_chunks(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    def _render_in_chunks(self, deadline: float, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
         """Off the main thread no signal reaches the render: the deadline is checked between chunks."""
-        deadline = _state.deadline
         context = self.new_context(dict(*args, **kwargs))
 
         def checked() -> Iterator[str]:

@@ -228,6 +228,39 @@ def test_the_time_limit_holds_off_the_main_thread():
     assert not thread.is_alive() and len(errors) == 1
 
 
+@pytest.mark.parametrize("threaded", [False, True])
+def test_a_render_written_as_it_goes_has_the_same_text_and_the_same_time_limit(threaded):
+    """``render_to`` (a page streamed to its file): the bytes of ``render``, stopped at the same limit."""
+    import io
+    import threading
+
+    env = Sandbox(time_limit=0.5, undefined=jinja2.StrictUndefined)
+    page = env.from_string("{% for i in range(20000) %}<p>{{ i }} 股息</p>{% endfor %}")
+    slow = env.from_string("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}")
+    results: list[object] = []
+
+    def work() -> None:
+        out = io.BytesIO()
+        page.render_to(out)
+        results.append(out.getvalue() == page.render().encode("utf-8"))
+        try:
+            slow.render_to(io.BytesIO())
+        except TemplateBudgetError as exc:
+            results.append(str(exc))
+
+    if threaded:
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        thread.join(10)
+        assert not thread.is_alive()
+    else:
+        work()
+    assert results[0] is True
+    assert "time limit of 0.5 s" in str(results[1])
+    assert _render("{{ 1 + 1 }}", 0.5) == "2"  # the timer is gone after a render: a later one is not stopped
+    time.sleep(0.6)
+
+
 def test_a_slow_template_ends_the_build_with_a_message_naming_it(cli, tmp_path):
     loop = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n"
     root = _desk(tmp_path, {"report.md.j2": loop})
