@@ -450,8 +450,7 @@ def render_job(world: World, job: Job) -> tuple[JobResult, list[Output] | None]:
     except Exception as exc:  # one job a writer fails on must not stop the others
         if world.debug:
             raise
-        what = f" on report {world.digests[job.digest].reports[job.report].id}" if job.kind == "report" else ""
-        diagnostics.error(f"{job.fmt} writer failed{what}: {type(exc).__name__}: {exc}", _job_source(world, job))
+        diagnostics.items.append(_writer_failed(world, job, exc))
         result.failed, outputs = True, None
     # the list itself, not a copy: a streamed output (a workbook) says its warnings when it is written
     result.diagnostics = diagnostics.items
@@ -499,9 +498,14 @@ def write_outputs(world: World, job: Job, result: JobResult, outputs: list[Outpu
     except Exception as exc:  # a streamed output that fails as it renders: the job fails, not the build
         if world.debug:
             raise
-        message = f"{job.fmt} writer failed: {type(exc).__name__}: {exc}"
-        result.diagnostics.append(Diagnostic(ERROR, message, _job_source(world, job)))
+        result.diagnostics.append(_writer_failed(world, job, exc))
         result.failed = True
+
+
+def _writer_failed(world: World, job: Job, exc: Exception) -> Diagnostic:
+    """The error of a job its writer failed on, rendering or writing (the build goes on)."""
+    what = f" on report {world.digests[job.digest].reports[job.report].id}" if job.kind == "report" else ""
+    return Diagnostic(ERROR, f"{job.fmt} writer failed{what}: {type(exc).__name__}: {exc}", _job_source(world, job))
 
 
 def _job_source(world: World, job: Job) -> str:

@@ -375,21 +375,12 @@ class BudgetedTemplate(jinja2.Template):
     def _write_parts(
         self, out: BinaryIO, deadline: float | None, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> None:
-        context = self.new_context(dict(*args, **kwargs))
         batch: list[str] = []
-        try:
-            for part in self.root_render_func(context):
-                batch.append(part)
-                if len(batch) >= 8192:
-                    out.write("".join(batch).encode("utf-8"))
-                    batch = []
-                    if deadline is not None and time.monotonic() > deadline:
-                        raise _Expired
-        except _Expired:
-            raise
-        except Exception:
-            self.environment.handle_exception()
-            raise  # not reached: handle_exception raises
+        for part in self._parts(deadline, args, kwargs):
+            batch.append(part)
+            if len(batch) >= 8192:
+                out.write("".join(batch).encode("utf-8"))
+                batch = []
         out.write("".join(batch).encode("utf-8"))
 
     def _expired(self, limit: float) -> TemplateBudgetError:
@@ -397,16 +388,16 @@ class BudgetedTemplate(jinja2.Template):
 
     def _render_in_chunks(self, deadline: float, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
         """Off the main thread no signal reaches the render: the deadline is checked between chunks."""
+        return str(self.environment.concat(self._parts(deadline, args, kwargs)))
+
+    def _parts(self, deadline: float | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterator[str]:
+        """The render's parts, the deadline (if any) checked after each; errors as Jinja reports them."""
         context = self.new_context(dict(*args, **kwargs))
-
-        def checked() -> Iterator[str]:
-            for chunk in self.root_render_func(context):
-                yield chunk
-                if time.monotonic() > deadline:
-                    raise _Expired
-
         try:
-            return str(self.environment.concat(checked()))
+            for part in self.root_render_func(context):
+                yield part
+                if deadline is not None and time.monotonic() > deadline:
+                    raise _Expired
         except _Expired:
             raise
         except Exception:
