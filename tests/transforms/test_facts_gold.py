@@ -311,6 +311,15 @@ BOUNDS: dict[str, dict[str, float]] = {
         "valuation": 0.66,
         "forecast": 0.55,
     },
+    # first run: company 0.667, rating 0.667, action 0.909, target 0.750, valuation 0.500, forecast 0.635
+    "real-final17": {
+        "company": 0.66,
+        "rating": 0.66,
+        "action": 0.9,
+        "target_price": 0.75,
+        "valuation": 0.5,
+        "forecast": 0.63,
+    },
     # first run: company 0.900, rating 0.909, action 0.900, target 0.500 (1.000 as a range), valuation 0, forecast 0.532
     "real-final11": {
         "company": 0.9,
