@@ -1,6 +1,6 @@
 """Peak memory of a whole build, all audiences, as the feed grows.
 
-    python bench/peak_memory.py [--sizes 1000,10000,100000] [--builds all,wiki] [--jobs 1] [--keep DIR]
+    python bench/peak_memory.py [--sizes 1000,10000,100000] [--builds all,wiki,global] [--jobs 1] [--keep DIR]
 
 For each size it writes a feed of that many reports (bench/corpus.py, numbers
 perturbed so no two reports are alike), runs ``publisher build FEED -a all``
@@ -8,8 +8,10 @@ cold into an empty folder as a separate process, and reports its wall time and
 peak resident set size (``getrusage(RUSAGE_CHILDREN)``: with ``-j 1`` the
 build process is the only one).  It also builds the wiki pages alone
 (``-a wiki``, Markdown: the per-report format), whose peak a streaming build
-would keep flat.  The ratios between sizes show how memory grows: 10 for a
-peak proportional to the feed, 1 for a flat one.
+would keep flat; ``--builds`` names any other audience to build alone
+(``global``: the bilingual page, written a chunk of reports at a time).  The
+ratios between sizes show how memory grows: 10 for a peak proportional to
+the feed, 1 for a flat one.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from end_to_end import COMMAND, measure  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--builds", default="all,wiki", help="which builds: all (every audience), wiki")
+    parser.add_argument("--builds", default="all,wiki", help="all (every audience) or audience names, comma-separated")
     parser.add_argument("--jobs", default="1")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args()
@@ -39,8 +41,9 @@ def main() -> None:
     for n in (int(x) for x in args.sizes.split(",")):
         feed = work / f"feed-{n}.txt"
         feed.write_text(make_digest(n, unique=True), encoding="utf-8")
-        builds = (("all audiences", ["-a", "all"]), ("wiki pages only", ["-a", "wiki"]))
-        for label, audience in (b for b in builds if b[1][1] in args.builds.split(",")):
+        labels = {"all": "all audiences", "wiki": "wiki pages only"}
+        builds = [(labels.get(name, f"{name} only"), ["-a", name]) for name in args.builds.split(",")]
+        for label, audience in builds:
             out = work / f"out-{n}-{audience[1]}"
             shutil.rmtree(out, ignore_errors=True)
             wall, rss = measure([*COMMAND, "build", "-q", str(feed), *audience, "-j", args.jobs, "-o", str(out)])

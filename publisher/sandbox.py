@@ -436,3 +436,5 @@ def reachable_types(value: Any, seen: set[int] | None = None) -> Iterator[type]:
                 if isinstance(attr, property) or callable(attr):
                     continue  # computed: not walked (its result is plain data or a view)
                 stack.append(getattr(item, name, None))
+            if isinstance(item, Iterable):  # a view made as a template loops over it: its items
+                stack.extend(item)

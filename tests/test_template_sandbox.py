@@ -102,7 +102,12 @@ ALLOWED = {
     md_writer.Entry,
     md_writer.Day,
     md_writer.Sections,
+    md_writer.SectionView,
+    md_writer.BlockView,
     html_writer.SkippedView,
+    html_writer.ReportViews,
+    html_writer.SectionViews,
+    html_writer.FactsBySlug,
     jinja2.runtime.Macro,
     *model.TEMPLATE_API,
 }
@@ -121,12 +126,22 @@ def test_every_object_every_template_gets_is_plain_data(cli, tmp_path, monkeypat
             seen.setdefault(kind, self.name or "?")
         return real_render(self, *args, **kwargs)
 
+    real_render_to = BudgetedTemplate.render_to
+
+    def walking_render_to(self, out, *args, **kwargs):  # a streamed page (the bilingual HTML)
+        data = {k: v for k, v in self.environment.globals.items() if not callable(v)}
+        for kind in reachable_types([*args, kwargs, data]):
+            seen.setdefault(kind, self.name or "?")
+        return real_render_to(self, out, *args, **kwargs)
+
     monkeypatch.setattr(BudgetedTemplate, "render", walking_render)
+    monkeypatch.setattr(BudgetedTemplate, "render_to", walking_render_to)
     code = cli_module.main(["build", str(SAMPLE), "-a", "all", "-o", str(tmp_path / "out")])
     assert code == 0
     outside = {k.__qualname__: where for k, where in seen.items() if k not in ALLOWED}
     assert not outside, f"templates were given objects that are not plain data: {outside}"
-    assert {model.Report, model.Digest, md_writer.Entry} <= set(seen)  # the walk did reach the data
+    # the walk did reach the data
+    assert {model.Report, model.Digest, md_writer.Entry, html_writer.ReportViews} <= set(seen)
 
 
 def _render(source: str, limit: float | None = 5.0, **context) -> str:

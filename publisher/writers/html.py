@@ -20,9 +20,12 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import marshal
 import os
 import shlex
+import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -42,10 +45,10 @@ from ..i18n.segments import (
     TITLE,
     Segment,
     SegmentTable,
-    digest_segments,
+    report_segments,
     translatable,
 )
-from ..i18n.translate import Resources, Settings, Translation, make_chain
+from ..i18n.translate import Chain, Resources, Settings, Translation, make_chain
 from ..memory import collector_paused
 from ..model import BULLET, Block, Digest, Report
 from ..sandbox import template_view
@@ -88,7 +91,11 @@ class SkippedView:
 
 
 class _Texts:
-    """Turns source texts into text views using the translations of one digest."""
+    """Turns source texts into text views using the translations of a few reports.
+
+    ``states`` counts the texts a page shows by the state of their English, each
+    time it shows one (a heading on every report counts on every report).
+    """
 
     def __init__(self, found: dict[tuple[str, str], Translation]) -> None:
         self.found = found
@@ -108,8 +115,9 @@ class _Texts:
                     view = {"zh": shown, "en": "", "state": MISSING}
                 else:
                     view = {"zh": shown, "en": clean(translation.text), "state": translation.state}
-                self.states[view["state"]] += 1
             self.cache[key] = view
+        if view["state"] != VERBATIM:
+            self.states[view["state"]] += 1
         return view
 
 
@@ -156,19 +164,9 @@ class HtmlWriter(Writer):
         settings, resources = self._setup(ctx)
         options = _options(audience)
         content = ContentSettings.from_audience(audience, citations=DEFAULT_CITATIONS)
-
-        table = digest_segments(digest, content.roles, where=False)
-        labels = {key: Segment(LABEL, text) for key, text in settings.labels.items()}
-        for segment in labels.values():
-            table.add(segment)
-        found = self._translate(digest, table, settings, resources)
-        texts = _Texts(found)
-        hints = _Hints(resources.glossary if options["term_hints"] else None)
-        reports = [
-            self._report(report, texts, hints, content, ctx.diagnostics, digest.source) for report in digest.reports
-        ]
-        label_texts = {key: texts(LABEL, text) for key, text in settings.labels.items()}
-        stats = {state: texts.states[state] for state in ("reviewed", "glossary", "machine", "fuzzy", MISSING)}
+        glossary = resources.glossary if options["term_hints"] else None
+        translations = _Translations(digest, settings, resources, content)
+        label_texts, stats = translations.census(ctx.diagnostics)
         # run in the input's folder, where the profile finds {dir}/{name}.en.po (the file name only:
         # the page is the same bytes wherever the input lies)
         source = os.path.basename(digest.source) or digest.name
@@ -183,13 +181,14 @@ class HtmlWriter(Writer):
         messages = audience.messages
         css = audience.render(_template(audience, options["stylesheet"]))
         css_hash = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+        reports = ReportViews(translations, glossary)
         page = functools.partial(
             audience.render_to,
             _template(audience, options["template"]),
             digest=digest,
             title=clean(digest.title or digest.name),
             reports=reports,
-            facts=_facts_by_slug(digest),
+            facts=FactsBySlug(reports),
             skipped=[SkippedView(s.pos.line, clean(s.message), clean("\n".join(s.lines))) for s in digest.skipped],
             labels=label_texts,
             stats=stats,
@@ -213,67 +212,203 @@ class HtmlWriter(Writer):
 
         return [Output(f"{digest.name}{self.extension}", stream=stream)]
 
-    def _translate(
-        self, digest: Digest, table: SegmentTable, settings: Settings, resources: Resources
-    ) -> dict[tuple[str, str], Translation]:
-        chain = make_chain(settings, resources, digest)
+
+#: Reports translated at a time: a page holds the texts and translations of this many, never the digest's.
+CHUNK = 256
+
+
+class _Translations:
+    """A digest's translations, found a chunk of reports at a time and kept on disk until shown.
+
+    :meth:`census` translates every chunk once (one translator chain for the
+    page, so a translation server that fails is given up on once), counts what
+    the page will show by state (the coverage line at the top of the page needs
+    the whole count before the first report), and spills each chunk's
+    translations to an unnamed temporary file; :meth:`chunks` reads them back,
+    as often as a template loops over the reports.  Memory holds one chunk.
+    Bodies parsed on the way are released after their chunk (``Report.release``):
+    they are parsed again when shown.
+    """
+
+    def __init__(self, digest: Digest, settings: Settings, resources: Resources, content: ContentSettings) -> None:
+        self.digest, self.settings, self.resources, self.content = digest, settings, resources, content
+        self._spill = tempfile.TemporaryFile(prefix="publisher-html-")
+
+    def census(self, diagnostics: Diagnostics) -> tuple[dict[str, TextView], dict[str, int]]:
+        """Translate the page: its labels' views and how many texts it shows in each state."""
+        digest, content, settings = self.digest, self.content, self.settings
+        states: Counter[str] = Counter()
+        chain = make_chain(settings, self.resources, digest)
         try:
-            by_id = chain.translate(table)
+            labels = SegmentTable()
+            for text in settings.labels.values():
+                labels.add(Segment(LABEL, text))
+            texts = _Texts(_translated(chain, labels))
+            label_texts = {key: texts(LABEL, text) for key, text in settings.labels.items()}
+            states.update(texts.states)
+            flattened: list[Report] = []
+            for chunk in _chunks(digest.reports):
+                table = SegmentTable()
+                for report in chunk:
+                    for segment, _ in report_segments(report, "", content.roles, where=False):
+                        table.add(segment)
+                found = _translated(chain, table)
+                marshal.dump([(*key, t.text, t.state, t.origin) for key, t in found.items()], self._spill)
+                texts = _Texts(found)
+                for report in chunk:
+                    if _count(report, texts, content):
+                        flattened.append(report)
+                    report.release()  # parsed again when shown: memory holds one chunk of bodies
+                states.update(texts.states)
         finally:
             chain.close()
-        return {s.key: by_id[s.id] for s in table if s.id in by_id}
-
-    def _report(
-        self,
-        report: Report,
-        texts: _Texts,
-        hints: _Hints,
-        content: ContentSettings,
-        diagnostics: Diagnostics,
-        source: str,
-    ) -> tuple:
-        style = content.citations
-        sections: list[tuple] = []
-        # the children lists of the sections being filled, by depth (``[0]``: the report's).
-        open_lists = [sections]
-        flattened = False
-        # max_bullets counts every block (bullets and paragraphs) in document order
-        for s, depth, blocks in content.select(report, COUNT_BLOCKS):
-            groups: list[tuple[str, list[BlockView]]] = []
-            for b in blocks:
-                text = texts(TEXT, b.text)
-                state = text["state"]
-                parts = _parts(text["zh"], b, style, hints if state != VERBATIM else None)
-                view = (b.kind, state, parts, text["en"], _cite(b.refs, style))
-                kind = "list" if b.kind == BULLET else "para"
-                if kind == "list" and groups and groups[-1][0] == "list":
-                    groups[-1][1].append(view)
-                else:
-                    groups.append((kind, [view]))
-            if depth > MAX_NESTING:  # shown as a child of its ancestor at depth MAX_NESTING
-                flattened = True
-                depth = MAX_NESTING + 1
-            children: list[tuple] = []
-            del open_lists[depth:]
-            open_lists[depth - 1].append(
-                (f"h{min(s.level + 2, 6)}", s.role, s.level, texts(HEADING, s.heading), groups, children)
-            )
-            open_lists.append(children)
-        if flattened:
+        for report in flattened:
             diagnostics.warning(
                 f"html: sections nested deeper than {MAX_NESTING} levels are shown at level {MAX_NESTING}",
-                source,
+                digest.source,
                 report.pos.line,
                 report.pos.column,
             )
-        return (
-            report.slug,
-            texts(TITLE, report.title),
-            texts(INSTITUTION, report.institution),
-            report.published_at.strftime("%Y-%m-%dT%H:%M"),
-            report.published_at.strftime("%Y-%m-%d %H:%M"),
-            sections,
+        return label_texts, {state: states[state] for state in ("reviewed", "glossary", "machine", "fuzzy", MISSING)}
+
+    def chunks(self) -> Iterator[tuple[list[Report], dict[tuple[str, str], Translation]]]:
+        """Each chunk of reports with its translations, as :meth:`census` found them."""
+        spill = self._spill
+        spill.seek(0)
+        for chunk in _chunks(self.digest.reports):
+            rows = marshal.load(spill)  # plain tuples of text: nothing in it runs
+            yield chunk, {(c, text): Translation(en, state, origin) for c, text, en, state, origin in rows}
+
+
+def _chunks(reports: list[Report]) -> Iterator[list[Report]]:
+    for i in range(0, len(reports), CHUNK):
+        yield reports[i : i + CHUNK]
+
+
+def _translated(chain: Chain, table: SegmentTable) -> dict[tuple[str, str], Translation]:
+    by_id = chain.translate(table)
+    return {s.key: by_id[s.id] for s in table if s.id in by_id}
+
+
+def _count(report: Report, texts: _Texts, content: ContentSettings) -> bool:
+    """Count the texts a report shows (as :func:`_report_view` makes them); whether it nests too deep."""
+    texts(TITLE, report.title)
+    texts(INSTITUTION, report.institution)
+    deep = False
+    for section, depth, blocks in content.select(report, COUNT_BLOCKS):
+        texts(HEADING, section.heading)
+        for block in blocks:
+            texts(TEXT, block.text)
+        deep = deep or depth > MAX_NESTING
+    return deep
+
+
+@template_view
+class ReportViews:
+    """The page's reports (``reports``): each a ``(slug, title, institution, time_iso, time_text,
+    sections)`` tuple, made a chunk at a time each time a template loops over them, so the page
+    never holds more than a chunk of reports (``sections`` is made when looped over too)."""
+
+    def __init__(self, translations: _Translations, glossary: Glossary | None) -> None:
+        self._translations, self._glossary = translations, glossary
+        self._count = len(translations.digest.reports)
+        self._current: dict[str, Report] = {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[tuple]:
+        content = self._translations.content
+        for chunk, found in self._translations.chunks():
+            texts, hints = _Texts(found), _Hints(self._glossary)
+            self._current = {report.slug: report for report in chunk}
+            for report in chunk:
+                yield (
+                    report.slug,
+                    texts(TITLE, report.title),
+                    texts(INSTITUTION, report.institution),
+                    report.published_at.strftime("%Y-%m-%dT%H:%M"),
+                    report.published_at.strftime("%Y-%m-%d %H:%M"),
+                    SectionViews(report, texts, hints, content),
+                )
+            for report in chunk:
+                report.release()
+        self._current = {}
+
+    def _report(self, slug: str) -> Report | None:
+        """The report of ``slug`` (looked up among the chunk being shown first; not for templates)."""
+        found = self._current.get(slug)
+        if found is None:
+            found = next((r for r in self._translations.digest.reports if r.slug == slug), None)
+        return found
+
+
+@template_view
+class SectionViews:
+    """A report's sections as the page shows them: ``(tag, role, level, heading, groups, children)``
+    tuples, made each time a template loops over them (see :func:`_section_views`)."""
+
+    def __init__(self, report: Report, texts: _Texts, hints: _Hints, content: ContentSettings) -> None:
+        self._args = (report, texts, hints, content)
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(_section_views(*self._args))
+
+    def __len__(self) -> int:
+        return len(_section_views(*self._args))
+
+
+def _section_views(report: Report, texts: _Texts, hints: _Hints, content: ContentSettings) -> list[tuple]:
+    style = content.citations
+    sections: list[tuple] = []
+    # the children lists of the sections being filled, by depth (``[0]``: the report's).
+    open_lists = [sections]
+    # max_bullets counts every block (bullets and paragraphs) in document order
+    for s, depth, blocks in content.select(report, COUNT_BLOCKS):
+        groups: list[tuple[str, list[BlockView]]] = []
+        for b in blocks:
+            text = texts(TEXT, b.text)
+            state = text["state"]
+            parts = _parts(text["zh"], b, style, hints if state != VERBATIM else None)
+            view = (b.kind, state, parts, text["en"], _cite(b.refs, style))
+            kind = "list" if b.kind == BULLET else "para"
+            if kind == "list" and groups and groups[-1][0] == "list":
+                groups[-1][1].append(view)
+            else:
+                groups.append((kind, [view]))
+        depth = min(depth, MAX_NESTING + 1)  # deeper: shown as a child of its ancestor at depth MAX_NESTING
+        children: list[tuple] = []
+        del open_lists[depth:]
+        open_lists[depth - 1].append(
+            (f"h{min(s.level + 2, 6)}", s.role, s.level, texts(HEADING, s.heading), groups, children)
         )
+        open_lists.append(children)
+    return sections
+
+
+@template_view
+class FactsBySlug:
+    """Each report's company, rating and target price in both languages (``facts.get(slug)``:
+    a dict of ``company``, ``rating_zh``, ``rating_en``, ``target_zh``, ``target_en``, or ``None``)."""
+
+    def __init__(self, reports: ReportViews) -> None:
+        self._reports = reports
+
+    def get(self, slug: str) -> dict[str, str] | None:
+        report = self._reports._report(slug)
+        facts = report.facts if report is not None else None
+        if not facts:
+            return None
+        company, rating, target = facts.headline()
+        if company is None and rating is None and target is None:
+            return None
+        return {
+            "company": company_label(company),
+            "rating_zh": rating_label(rating, "zh"),
+            "rating_en": rating_label(rating, "en"),
+            "target_zh": target_label(target, "zh"),
+            "target_en": target_label(target, "en"),
+        }
 
 
 class _Hints:
@@ -375,23 +510,3 @@ def _template(audience: Audience, name: str) -> str:
     if audience.has_template(name) or "/" in name:
         return name
     return f"global/{name}"
-
-
-def _facts_by_slug(digest: Digest) -> dict[str, dict[str, str]]:
-    """Each report's company, rating and target price in both languages (``facts[slug]``)."""
-    out: dict[str, dict[str, str]] = {}
-    for report in digest.reports:
-        facts = report.facts
-        if not facts:
-            continue
-        company, rating, target = facts.headline()
-        if company is None and rating is None and target is None:
-            continue
-        out[report.slug] = {
-            "company": company_label(company),
-            "rating_zh": rating_label(rating, "zh"),
-            "rating_en": rating_label(rating, "en"),
-            "target_zh": target_label(target, "zh"),
-            "target_en": target_label(target, "en"),
-        }
-    return out

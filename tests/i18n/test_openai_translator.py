@@ -187,6 +187,23 @@ def test_a_401_stops_asking_for_the_rest(service, tmp_path):
     assert any("4 segments left untranslated" in d.message for d in diagnostics.warnings)
 
 
+def test_a_server_that_keeps_failing_is_given_up_on_once_across_calls(service, tmp_path):
+    """A page translated a chunk at a time asks one chain many times: failures in a row add up."""
+    service.script = ["500"] * 100
+    opts = {"base_url": service.url, "batch_size": 2, "timeout": 5, "retries": 1, "backoff": 0.01,
+            "max_failures": 2, "cache": str(tmp_path / "cache.sqlite3")}  # fmt: skip
+    settings = Settings.from_profile({"translators": ["openai"], "catalogs": [], "openai": opts})
+    diagnostics = Diagnostics()
+    chain = make_chain(settings, Resources(settings, diagnostics), None)
+    try:
+        for start in range(0, 6, 2):
+            assert chain.translate(SEGMENTS[start : start + 2]) == {}
+    finally:
+        chain.close()
+    assert len(service.calls) == 4  # two batches, two attempts each; the third call asks nothing
+    assert any("2 batches in a row failed" in d.message for d in diagnostics.warnings)
+
+
 def test_wrong_number_of_items_keeps_what_matches(service, tmp_path):
     service.script = ["short"]
     found, diagnostics = _translate(service, tmp_path, segments=SEGMENTS[:2])
@@ -253,7 +270,7 @@ def test_build_with_machine_drafts_marks_them_and_survives_failures(cli, service
     assert "warning: openai translator: 50 segments left untranslated: HTTP 500" in result.stderr
     html = (out / "global" / "digest.html").read_text(encoding="utf-8")
     assert html.count('class="flag flag-machine"') > 100
-    assert "needing review, 50 missing." in html  # the footer counts unique segments
+    assert "needing review, 50 missing." in html  # the footer counts the texts the page shows
     assert "Haitong International" in html  # the glossary still comes first
 
 

@@ -252,6 +252,7 @@ class OpenAITranslator(MachineTranslator):
         self.max_failures = int(_number(opts, "max_failures", 3, minimum=1))
         self.temperature = _number(opts, "temperature", 0, minimum=0)
         self.disabled: str | None = None
+        self.failures = 0  # batches in a row that failed
         self.requests = 0
 
     @property
@@ -277,24 +278,26 @@ class OpenAITranslator(MachineTranslator):
     # --- batches ------------------------------------------------------------------
 
     def translate_uncached(self, segments: Sequence[Segment]) -> dict[str, str]:
+        # failures in a row are counted across calls: a writer that translates a page a chunk
+        # at a time gives up on a server that keeps failing once, not once per chunk
         out: dict[str, str] = {}
-        failures = 0
         for start in range(0, len(segments), self.batch_size):
             batch = segments[start : start + self.batch_size]
-            if self.disabled or failures >= self.max_failures:
+            if not self.disabled and self.failures >= self.max_failures:
+                self.disabled = f"{self.failures} batches in a row failed"
+            if self.disabled:
                 rest = len(segments) - start
-                why = self.disabled or f"{failures} batches in a row failed"
-                self.setup.warn(f"openai translator: {rest} segments left untranslated ({why})")
+                self.setup.warn(f"openai translator: {rest} segments left untranslated ({self.disabled})")
                 break
             try:
                 found, problems = self._batch(batch)
             except _Failure as exc:
-                failures += 1
+                self.failures += 1
                 if exc.fatal:
                     self.disabled = str(exc)
                 self.setup.warn(f"openai translator: {len(batch)} segments left untranslated: {exc}")
                 continue
-            failures = 0
+            self.failures = 0
             out.update(found)
             for problem in problems:
                 self.setup.warn(f"openai translator: {problem}")
