@@ -547,12 +547,12 @@ CN_LEADING = (
 ).split()
 EN_LEADING = (
     "and or while but with whereas versus vs as from the a an its their our we of in on at to for "
-    "which there it this that revised reportedly"
+    "which there it this that these those revised reportedly"
 ).split()
 #: Verbs inside a subject: the subject is what follows the last one (``公司此前提出未来五年``).
 CN_INNER_VERBS = (
     "提出 完成 实现 推动 认为 显示 表明 通过 获得 披露 宣布 公告 发布 指出 目标是 低开 高开 获支撑 对应 预计 派发 "
-    "承诺 测算 估算 给予 拟以 由于 受益于 得益于 主要系 上调 下调 上修 下修 增厚 建成 取得"
+    "承诺 测算 估算 给予 拟以 由于 受益于 得益于 主要系 上调 下调 上修 下修 增厚 建成 取得 居前"
 ).split()
 EN_INNER_VERBS = [
     *(
@@ -560,8 +560,10 @@ EN_INNER_VERBS = [
         "lift lifted cut lower lowered maintain maintained upgrade upgraded downgrade downgraded "
         "expect trim trims trimmed implying implies imply lowers cuts raises lifts maintains reiterates reiterated "
         "upgrades downgrades sets achieved achieving achieves reached reaching delivered generated representing "
-        "reflecting indicating sees"
+        "reflecting indicating sees has had initiate initiates initiated topping beating missing"
     ).split(),
+    "compared to",
+    "points to",
     "we forecast",  # forecast alone is as often a noun
     "we estimate",
 ]

@@ -9,6 +9,7 @@ or with the years across and one row per indicator::
 
     |指标|2024|2025Q1|2025E|2026E| |----|----|----|----|----| |营业总收入(百万元)|664|142|763|914|
 
+(the corner cell may name the unit of the amounts below it: ``|单位/百万元|2024|2025E|``).
 :func:`cells` reads it back.  The cell that names an indicator (its subject, and the unit in
 parentheses) is the header's in the first layout and the row's first in the second; the period
 (a year, ``2024E``, ``2024Q1 - 3``) is the row's first cell in the first and the header's in the
@@ -28,7 +29,11 @@ _RULE_CELL = re.compile(r"\s*:?-{3,}:?\s*")
 _HEADER_UNIT = re.compile(r"^(?P<name>.*?)\s*[(（](?P<unit>[^()（）]{1,8})[)）]\s*$")
 _LETTER = re.compile(r"[^\W\d_]")
 #: A row label that says the row is the change of the row above: ``(+/-)%``, ``+/-%``, ``±%``.
-_CHANGE_ROW = re.compile(r"\s*[(（]?\s*(?:\+\s*/\s*-|±)\s*[)）]?\s*%?\s*")
+_CHANGE_ROW = re.compile(r"\s*[(（]?\s*(?:\+\s*/\s*-|±)\s*[)）]?\s*(?:%|[(（]\s*%\s*[)）])?\s*")
+#: The unit of a whole table, named in its corner cell: ``单位/百万元``, ``单位:亿元``, ``(百万元)``.
+_TABLE_UNIT = re.compile(r"(?:单位\s*[/:：]?\s*|^\s*[(（]\s*)(?P<unit>(?:人民币|美元|港元)?[十百千万亿]*元)\s*[)）]?\s*$")
+#: Rows whose values are not amounts of the table's unit: multiples, rates, per-share figures.
+_NOT_AN_AMOUNT = re.compile(r"P/?[EBS]|市[盈净销]率|EV/EBITDA|倍|率|ROE|ROA|EPS|每股", re.IGNORECASE)
 #: The unit among the parts of a header's parentheses (``归母,百万元``, ``元,期末股本``).
 _UNIT_PART = re.compile(r"(?:人民币|美元|港元)?[十百千万亿]*(?:元|股|倍|%)(?:/股)?")
 #: A header cell that names a period: ``2024``, ``2025E``, ``2023A``, ``2025Q1``, ``1H25``, ``2025年``.
@@ -80,6 +85,7 @@ def cells(text: str) -> dict[int, Cell]:
         while j < len(parts) and (not parts[j][1].strip() or _RULE_CELL.fullmatch(parts[j][1])):
             j += 1
         rows = 0
+        corner = _TABLE_UNIT.search(header[0][1]) if across else None
         subject, unit, unit_at = "", "", -1  # of the row (with the years across)
         indicator = ""  # the last row that names one (a change row under it is its growth)
         while j + width <= len(parts):
@@ -95,10 +101,12 @@ def cells(text: str) -> dict[int, Cell]:
                 else:
                     subject, unit, unit_at = _column(row[0][1], row[0][0])
                     indicator = subject
+                    if not unit and corner is not None and not _NOT_AN_AMOUNT.search(subject):
+                        unit, unit_at = corner.group("unit"), header[0][0] + corner.start("unit")
             for (start, content), (header_at, name) in zip(row[1:], header[1:], strict=True):
                 if _NUMBER_CELL.fullmatch(content):
                     if across:
-                        cell = Cell(subject, unit, unit_at, name.strip())
+                        cell = Cell(subject, unit if "%" not in content else "", unit_at, name.strip())
                     else:
                         cell = Cell(*_column(name, header_at), label)
                     found[start + len(content) - len(content.lstrip())] = cell

@@ -360,6 +360,7 @@ _TRAIL_EXCEPT = {n: tuple(x for x in R.CN_TRAILING_EXCEPT if len(x) > n) for n i
 _CN_TRAIL = _suffix_sets([*R.CN_TRAILING, *R.DIRECTION_WORDS, *R.RELATION_WORDS, *R.BOUND_BEFORE])
 _CN_LEAD = _suffix_sets(R.CN_LEADING, at=0)
 _LEAD_EXCEPT = {n: tuple(x for x in R.CN_LEADING_EXCEPT if len(x) > n) for n in range(1, 12)}
+_LEAD_KEPT = tuple(R.CN_LEADING_EXCEPT)
 _EN_TRAIL = frozenset(
     w.lower() for w in (*R.EN_TRAILING, *R.EN_DIRECTION_WORDS, *R.EN_BOUND_BEFORE, *R.EN_RELATION_WORDS) if " " not in w
 )
@@ -1156,7 +1157,7 @@ def _strip_leading(subject: str) -> str:
                 subject = subject[len(first) :].lstrip(" ")
                 first = subject.split(" ", 1)[0] if " " in subject else ""
                 subject = subject[len(first) :]
-            elif first.lower() in _EN_LEAD:
+            elif first.lower() in _EN_LEAD and not (first == "A" and is_han(subject[2:3])):  # A 股: A shares
                 subject = subject[len(first) :]
         if subject == before:
             break
@@ -1270,7 +1271,7 @@ def _noun_after(suffix: str) -> str:
     if not head[:1] or not (is_han(head[0]) or _is_latin(head[0])):
         return ""
     m = _NOUN_STOP.match(head)
-    if m and len(m.group()) == 1:
+    if m and len(m.group()) == 1 and not head.startswith(_LEAD_KEPT):  # 28台在运机组: 在运 is a word
         return ""
     if _DIRECTION_CN.match(head) or _RELATION_CN.match(head):
         return ""  # 2000万只增至4000万只: a verb of change, not the counted noun
@@ -1542,7 +1543,7 @@ class _Context:
                     raw_prefix,
                 )
             f.basis = f.relation if is_change and f.relation in L.BASES else ""
-            if f.period or f.items > 1:
+            if f.period or f.items > 1 or self.s.years_named:
                 self._year(f, sent_start)
         for k in range(len(self.figures) - 2, -1, -1):  # 8192和32768个令牌: both count 令牌
             if self.figures[k].shares_unit:
@@ -1667,8 +1668,9 @@ class _Context:
         if found is None and f.period:
             found = _single_year(f.period)
             whole = found is not None and _is_whole_year(f.period)
-        if found is None and f.period and self.s.years_named:
-            found = self._sentence_year(f, sent_start)  # 2025年…,其中第三季度收入为481.3亿元
+        if found is None and self.s.years_named:
+            # 2025年…,其中第三季度收入为481.3亿元; 2025年上半年营收391.67亿元;归母净利润59.52亿元
+            found = self._sentence_year(f, sent_start if f.period else _full_sentence_start(self.text, f.start))
         if found is None:
             return
         f.year, flag = found
@@ -1888,6 +1890,15 @@ class _Context:
 
 
 _NO_WARNINGS: list[tuple[int, str]] = []
+_FULL_STOP = re.compile(r"[。!?！？]")
+
+
+def _full_sentence_start(text: str, pos: int) -> int:
+    """Where the sentence around ``pos`` starts, clauses after ``;`` included (ends: ``。!?``)."""
+    start = 0
+    for m in _FULL_STOP.finditer(text, max(0, pos - 400), pos):
+        start = m.end()
+    return start
 
 
 class _Years:

@@ -309,7 +309,7 @@ BOUNDS: dict[str, dict[str, float]] = {
         "action": 1.0,
         "target_price": 0.66,
         "valuation": 0.66,
-        "forecast": 0.55,
+        "forecast": 0.72,
     },
     # first run: company 0.667, rating 0.667, action 0.909, target 0.750, valuation 0.500, forecast 0.635
     "real-final17": {
@@ -318,7 +318,7 @@ BOUNDS: dict[str, dict[str, float]] = {
         "action": 0.9,
         "target_price": 0.75,
         "valuation": 0.5,
-        "forecast": 0.63,
+        "forecast": 0.85,
     },
     # first run: company 0.900, rating 0.909, action 0.900, target 0.500 (1.000 as a range), valuation 0, forecast 0.532
     "real-final11": {

@@ -355,6 +355,21 @@ def test_a_change_row_under_a_row_is_its_growth_and_the_rows_below_it_are_read_t
     assert len(found) == 12
 
 
+def test_a_corner_cell_names_the_unit_of_the_amounts_and_a_change_row_may_put_its_percent_in_parentheses():
+    text = (
+        "盈利预测与估值 |单位/百万元|2024|2025E|2026E| |----|----|----|----| |营业总收入|70,826.00|77,974.88|85,282.31| "
+        "|(+/-)(%)|13.58%|10.09%|9.37%| |归母净利润|15,596.00|13,420.11|14,958.74| |EPS(元/股)|5.56|4.78|5.33| "
+        "|P/E|15.56|18.09|16.23|"
+    )
+    found = [(m.subject, m.value, m.unit, m.year) for m in extract(text)]
+    assert ("营业总收入", "70826.00", "百万元", 2024) in found
+    assert ("营业总收入增速", "10.09", "%", 2025) in found
+    assert ("归母净利润", "14958.74", "百万元", 2026) in found
+    assert ("EPS", "5.56", "元/股", 2024) in found
+    assert ("P/E", "16.23", "", 2026) in found  # a multiple: not an amount of the table's unit
+    assert len(found) == 15
+
+
 def test_a_bare_measure_after_a_list_comma_keeps_the_owner_the_figure_before_named():
     subjects = [m.subject for m in extract("鸿远电子营收+22.3%、归母净利润+52.7%;火炬电子营收+24.2%、归母净利润+59.0%")]
     assert subjects == ["鸿远电子营收", "鸿远电子归母净利润", "火炬电子营收", "火炬电子归母净利润"]
@@ -443,3 +458,21 @@ def test_ranges_with_a_unit_on_both_ends_and_units_seen_on_real_final15():
     ]
     units = [m.unit for m in extract("天然气均价为3.9美元/百万英热,执行标准为330元/kW·年")]
     assert units == ["美元/百万英热", "元/kW·年"]
+
+
+def test_a_count_before_a_word_that_starts_like_a_stop_and_a_shares_written_with_a_space():
+    assert [m.subject for m in extract("管理28台在运核电机组")] == ["在运核电机组"]  # 在运 is a word, not 在
+    assert [m.subject for m in extract("年初至今 A 股医药指数涨幅为13.7%")] == ["A 股医药指数"]  # not the article a
+    assert [m.subject for m in extract("本周跌幅居前金迪克(-26%)")] == ["金迪克"]
+
+
+def test_english_boilerplate_of_a_company_profile_names_the_measure():
+    cases = {
+        "Sony Group had a return on equity of 21.70%": "return on equity",
+        "The stock has a market cap of $121.47 billion": "market cap",
+        "compared to its average volume of 598,740": "average volume",
+        "Cowen's price objective points to a potential upside of 16.15%": "potential upside",
+        "those estimates were $0.62": "estimates",
+    }
+    for text, subject in cases.items():
+        assert [m.subject for m in extract(text)] == [subject], text
