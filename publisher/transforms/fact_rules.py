@@ -131,6 +131,7 @@ EN_ACTIONS: dict[str, str] = {
     "reiterating": "maintain",
     "keep": "maintain",
     "keeps": "maintain",
+    "kept": "maintain",
     "retain": "maintain",
     "retains": "maintain",
     "remain at": "maintain",

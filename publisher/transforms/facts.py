@@ -95,6 +95,8 @@ _EN_GRADE_RATING = re.compile(
     rf"(?P<q1>[\"“']?)(?P<grade>\b(?:{_EN_GRADE_WORDS})\b)(?P<q2>[\"”']?)[- ](?P<after>rating|rated)\b", re.IGNORECASE
 )
 _EN_FROM_GRADE = re.compile(rf"\s+from\s+(?:an?\s+)?[\"“']?(?P<old>\b(?:{_EN_GRADE_WORDS})\b)", re.IGNORECASE)
+#: What stands before the grade a company was moved from: ``from a "market perform" rating to …``.
+_OLD_GRADE_BEFORE = re.compile(r"\bfrom\s+(?:an?\s+)?[\"“']?$", re.IGNORECASE)
 _EN_PAREN_ACTION = re.compile(rf"\s*\((?P<paren>{_alternation(R.AFTER_ACTIONS)})\)", re.IGNORECASE)
 
 
@@ -147,7 +149,8 @@ def _cn_ratings(text: str, rating_section: bool = False) -> Iterator[tuple[int, 
             m.start() > 0
             and is_han(text[m.start() - 1])
             and not (quoted or rating_label or at_lead)
-            and not (after and _CN_ACTION_RE.search(clause))  # 维持保利物业跑赢行业评级: the company, then its grade
+            # 维持保利物业跑赢行业评级, 给予柳工买入评级: the company, then its grade
+            and not (after and (_CN_ACTION_RE.search(clause) or _CN_GIVING_RE.search(clause)))
             and not _CN_ACTION_RE.search(text[max(0, m.start() - 4) : m.start()])
             and not text[max(0, m.start() - 2) : m.start()].endswith(("评级", "给予", "予以"))
         ):
@@ -222,8 +225,10 @@ def _en_ratings(text: str, title: bool = False) -> Iterator[tuple[int, str, str,
             yield (m.start("grade") if m.group("grade") else 0), grade, R.EN_GRADES[grade.lower()], ""
     for m in _EN_RATING.finditer(text):
         grade = m.group("grade")
+        if _OLD_GRADE_BEFORE.search(text, max(0, m.start("grade") - 12), m.start("grade")):
+            continue  # upgraded from a "market perform" rating to an "outperform" rating: the old grade
         quoted = bool(m.group("q1"))
-        if not (grade[0].isupper() or quoted or m.group("after")):
+        if not (grade[0].isupper() or quoted or m.group("after") or " " in grade):  # at sector perform
             continue
         verb = (m.group("verb") or "").lower()
         action = R.EN_ACTIONS.get(verb, "")
@@ -240,6 +245,8 @@ def _en_ratings(text: str, title: bool = False) -> Iterator[tuple[int, str, str,
         yield m.start("grade"), grade, R.EN_GRADES[grade.lower()], action
     for m in _EN_GRADE_RATING.finditer(text):
         if m.start("grade") in seen or not (m.group("grade")[0].isupper() or m.group("q1")):
+            continue
+        if _OLD_GRADE_BEFORE.search(text, max(0, m.start("grade") - 12), m.start("grade")):
             continue
         grade = m.group("grade")
         action = _en_action_before(text, m.start())
@@ -481,15 +488,15 @@ _CODE = re.compile(
     r"|[A-Z]{1,5}(?=\s+[+\-−]\d+(?:\.\d+)?%))"  # Terex (TEX -5.2%): a ticker and the day's move
     r"(?:\s+[+\-−]\d+(?:\.\d+)?%)?(?:\s*[,，;；/、][^)）]{0,20})?\s*[)）]"
 )
+#: The legal forms an English company name may end with (``Inc``, ``Co Ltd``, ``A/S``).
+_LEGAL_FORMS = r"(?:Inc|Ltd|Corp|Corporation|Co|Company|PLC|plc|Group|Holdings|Limited|AG|SA|NV|SE|LLC|A/S|ASA)"
 _LATIN_NAME_END = re.compile(
     r"((?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)(?:\s+(?:[A-Z][A-Za-z0-9&.'-]*|&|and|of|de)){0,5}"
-    r"(?:,\s*(?:Inc|Ltd|Corp|Co|LLC|PLC|plc|AG|SA|NV|SE|Limited)\.?)?)\s*$"  # Cree, Inc. (NASDAQ:CREE)
+    rf"(?:,?\s*{_LEGAL_FORMS}\.?)?)\s*$"  # Cree, Inc. (NASDAQ:CREE); Novo Nordisk A/S (NYSE:NVO)
 )
 _SHARE_CLASS = re.compile(r"\s*[-－]\s*(?:SW|W|S|U|B)$")
 #: What follows a company's name in its full legal name: ``, Inc.``, `` Co Ltd``, `` Holdings``.
-_LEGAL_FORM = re.compile(
-    r",?\s+(?:(?:Inc|Ltd|Corp|Corporation|Co|Company|PLC|plc|Group|Holdings|Limited|AG|SA|NV|SE|LLC)\.?\s*){1,2}"
-)
+_LEGAL_FORM = re.compile(rf",?\s+(?:{_LEGAL_FORMS}\.?\s*){{1,2}}")
 _LEADING_CONNECTORS = re.compile(r"^(?:(?:of|and|de|&)\s+)+")
 _EN_TITLE_HEAD_NAME = re.compile(r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*){0,3})\s*\[")
 _TITLE_HEAD_YEAR = re.compile(
@@ -607,7 +614,17 @@ def _name_before(text: str, end: int) -> str:
             return run
         return run[-4:] if len(run) > 8 else ""
     m = _LATIN_NAME_END.search(head)
-    return _LEADING_CONNECTORS.sub("", m.group(1)).strip() if m else ""
+    if m is None:
+        return ""
+    name = _TITLE_VERBS_BEFORE.sub("", m.group(1))  # Cowen Upgrades Novo Nordisk A/S (NYSE:NVO)
+    return _LEADING_CONNECTORS.sub("", name).strip()
+
+
+#: A broker and its verb before the company a title names: ``Cowen Upgrades ``, ``Jefferies Initiates Coverage On ``.
+_TITLE_VERBS_BEFORE = re.compile(
+    r"^.*\b(?:Upgrades|Downgrades|Upgraded|Downgraded|Initiates(?:\s+Coverage\s+(?:On|Of))?|Reiterates|Maintains"
+    r"|Backs|Raises|Cuts|Lifts|Trims|Boosts)\s+"
+)
 
 
 _HEAD_SEPARATORS = re.compile(r"[丨｜|]")
@@ -633,12 +650,17 @@ _EN_TITLE_RATED_NAME = re.compile(
     rf"(?P<name>{_EN_NAME}(?:\s(?:{_EN_NAME}|&|of|and)){{0,5}}?)"
     r"(?='s\b|\s(?:[Ff]ollowing|[Aa]fter|[Aa]head|[Aa]mid|[Dd]espite|[Oo]n|[Aa]s|[Ii]n|[Tt]o|[Aa]t)\b|\s*[,;:(]|$)"
 )
+#: Jabil Price Target Raised by RBC; Acme PT Cut to $20 at Jefferies: the company, then its target's change
+_EN_TITLE_TARGET_MOVED = re.compile(
+    rf"^(?P<name>{_EN_NAME}(?:\s(?:{_EN_NAME}|&|of|and)){{0,4}}?)\s(?:Price\s[Tt]arget|PT|Target)\s"
+    r"(?:Raised|Lowered|Cut|Increased|Boosted|Trimmed|Lifted|Reduced|Hiked)\b"
+)
 #: IDFC First Bank shares can rally 23%; Hua Hong Semiconductor Ltd_ Strong revenue guidance
 _EN_TITLE_NAMED = re.compile(
     rf"^(?P<name>{_EN_NAME}(?:\s(?:{_EN_NAME}|&|of|and)){{0,5}}?)"
     r"(?=\s(?:[Ss]hares|[Ss]tock)\b)"
     rf"|^(?P<firm>{_EN_NAME}(?:\s(?:{_EN_NAME}|&|of|and)){{0,5}}?\s"
-    r"(?:Ltd|Inc|Corp|Corporation|Co|Company|Group|Holdings|PLC|plc|AG|SA|NV|SE|Limited)\.?)(?=\s?[_:;,(]|$)"
+    rf"{_LEGAL_FORMS}\.?)(?=\s?[_:;,(]|$)"
 )
 
 
@@ -819,9 +841,11 @@ def _companies(
                 _EN_TITLE_VERB_NAME,
                 _EN_TITLE_RATED_NAME,
                 _EN_TITLE_NAMED,
+                _EN_TITLE_TARGET_MOVED,
             ):
                 named = pattern.search(text)
                 name = (named.groupdict().get("name") or named.groupdict().get("firm") or "") if named else ""
+                name = _TITLE_VERBS_BEFORE.sub("", name)  # Cowen Upgrades Novo Nordisk A/S: not the broker's verb
                 if name and not _is_broker(name, report.institution):
                     add(name, "", "", title_pos, [])
             dashed = _EN_TITLE_DASHED.match(text)
@@ -832,8 +856,8 @@ def _companies(
         if not any(w.lower() in name.lower() for w in R.REPORT_KIND_WORDS) and name not in R.NOT_COMPANY_TITLE_WORDS:
             add(name, "", "", title_pos, [])
     for text, block, line, column, cites in texts():
-        if block is None or _PICK_HINT.search(text) is None:
-            continue
+        if (block is None and text is not report.title) or _PICK_HINT.search(text) is None:
+            continue  # the picks of a block, or of the title (…,重点推荐益丰药房、大参林等)
         for m in _PICKS.finditer(text):
             names = _PICK_SPLIT.split(m.group("list"))
             ends = next((k for k, n in enumerate(names) if "等" in n), None)
@@ -966,6 +990,14 @@ def _japanese(report: Report) -> bool:
     return any(_JAPANESE.search(t) for t in texts()) and not any(_YUAN.search(t) for t in texts())
 
 
+#: The sentence after which a retold note lists other brokers' calls on the same company.
+_OTHER_BROKERS = re.compile(
+    r"\b(?:Several|A number of|Other|Many)\s+(?:other\s+)?(?:equities\s+)?(?:research\s+)?"
+    r"(?:brokerages|analysts|research firms|investment firms|firms|equities analysts|equity analysts)\s+"
+    r"(?:have\s+)?(?:also\s+)?(?:recently\s+)?(?:issued|weighed|commented|released|rated|set|given|updated)\b"
+)
+
+
 def extract(report: Report) -> Facts:
     """The research facts of one report (its figures must be attached for forecasts)."""
     collector = _Collector()
@@ -976,12 +1008,16 @@ def extract(report: Report) -> Facts:
     if not default_currency and report.language == "zh":
         default_currency = "CNY"
     yen = "JPY" if report.language != "zh" and _japanese(report) else "CNY"
+    others = False  # past "Several other brokerages have also issued reports on NVO": their calls, not this one's
     for text, block, line, column, cites, rating_section, heading in _texts_in_sections(report):
         if not text:
             continue
         title = text is report.title and block is None
         ascii_only = text.isascii()
         latin = ascii_only or _LATIN.search(text) is not None
+        others = others or (latin and not title and _OTHER_BROKERS.search(text) is not None)
+        if others:
+            continue
         lower = text.lower() if latin else ""
         cn_hinted = not ascii_only and (rating_section or _CN_RATING_HINT.search(text) is not None)
         found = list(_cn_ratings(text, rating_section)) if cn_hinted else []

@@ -31,7 +31,9 @@ _LETTER = re.compile(r"[^\W\d_]")
 #: A row label that says the row is the change of the row above: ``(+/-)%``, ``+/-%``, ``±%``.
 _CHANGE_ROW = re.compile(r"\s*[(（]?\s*(?:\+\s*/\s*-|±)\s*[)）]?\s*(?:%|[(（]\s*%\s*[)）])?\s*")
 #: The unit of a whole table, named in its corner cell: ``单位/百万元``, ``单位:亿元``, ``(百万元)``.
-_TABLE_UNIT = re.compile(r"(?:单位\s*[/:：]?\s*|^\s*[(（]\s*)(?P<unit>(?:人民币|美元|港元)?[十百千万亿]*元)\s*[)）]?\s*$")
+_TABLE_UNIT = re.compile(
+    r"(?:单位\s*[/:：]?\s*|^\s*[(（]\s*)(?P<unit>(?:人民币|美元|港元)?[十百千万亿]*元)\s*[)）]?\s*$"
+)
 #: Rows whose values are not amounts of the table's unit: multiples, rates, per-share figures.
 _NOT_AN_AMOUNT = re.compile(r"P/?[EBS]|市[盈净销]率|EV/EBITDA|倍|率|ROE|ROA|EPS|每股", re.IGNORECASE)
 #: The unit among the parts of a header's parentheses (``归母,百万元``, ``元,期末股本``).

@@ -428,6 +428,32 @@ def test_facts_seen_on_real_final15(tmp_path):
     assert [(c.name, c.ticker, c.exchange) for c in india.companies] == [("Lupin", "LUPN", "IN")]
 
 
+def test_facts_seen_on_real_final17(tmp_path):
+    novo = _facts_of(
+        tmp_path,
+        "Cowen Upgrades Novo Nordisk A/S (NYSE:NVO) to Outperform",
+        "- Novo Nordisk A/S (NYSE:NVO) was upgraded by equities researchers at Cowen from a “market perform” rating "
+        "to an “outperform” rating. [1] - The brokerage presently has a $130.00 price target on the stock. [1] "
+        "- Several other brokerages have also issued reports on NVO. [2] - Zacks upgraded shares of Novo Nordisk "
+        "A/S from a “sell” rating to a “hold” rating and set a $104.00 price target on the stock. [2]",
+    )
+    assert [(c.name, c.ticker) for c in novo.companies] == [("Novo Nordisk A/S", "NVO")]
+    assert [r.scale for r in novo.ratings] == ["outperform"]  # not the old grade, nor the other brokers' calls
+    assert [t.value for t in novo.target_prices] == ["130.00"]
+    jabil = _facts_of(
+        tmp_path,
+        "Jabil Price Target Raised by RBC",
+        "- RBC kept its investment rating on the stock at sector perform. [1]",
+    )
+    assert [c.name for c in jabil.companies] == ["Jabil"]
+    assert [(r.scale, r.action) for r in jabil.ratings] == [("neutral", "maintain")]
+    title = "医药生物行业跟踪周报:药店现金流稳健、估值低,重点推荐益丰药房、大参林等"
+    picks = _facts_of(tmp_path, title, "观点 - 药店估值低 [1]")
+    assert [c.name for c in picks.companies] == ["益丰药房", "大参林"]
+    given = _facts_of(tmp_path, "柳工:业绩预告点评", "观点 - 东吴证券发布研究报告,给予柳工买入评级。 [1]")
+    assert [r.scale for r in given.ratings] == ["buy"]
+
+
 def test_facts_seen_on_real_final16(tmp_path):
     kept = _facts_of(tmp_path, "某金:维持保利物业跑赢行业评级 升目标价至42.7港元", "观点 - 公司稳健 [1]")
     assert [(r.grade, r.action) for r in kept.ratings] == [("跑赢行业", "maintain")]

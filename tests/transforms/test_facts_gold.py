@@ -313,10 +313,10 @@ BOUNDS: dict[str, dict[str, float]] = {
     },
     # first run: company 0.667, rating 0.667, action 0.909, target 0.750, valuation 0.500, forecast 0.635
     "real-final17": {
-        "company": 0.66,
-        "rating": 0.66,
-        "action": 0.9,
-        "target_price": 0.75,
+        "company": 0.9,
+        "rating": 1.0,
+        "action": 1.0,
+        "target_price": 1.0,
         "valuation": 0.5,
         "forecast": 0.85,
     },

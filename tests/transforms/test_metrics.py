@@ -357,7 +357,8 @@ def test_a_change_row_under_a_row_is_its_growth_and_the_rows_below_it_are_read_t
 
 def test_a_corner_cell_names_the_unit_of_the_amounts_and_a_change_row_may_put_its_percent_in_parentheses():
     text = (
-        "盈利预测与估值 |单位/百万元|2024|2025E|2026E| |----|----|----|----| |营业总收入|70,826.00|77,974.88|85,282.31| "
+        "盈利预测与估值 |单位/百万元|2024|2025E|2026E| |----|----|----|----| "
+        "|营业总收入|70,826.00|77,974.88|85,282.31| "
         "|(+/-)(%)|13.58%|10.09%|9.37%| |归母净利润|15,596.00|13,420.11|14,958.74| |EPS(元/股)|5.56|4.78|5.33| "
         "|P/E|15.56|18.09|16.23|"
     )
