@@ -528,7 +528,7 @@ EN_TRAILING = (
     "easing slowing rising falling climbing dropping sliding reaching hitting totalling totaling amounting "
     "accounting representing averaging standing hovering exceeding topping jumping surging dipping "
     "declining increasing gaining growing revised reduced raised lowered trimmed remain remains closing "
-    "had has have registered called "
+    "had has have been registered called "
     "versus vs or "
     "up down by to from at of about around approximately nearly almost over above below under back again further "
     "in for on within after since during stood "

@@ -1210,10 +1210,9 @@ def _clean_subject(text: str) -> str:
     for m in _INNER_EN.finditer(text) if latin else ():
         if last is None or m.end() > last.end():
             last = m
-    if last is not None and last.end() < len(text):
-        text = _strip_words(text[last.end() :])
-    elif last is not None:
-        text = _strip_words(text[: last.start()])
+    if last is not None:
+        # what follows the verb, unless nothing does but words that end a subject (``had been``)
+        text = _strip_words(text[last.end() :]) or _strip_words(text[: last.start()])
     if text.startswith(("股价", "收盘价")):
         text = _PRICE_MULTIPLE.sub("", text)
     if "的" in text:

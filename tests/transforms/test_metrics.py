@@ -474,6 +474,7 @@ def test_english_boilerplate_of_a_company_profile_names_the_measure():
         "compared to its average volume of 598,740": "average volume",
         "Cowen's price objective points to a potential upside of 16.15%": "potential upside",
         "those estimates were $0.62": "estimates",
+        "Analysts' mean estimate had been $2.57": "Analysts' mean estimate",  # had been: no verb before a measure
     }
     for text, subject in cases.items():
         assert [m.subject for m in extract(text)] == [subject], text
