@@ -133,6 +133,7 @@ _CN_DATE = (
 _MONTH_RANGE_START = re.compile(
     r"(?<![0-9])(?:1[0-2]|[1-9])[ \u00a0\u3000]{0,2}(?:-|~|～|—|–|至|到)[ \u00a0\u3000]{0,2}$"
 )
+_QUARTER_RANGE_START = re.compile(r"(?<![0-9])[1-3]-")
 _CN_SUFFIX = (
     r"(?:末|底|初|中(?!国)|以来|至今|前[三3]季度|上半年|下半年|全年|[一二三四1-4]季度末?|Q[1-4]|年底|年末|[1-9]月末?)?"
 )
@@ -560,7 +561,11 @@ class _Scanner:
             starts = [m.start() for m in _EN_DATE_LETTERS.finditer(text)]
             starts += [m.start() for m in _EN_DATE_DIGITS.finditer(text)]
             if starts:  # an English date, alone or after "as of", "since", ...
-                spans += _matches_at(_EN_DATE_PERIOD, text, sorted(starts))
+                found = _matches_at(_EN_DATE_PERIOD, text, sorted(starts))
+                for k, (s, e) in enumerate(found):  # 1-3Q2025: the first three quarters, one period
+                    if s >= 2 and text[s + 1 : s + 2] == "Q" and _QUARTER_RANGE_START.match(text, s - 2, s):
+                        found[k] = (s - 2, e)
+                spans += found
                 spans += [m.span() for m in _EN_DATE_PREFIXED.finditer(text)]
             spans += _matches_where(_EN_PERIOD_WORDS, _EN_PERIOD_WORDS_ANYWHERE, text)
         if years:
@@ -1519,7 +1524,7 @@ class _Context:
                 subject = self._list_head(f, "")  # 同比+3.3/+0.8/+0.4pcts after 销售/管理/财务费用率
             else:
                 subject = self._complete(f, k, subject, clause_start, clause_end, topic_positions)
-                subject = self._owner_carried(f, k, subject)
+                subject = self._topic_owner(f, self._owner_carried(f, k, subject))
                 if f.item == 1:
                     subject = self._list_head(f, subject, distributed, raw_prefix)
                     if distributed:
@@ -1560,6 +1565,30 @@ class _Context:
             m = _EN_PAIR.match(first.subject)
             if m:
                 first.subject, second.subject = m.group("a"), m.group("b")
+
+    def _topic_owner(self, f: _Figure, subject: str) -> str:
+        """``航空装备,1-3Q2025实现营收1650.99亿元…;归母净利润99.64亿元``: a sentence that opens with a
+        name alone before its first comma is about that name; its bare measures are the name's."""
+        if not subject or L.measure_owner(subject)[0] or not subject.endswith(R.SHARED_TAILS):
+            return subject
+        text = self.text
+        start = _full_sentence_start(text, f.start)
+        colon = max(text.rfind(":", start, f.start), text.rfind("：", start, f.start))
+        start = colon + 1 if colon >= 0 else start
+        comma = _COMMA.search(text, start, f.start)
+        if comma is None:
+            return subject
+        head = text[start : comma.start()].strip()
+        if (
+            2 <= len(head) <= 8
+            and all(is_han(c) for c in head)
+            and _INNER_CN.search(head) is None
+            and _FRAMING_HEAD.search(head) is None
+            and _clean_subject(head) == head
+            and L.measure_owner(head + subject)[0] == head
+        ):
+            return head + subject
+        return subject
 
     def _owner_carried(self, f: _Figure, k: int, subject: str) -> str:
         """``鸿远电子营收+22.3%、归母净利润+52.7%``: a bare measure right after ``、`` belongs to the owner
@@ -1800,7 +1829,7 @@ class _Context:
         if count > 1 and ("、" in subject or "/" in subject):
             names = L.split_names(subject)
             if len(names) == count:
-                return names
+                return _shared_owner(names)
         parts = [p.strip() for p in _LIST_SPLIT.split(subject) if p.strip()]
         if len(parts) < 2:
             return [subject]
@@ -1888,14 +1917,29 @@ class _Context:
 # --- public API ----------------------------------------------------------------------------------
 
 
+def _shared_owner(names: list[str]) -> list[str]:
+    """``航海装备营业收入、归母净利润``: the owner the first name gives its measure owns the bare
+    measures after it (``航海装备归母净利润``)."""
+    owner = L.measure_owner(names[0])[0]
+    if not owner:
+        return names
+    return [
+        owner + n if k and not L.measure_owner(n)[0] and n.endswith(R.SHARED_TAILS) else n for k, n in enumerate(names)
+    ]
+
+
+_COMMA = re.compile(r"[,，]")
+#: A sentence's head that frames it rather than naming what it measures (``盈利能力方面,``, ``单季度看,``).
+_FRAMING_HEAD = re.compile(r"(?:方面|看|而言|口径|角度|层面|维度|上|中|下|后|前|内|外|来|时|期|度|年|月|日)$")
 _NO_WARNINGS: list[tuple[int, str]] = []
 _FULL_STOP = re.compile(r"[。!?！？]")
 
 
 def _full_sentence_start(text: str, pos: int) -> int:
-    """Where the sentence around ``pos`` starts, clauses after ``;`` included (ends: ``。!?``)."""
-    start = 0
-    for m in _FULL_STOP.finditer(text, max(0, pos - 400), pos):
+    """Where the sentence around ``pos`` starts, clauses after ``;`` included (ends: ``。!?``); at most
+    1,000 characters back (what looks back from here stays linear on a text without a full stop)."""
+    start = max(0, pos - 1000)
+    for m in _FULL_STOP.finditer(text, start, pos):
         start = m.end()
     return start
 

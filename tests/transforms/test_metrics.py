@@ -478,3 +478,19 @@ def test_english_boilerplate_of_a_company_profile_names_the_measure():
     }
     for text, subject in cases.items():
         assert [m.subject for m in extract(text)] == [subject], text
+
+
+def test_a_sector_named_alone_before_its_sentence_owns_its_bare_measures():
+    text = (
+        "景气度走弱:航空装备,1-3Q2025实现营收1650.99亿元,同比下滑1.8%;归母净利润99.64亿元。"
+        "航海装备1-3Q2025营业收入、归母净利润分别同比增长16.2%、87.5%。盈利能力方面,毛利率为30%"
+    )
+    found = [(m.subject, m.period) for m in extract(text)]
+    assert found == [
+        ("航空装备营收", "1-3Q2025"),
+        ("航空装备营收", "1-3Q2025"),
+        ("航空装备归母净利润", ""),
+        ("航海装备营业收入", "1-3Q2025"),
+        ("航海装备归母净利润", "1-3Q2025"),
+        ("毛利率", ""),  # 盈利能力方面 frames the sentence, it owns nothing
+    ]
