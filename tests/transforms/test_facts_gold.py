@@ -311,6 +311,16 @@ BOUNDS: dict[str, dict[str, float]] = {
         "valuation": 0.66,
         "forecast": 0.72,
     },
+    # first run (the session's last, untouched set): company 0.750, rating 0.750, action 0.917, target 1.000,
+    # valuation 0.750, forecast 0.483
+    "real-final18": {
+        "company": 0.75,
+        "rating": 0.75,
+        "action": 0.9,
+        "target_price": 1.0,
+        "valuation": 0.75,
+        "forecast": 0.48,
+    },
     # first run: company 0.667, rating 0.667, action 0.909, target 0.750, valuation 0.500, forecast 0.635
     "real-final17": {
         "company": 0.9,

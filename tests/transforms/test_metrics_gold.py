@@ -106,6 +106,10 @@ SETS = {
         (GOLD / "metrics-real-final17-a.tsv", GOLD / "real-final17-a-digest.txt"),
         (GOLD / "metrics-real-final17-b.tsv", GOLD / "real-final17-b-digest.txt"),
     ],
+    "real-final18": [
+        (GOLD / "metrics-real-final18-a.tsv", GOLD / "real-final18-a-digest.txt"),
+        (GOLD / "metrics-real-final18-b.tsv", GOLD / "real-final18-b-digest.txt"),
+    ],
 }
 
 
@@ -275,8 +279,9 @@ BOUNDS = {
     "real-final13": (0.99, 0.98, 0.79),  # first run 0.996, 0.937, 0.787; fixes since
     "real-final14": (0.99, 0.96, 0.81),  # first run 0.992, 0.925, 0.640; fixes since
     "real-final15": (0.98, 0.98, 0.81),  # first run 0.918, 0.931, 0.821; fixes since
-    "real-final16": (0.96, 0.98, 0.70),  # first run 0.964, 0.981, 0.672; fixes since
+    "real-final16": (0.96, 0.98, 0.74),  # first run 0.964, 0.981, 0.672; fixes since
     "real-final17": (0.96, 0.96, 0.87),  # first run 0.955, 0.914, 0.768; fixes since
+    "real-final18": (0.95, 0.95, 0.77),  # first run 0.958, 0.952, 0.774: the session's last, untouched set
 }
 
 
