@@ -545,6 +545,40 @@ _BRACKET_NAME = re.compile(rf"【({HAN_CLASS}{{2,8}})】")
 _PICK_HINT = re.compile(_alternation((*R.CN_PICK_CUES, "推荐", "关注", "【")))
 _PICK_END = re.compile(r"等(?:公司|个股|标的|企业)?$")
 _PICK_SPLIT = re.compile(r"\s*(?:以及|[、/和及与])\s*")
+#: ``推荐吉利汽车、小鹏汽车,建议关注江淮汽车``: a single pick, ending its sentence or clause.
+_ONE_PICK = re.compile(
+    rf"(?:{_alternation(R.CN_PICK_CUES)})\s*[:：]?\s*(?P<name>{HAN_CLASS}{{2,6}})(?=\s*(?:\[|[。；;,，]|$))"
+)
+#: ``具体推荐:智能驾驶-伯特利、科博达;智能座舱-继峰股份``: picks grouped under labels, one group per ``;``.
+_GROUPED_PICKS = re.compile(r"(?:推荐|关注|标的)\s*[:：]\s*(?P<groups>[^。]{4,400})")
+_GROUP_LABEL = re.compile(rf"^\s*(?:{HAN_CLASS}|[A-Za-z])[\w]{{0,10}}?\s*[-—–:：]\s*")
+_PICK_NAME = re.compile(rf"(?:{HAN_CLASS}|[A-Za-z]){{2,8}}")
+
+
+def _grouped_picks(text: str) -> Iterator[tuple[int, str]]:
+    """The names of a pick list grouped under labels (at least two groups, each ``label-name、name``)."""
+    if "推荐" not in text and "关注" not in text and "标的" not in text:
+        return
+    for m in _GROUPED_PICKS.finditer(text):
+        groups = re.split(r"[;；]", m.group("groups"))
+        labelled = [g for g in groups if _GROUP_LABEL.match(g)]
+        if len(labelled) < 2:
+            continue
+        at = m.start("groups")
+        for group in groups:
+            label = _GROUP_LABEL.match(group)
+            if label is None:
+                break  # the groups end where one has no label (建议关注乘用车…)
+            names = _PICK_SPLIT.split(group[label.end() :].strip())
+            if not all(_PICK_NAME.fullmatch(n) and n not in R.NOT_PICKS for n in names) or any(
+                n.endswith(_NOT_NAME_END) for n in names
+            ):
+                break
+            for name in names:
+                yield at + group.find(name), name
+            at += len(group) + 1
+
+
 #: A list that ends ``等行业`` names industries, not companies.
 _SECTOR_LIST_END = re.compile(r"^\s*等?(?:行业|板块|领域|方向|赛道|主题|环节|产业|细分|子行业|方面)")
 _NAME_CUES = re.compile(
@@ -881,6 +915,11 @@ def _companies(
         for m in _BRACKETED.finditer(text):
             for name in _BRACKET_NAME.findall(m.group()):
                 add(name, "", "", _position(block, line, column, m.start()), cites, pick=True)
+        for at, name in _grouped_picks(text):
+            add(name, "", "", _position(block, line, column, at), cites, pick=True)
+        for m in _ONE_PICK.finditer(text):  # 建议关注江淮汽车: one name, a company's by its ending
+            if m.group("name").endswith(tuple(R.NAME_TAILS)) and m.group("name") not in R.NOT_PICKS:
+                add(m.group("name"), "", "", _position(block, line, column, m.start("name")), cites, pick=True)
 
 
 # --- forecasts ------------------------------------------------------------------------------------------
@@ -995,6 +1034,8 @@ _OTHER_BROKERS = re.compile(
     r"\b(?:Several|A number of|Other|Many)\s+(?:other\s+)?(?:equities\s+)?(?:research\s+)?"
     r"(?:brokerages|analysts|research firms|investment firms|firms|equities analysts|equity analysts)\s+"
     r"(?:have\s+)?(?:also\s+)?(?:recently\s+)?(?:issued|weighed|commented|released|rated|set|given|updated)\b"
+    r"|^\W*Separately,"  # Separately, Zacks Investment Research raised shares of …
+    r"|\banalysts?\s+ha(?:s|ve)\s+rated\s+the\s+stock\b"  # One research analyst has rated the stock with a sell rating
 )
 
 

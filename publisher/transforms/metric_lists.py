@@ -17,6 +17,7 @@ change of a figure.  Everything here is linear in its input.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,9 +45,9 @@ _Y = r"(?:FY)?(?P<{0}>(?:19|20)[0-9]{{2}}|[0-9]{{2}})(?![0-9])(?P<{1}>[AEF](?![A
 _YEAR_RANGE = re.compile(
     r"(?<![0-9.])"
     + _Y.format("y1", "f1")
-    + r"[ ]?(?:-|~|～|—|–|至|到)[ ]?"
+    + r"(?:年)?[ ]?(?:-|~|～|—|–|至|到)[ ]?"  # 2025-2027年, 2025年至2027年
     + _Y.format("y2", "f2")
-    + r"(?P<tail>年|财年|E(?![a-z]))?"
+    + r"(?P<tail>[ ]?年|财年|E(?![a-z]))?"  # 2025-26 年
 )
 _YEAR_TOKEN = re.compile(r"(?<![0-9.])(?:FY)?((?:19|20)[0-9]{2}|[0-9]{2})(?![0-9])([AEF])?")
 _ONE_YEAR = r"(?:FY)?(?:(?:19|20)[0-9]{2}|[0-9]{2})(?![0-9])[AEF]?"
@@ -120,9 +121,10 @@ def year_lists(text: str) -> list[YearList]:
     for m in _YEAR_LIST.finditer(text):
         tokens = _YEAR_TOKEN.findall(m.group())
         marked = any(flag for _, flag in tokens) or m.group("tail")
-        if not marked and not all(len(y) == 4 for y, _ in tokens):
-            continue
         years = tuple((_full_year(y), _flag(flag)) for y, flag in tokens)
+        following = len(tokens[0][0]) == 4 and all(b[0] == a[0] + 1 for a, b in itertools.pairwise(years))
+        if not marked and not following and not all(len(y) == 4 for y, _ in tokens):
+            continue  # 2025/26/27: a year and the years after it, not values
         values = [y for y, _ in years]
         if values != sorted(values) or len(set(values)) != len(values) or values[-1] - values[0] > 10:
             continue

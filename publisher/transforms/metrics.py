@@ -134,6 +134,9 @@ _MONTH_RANGE_START = re.compile(
     r"(?<![0-9])(?:1[0-2]|[1-9])[ \u00a0\u3000]{0,2}(?:-|~|～|—|–|至|到)[ \u00a0\u3000]{0,2}$"
 )
 _QUARTER_RANGE_START = re.compile(r"(?<![0-9])[1-3]-")
+_FOLLOWING_YEARS = re.compile(
+    r"(?<![0-9.])(?:19|20)[0-9]{2}(?:(?:/[0-9]{2}(?![0-9.%])){1,4}|(?P<range>[ ]?[-~至到][ ]?[0-9]{2}[ ]?年))"
+)
 _CN_SUFFIX = (
     r"(?:末|底|初|中(?!国)|以来|至今|前[三3]季度|上半年|下半年|全年|[一二三四1-4]季度末?|Q[1-4]|年底|年末|[1-9]月末?)?"
 )
@@ -538,6 +541,15 @@ class _Scanner:
                 spans.append(short.span())
         if ("E" in text or "A" in text) and _YEAR_SPAN_HINT.search(text):
             spans += [m.span() for m in _YEAR_SPAN.finditer(text) if not text[m.start() - 1 : m.start()].isdigit()]
+        if "/" in text or "年" in text:
+            # 2025/26/27EPS, 2025-26 年: a year and the short years that follow it
+            for m in _FOLLOWING_YEARS.finditer(text):
+                years = [int(y) for y in re.findall(r"[0-9]+", m.group())]
+                first = years[0] % 100
+                if all(y == first + k for k, y in enumerate(years[1:], 1)) or (
+                    m.group("range") and 0 < years[-1] - first <= 10
+                ):
+                    spans.append(m.span())
         for word, pattern in _MORE_PERIODS:
             if word in text:
                 spans += [m.span() for m in pattern.finditer(text) if not text[m.start() - 1 : m.start()].isdigit()]

@@ -454,6 +454,28 @@ def test_facts_seen_on_real_final17(tmp_path):
     assert [r.scale for r in given.ratings] == ["buy"]
 
 
+def test_facts_seen_on_real_final18(tmp_path):
+    picks = _facts_of(
+        tmp_path,
+        "汽车行业周报",
+        "观点 - 具体推荐:智能驾驶-伯特利、科博达;智能座舱-继峰股份;H链-星宇股份、沪光股份;建议关注乘用车需求 [1] "
+        "- 推荐吉利汽车、小鹏汽车、比亚迪,建议关注江淮汽车 [2]",
+    )
+    names = [c.name for c in picks.companies]
+    assert {"伯特利", "科博达", "继峰股份", "星宇股份", "沪光股份", "江淮汽车", "比亚迪"} <= set(names)
+    assert "乘用车需求" not in names
+    toyota = _facts_of(
+        tmp_path,
+        "Toyota Motor (TM) Stock Rating Upgraded by Macquarie",
+        "- Toyota Motor (NYSE:TM) was upgraded by analysts at Macquarie from a “neutral” rating to an “outperform” "
+        "rating. [1] - Separately, Zacks Investment Research raised shares of Toyota Motor from a “hold” rating to a "
+        "“buy” rating and set a $153.00 price target. [2] - One research analyst has rated the stock with a sell "
+        "rating. [2]",
+    )
+    assert [r.scale for r in toyota.ratings] == ["outperform"]
+    assert toyota.target_prices == []
+
+
 def test_facts_seen_on_real_final16(tmp_path):
     kept = _facts_of(tmp_path, "某金:维持保利物业跑赢行业评级 升目标价至42.7港元", "观点 - 公司稳健 [1]")
     assert [(r.grade, r.action) for r in kept.ratings] == [("跑赢行业", "maintain")]

@@ -314,12 +314,12 @@ BOUNDS: dict[str, dict[str, float]] = {
     # first run (the session's last, untouched set): company 0.750, rating 0.750, action 0.917, target 1.000,
     # valuation 0.750, forecast 0.483
     "real-final18": {
-        "company": 0.75,
-        "rating": 0.75,
+        "company": 0.83,
+        "rating": 0.83,
         "action": 0.9,
         "target_price": 1.0,
         "valuation": 0.75,
-        "forecast": 0.48,
+        "forecast": 0.62,
     },
     # first run: company 0.667, rating 0.667, action 0.909, target 0.750, valuation 0.500, forecast 0.635
     "real-final17": {

@@ -494,3 +494,21 @@ def test_a_sector_named_alone_before_its_sentence_owns_its_bare_measures():
         ("航海装备归母净利润", "1-3Q2025"),
         ("毛利率", ""),  # 盈利能力方面 frames the sentence, it owns nothing
     ]
+
+
+def test_years_written_as_a_range_with_each_year_or_as_a_year_and_the_short_years_after_it():
+    found = [
+        (m.subject, m.year, m.estimate)
+        for m in extract("预测公司2025年至2027年归母净利润分别为3.27亿元、3.96亿元、4.59亿元")
+    ]
+    assert [(y, e) for _, y, e in found] == [(2025, "E"), (2026, "E"), (2027, "E")]
+    assert [(m.subject, m.year) for m in extract("我们下调2025/26/27EPS为3.02/3.61/4.23元")] == [
+        ("EPS", 2025),
+        ("EPS", 2026),
+        ("EPS", 2027),
+    ]
+    assert [(m.subject, m.year) for m in extract("下调2025-26 年归母净利润9.8%/7.2%")] == [
+        ("归母净利润", 2025),
+        ("归母净利润", 2026),
+    ]
+    assert [m.value for m in extract("营收2025/2254/2412亿元")] == ["2025", "2254", "2412"]  # values, not years
