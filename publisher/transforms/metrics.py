@@ -543,13 +543,13 @@ class _Scanner:
             spans += [m.span() for m in _YEAR_SPAN.finditer(text) if not text[m.start() - 1 : m.start()].isdigit()]
         if "/" in text or "年" in text:
             # 2025/26/27EPS, 2025-26 年: a year and the short years that follow it
-            for m in _FOLLOWING_YEARS.finditer(text):
-                years = [int(y) for y in re.findall(r"[0-9]+", m.group())]
-                first = years[0] % 100
-                if all(y == first + k for k, y in enumerate(years[1:], 1)) or (
-                    m.group("range") and 0 < years[-1] - first <= 10
+            for run in _FOLLOWING_YEARS.finditer(text):
+                listed = [int(y) for y in re.findall(r"[0-9]+", run.group())]
+                first = listed[0] % 100
+                if all(y == first + k for k, y in enumerate(listed[1:], 1)) or (
+                    run.group("range") and 0 < listed[-1] - first <= 10
                 ):
-                    spans.append(m.span())
+                    spans.append(run.span())
         for word, pattern in _MORE_PERIODS:
             if word in text:
                 spans += [m.span() for m in pattern.finditer(text) if not text[m.start() - 1 : m.start()].isdigit()]
