@@ -1926,9 +1926,6 @@ class _Context:
         return best
 
 
-# --- public API ----------------------------------------------------------------------------------
-
-
 def _shared_owner(names: list[str]) -> list[str]:
     """``航海装备营业收入、归母净利润``: the owner the first name gives its measure owns the bare
     measures after it (``航海装备归母净利润``)."""
@@ -1943,7 +1940,6 @@ def _shared_owner(names: list[str]) -> list[str]:
 _COMMA = re.compile(r"[,，]")
 #: A sentence's head that frames it rather than naming what it measures (``盈利能力方面,``, ``单季度看,``).
 _FRAMING_HEAD = re.compile(r"(?:方面|看|而言|口径|角度|层面|维度|上|中|下|后|前|内|外|来|时|期|度|年|月|日)$")
-_NO_WARNINGS: list[tuple[int, str]] = []
 _FULL_STOP = re.compile(r"[。!?！？]")
 
 
@@ -1954,6 +1950,12 @@ def _full_sentence_start(text: str, pos: int) -> int:
     for m in _FULL_STOP.finditer(text, start, pos):
         start = m.end()
     return start
+
+
+# --- public API ----------------------------------------------------------------------------------
+
+
+_NO_WARNINGS: list[tuple[int, str]] = []
 
 
 class _Years:
