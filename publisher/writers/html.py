@@ -233,6 +233,7 @@ class _Translations:
     def __init__(self, digest: Digest, settings: Settings, resources: Resources, content: ContentSettings) -> None:
         self.digest, self.settings, self.resources, self.content = digest, settings, resources, content
         self._spill = tempfile.TemporaryFile(prefix="publisher-html-")
+        self._offsets: list[int] = []  # where each chunk's translations start in the spill
 
     def census(self, diagnostics: Diagnostics) -> tuple[dict[str, TextView], dict[str, int]]:
         """Translate the page: its labels' views and how many texts it shows in each state."""
@@ -253,6 +254,7 @@ class _Translations:
                     for segment, _ in report_segments(report, "", content.roles, where=False):
                         table.add(segment)
                 found = _translated(chain, table)
+                self._offsets.append(self._spill.tell())
                 marshal.dump([(*key, t.text, t.state, t.origin) for key, t in found.items()], self._spill)
                 texts = _Texts(found)
                 for report in chunk:
@@ -272,10 +274,11 @@ class _Translations:
         return label_texts, {state: states[state] for state in ("reviewed", "glossary", "machine", "fuzzy", MISSING)}
 
     def chunks(self) -> Iterator[tuple[list[Report], dict[tuple[str, str], Translation]]]:
-        """Each chunk of reports with its translations, as :meth:`census` found them."""
+        """Each chunk of reports with its translations, as :meth:`census` found them (each chunk read
+        from its own offset: a template may loop over the reports inside a loop over them)."""
         spill = self._spill
-        spill.seek(0)
-        for chunk in _chunks(self.digest.reports):
+        for chunk, offset in zip(_chunks(self.digest.reports), self._offsets, strict=True):
+            spill.seek(offset)
             rows = marshal.load(spill)  # plain tuples of text: nothing in it runs
             yield chunk, {(c, text): Translation(en, state, origin) for c, text, en, state, origin in rows}
 
@@ -291,7 +294,8 @@ def _translated(chain: Chain, table: SegmentTable) -> dict[tuple[str, str], Tran
 
 
 def _count(report: Report, texts: _Texts, content: ContentSettings) -> bool:
-    """Count the texts a report shows (as :func:`_report_view` makes them); whether it nests too deep."""
+    """Count the texts a report shows (as :class:`ReportViews` and :func:`_section_views` make them);
+    whether it nests too deep."""
     texts(TITLE, report.title)
     texts(INSTITUTION, report.institution)
     deep = False

@@ -342,3 +342,28 @@ def test_the_page_is_written_in_the_memory_of_a_chunk_of_reports(tmp_path):
         assert all(r.deferred is not None for r in digest.reports)  # every body released after its chunk
     assert sizes[1] > 2.9 * sizes[0]
     assert peaks[1] < 1.3 * peaks[0], f"peaks {peaks} for pages of {sizes} bytes"
+
+
+def test_a_template_may_loop_over_the_reports_inside_a_loop_over_them(tmp_path, monkeypatch):
+    """Each loop reads the spilled translations from its own place, however the loops interleave."""
+    from publisher.audiences import AudienceCatalog
+    from publisher.content import ContentSettings
+    from publisher.readers.digest import read
+    from publisher.writers import html as html_writer
+    from publisher.writers.base import RenderContext
+
+    monkeypatch.setattr(html_writer, "CHUNK", 3)
+    digest = read(str(_feed(tmp_path / "feed.txt", 10)), lazy=True)
+    audience = AudienceCatalog().load("global")
+    ctx = RenderContext(audience)
+    settings, resources = html_writer.HtmlWriter()._setup(ctx)
+    translations = html_writer._Translations(digest, settings, resources, ContentSettings.from_audience(audience))
+    translations.census(ctx.diagnostics)
+    reports = html_writer.ReportViews(translations, None)
+    alone = [(slug, title["en"], title["state"]) for slug, title, *_ in reports]
+    nested = []
+    for slug, title, *_ in reports:
+        inner = [s for s, *_ in reports]
+        assert inner == [s for s, *_ in alone]
+        nested.append((slug, title["en"], title["state"]))
+    assert nested == alone and len(alone) == 10
