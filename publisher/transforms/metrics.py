@@ -134,6 +134,8 @@ _MONTH_RANGE_START = re.compile(
     r"(?<![0-9])(?:1[0-2]|[1-9])[ \u00a0\u3000]{0,2}(?:-|~|～|—|–|至|到)[ \u00a0\u3000]{0,2}$"
 )
 _QUARTER_RANGE_START = re.compile(r"(?<![0-9])[1-3]-")
+#: A measure's letters glued to its value (``EPS3.02元``), not a name's (``M1``, ``DR007``).
+_MEASURE_LETTERS = re.compile(r"(?<![A-Za-z])(?:EPS|BPS|DPS|ROE|ROA|ROIC)$")
 _FOLLOWING_YEARS = re.compile(
     r"(?<![0-9.])(?:19|20)[0-9]{2}(?:(?:/[0-9]{2}(?![0-9.%])){1,4}|(?P<range>[ ]?[-~至到][ ]?[0-9]{2}[ ]?年))"
 )
@@ -854,6 +856,8 @@ class _Scanner:
         text = self.text
         before = text[max(0, s - 12) : s]
         if before[-1:] in _LATIN_LETTERS:  # M1, DR007, PETTM55X (a multiple after letters is a figure)
+            if _MEASURE_LETTERS.search(before):
+                return False  # EPS3.02元, ROE15%: a measure written glued to its value
             return unit.base not in ("multiple", "ratio")
         real_unit = unit.real and (not unit.count or unit.factor != 1)  # 9.8 million units: not a name
         stripped = before.rstrip(" ")

@@ -512,3 +512,5 @@ def test_years_written_as_a_range_with_each_year_or_as_a_year_and_the_short_year
         ("归母净利润", 2026),
     ]
     assert [m.value for m in extract("营收2025/2254/2412亿元")] == ["2025", "2254", "2412"]  # values, not years
+    assert [(m.subject, m.value) for m in extract("EPS3.02元")] == [("EPS", "3.02")]  # glued, not a name like M1
+    assert [m.subject for m in extract("M1同比增长5%")] == ["M1"]

@@ -281,7 +281,7 @@ BOUNDS = {
     "real-final15": (0.98, 0.98, 0.81),  # first run 0.918, 0.931, 0.821; fixes since
     "real-final16": (0.96, 0.98, 0.74),  # first run 0.964, 0.981, 0.672; fixes since
     "real-final17": (0.96, 0.96, 0.87),  # first run 0.955, 0.914, 0.768; fixes since
-    "real-final18": (0.95, 0.95, 0.78),  # first run 0.958, 0.952, 0.774 (the session's last set); fixes since
+    "real-final18": (0.95, 0.95, 0.80),  # first run 0.958, 0.952, 0.774 (the session's last set); fixes since
 }
 
 
