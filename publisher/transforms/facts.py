@@ -100,6 +100,11 @@ _OLD_GRADE_BEFORE = re.compile(r"\bfrom\s+(?:an?\s+)?[\"“']?$", re.IGNORECASE)
 _EN_PAREN_ACTION = re.compile(rf"\s*\((?P<paren>{_alternation(R.AFTER_ACTIONS)})\)", re.IGNORECASE)
 
 
+def _old_grade(text: str, start: int) -> bool:
+    """Whether the grade at ``start`` is the one a company was moved from (``from a "market perform" …``)."""
+    return _OLD_GRADE_BEFORE.search(text, max(0, start - 12), start) is not None
+
+
 def _clause_before(text: str, start: int, width: int = 24, marks: str = _CLAUSE_MARKS) -> str:
     head = text[max(0, start - width) : start]
     cut = max(head.rfind(m) for m in marks)
@@ -225,7 +230,7 @@ def _en_ratings(text: str, title: bool = False) -> Iterator[tuple[int, str, str,
             yield (m.start("grade") if m.group("grade") else 0), grade, R.EN_GRADES[grade.lower()], ""
     for m in _EN_RATING.finditer(text):
         grade = m.group("grade")
-        if _OLD_GRADE_BEFORE.search(text, max(0, m.start("grade") - 12), m.start("grade")):
+        if _old_grade(text, m.start("grade")):
             continue  # upgraded from a "market perform" rating to an "outperform" rating: the old grade
         quoted = bool(m.group("q1"))
         if not (grade[0].isupper() or quoted or m.group("after") or " " in grade):  # at sector perform
@@ -246,7 +251,7 @@ def _en_ratings(text: str, title: bool = False) -> Iterator[tuple[int, str, str,
     for m in _EN_GRADE_RATING.finditer(text):
         if m.start("grade") in seen or not (m.group("grade")[0].isupper() or m.group("q1")):
             continue
-        if _OLD_GRADE_BEFORE.search(text, max(0, m.start("grade") - 12), m.start("grade")):
+        if _old_grade(text, m.start("grade")):
             continue
         grade = m.group("grade")
         action = _en_action_before(text, m.start())

@@ -98,6 +98,12 @@ def _flag(letter: str | None) -> str:
     return {"A": "A", "E": "E", "F": "E"}.get(letter or "", "")
 
 
+def following_years(written: list[str]) -> bool:
+    """``2025/26/27``: a year written in full, then the years right after it (so years, not values)."""
+    years = [_full_year(y) for y in written]
+    return len(written[0]) == 4 and all(b == a + 1 for a, b in itertools.pairwise(years))
+
+
 def year_lists(text: str) -> list[YearList]:
     """Every list or range of years in ``text`` (``2023A/2024E/2025E``, ``24-26年``, ``2025-2027年``)."""
     if "年" not in text and "/" not in text and "-" not in text and "、" not in text and "~" not in text:
@@ -122,8 +128,7 @@ def year_lists(text: str) -> list[YearList]:
         tokens = _YEAR_TOKEN.findall(m.group())
         marked = any(flag for _, flag in tokens) or m.group("tail")
         years = tuple((_full_year(y), _flag(flag)) for y, flag in tokens)
-        following = len(tokens[0][0]) == 4 and all(b[0] == a[0] + 1 for a, b in itertools.pairwise(years))
-        if not marked and not following and not all(len(y) == 4 for y, _ in tokens):
+        if not marked and not following_years([y for y, _ in tokens]) and not all(len(y) == 4 for y, _ in tokens):
             continue  # 2025/26/27: a year and the years after it, not values
         values = [y for y, _ in years]
         if values != sorted(values) or len(set(values)) != len(values) or values[-1] - values[0] > 10:

@@ -546,10 +546,9 @@ class _Scanner:
         if "/" in text or "年" in text:
             # 2025/26/27EPS, 2025-26 年: a year and the short years that follow it
             for run in _FOLLOWING_YEARS.finditer(text):
-                listed = [int(y) for y in re.findall(r"[0-9]+", run.group())]
-                first = listed[0] % 100
-                if all(y == first + k for k, y in enumerate(listed[1:], 1)) or (
-                    run.group("range") and 0 < listed[-1] - first <= 10
+                listed = re.findall(r"[0-9]+", run.group())
+                if L.following_years(listed) or (
+                    run.group("range") and 0 < int(listed[-1]) - int(listed[0]) % 100 <= 10
                 ):
                     spans.append(run.span())
         for word, pattern in _MORE_PERIODS:
