@@ -349,24 +349,39 @@ class BudgetedTemplate(jinja2.Template):
         self._within_budget(lambda deadline: self._write_parts(out, deadline, args, kwargs))
 
     def _within_budget(self, run: Callable[[float | None], _T]) -> _T:
-        """``run(deadline)`` within the time limit: on the main thread a timer interrupts it
-        (``deadline`` is ``None``); elsewhere ``run`` checks the deadline between chunks itself."""
+        """``run(deadline)`` within the time limit (see :meth:`_budget`)."""
+        with self._budget() as deadline:
+            return run(deadline)
+
+    @contextmanager
+    def streamed(self, *args: Any, **kwargs: Any) -> Iterator[Iterator[str]]:
+        """The render's parts as they are made, for a caller that uses each before it asks for
+        the next (an outline read line by line): the time limit holds for the whole block."""
+        with self._budget() as deadline:
+            yield self._parts(deadline, args, kwargs)
+
+    @contextmanager
+    def _budget(self) -> Iterator[float | None]:
+        """The block runs within the time limit: on the main thread a timer interrupts it
+        (the deadline given is ``None``); elsewhere the render checks the deadline between chunks."""
         limit = getattr(self.environment, "time_limit", None)
         if limit:
             limit *= getattr(_state, "scale", 1.0)
         if not limit or getattr(_state, "deadline", None) is not None:  # no limit, or inside a budgeted render
-            return run(None)
+            yield None
+            return
         _state.deadline = time.monotonic() + limit
         try:
             if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
                 previous = signal.signal(signal.SIGALRM, _on_timer)
                 signal.setitimer(signal.ITIMER_REAL, limit)
                 try:
-                    return run(None)
+                    yield None
                 finally:
                     signal.setitimer(signal.ITIMER_REAL, 0)
                     signal.signal(signal.SIGALRM, previous)
-            return run(_state.deadline)
+            else:
+                yield _state.deadline
         except _Expired:
             raise self._expired(limit) from None
         finally:

@@ -350,19 +350,20 @@ def test_footnotes_do_not_need_blocks_in_document_order(sample_digest):
     ).read("word/footnotes.xml")
     owners = BlockOwners()
     for report in sample_digest.reports:
-        for section in report.walk():
-            owners.add(report, section)
+        owners.add(report)
     report = sample_digest.reports[3]
     section, block = next(report.blocks())
     assert owners.get(block) == (report, section)
-    assert owners.get(block.clone()) == (None, None)  # the same position, another block
+    assert owners.get(block.clone()) == (report, section)  # found by its position
+    nowhere = block.clone()
+    nowhere.line = 1 << 30
+    assert owners.get(nowhere) == (None, None)
     huge = sample_digest.clone()
     first = next(huge.reports[0].blocks())[1]
     first.line = 1 << 40  # a model from JSON may say anything: the owners fall back to identity
     owners = BlockOwners()
     for report in huge.reports:
-        for section in report.walk():
-            owners.add(report, section)
+        owners.add(report)
     assert owners.get(first) == (huge.reports[0], huge.reports[0].sections[0])
 
 
@@ -775,3 +776,46 @@ def test_the_body_spool_gives_back_every_element_with_slots_breaks_and_links_res
     assert got[254:-1] == paragraphs[250:]
     assert got[-1] == body._PAGE_BREAK  # nothing after it to carry it
     assert spool.count == len(got) and list(spool) == got  # it can be read again
+
+
+def test_a_briefing_keeps_no_parsed_body_and_values_written_twice_stay(tmp_path, sample_path):
+    """A lazily read digest: the briefing reads each body as its loops reach it and drops it
+    after (none is left parsed), and a block the template keeps and writes twice (a ``set``
+    block, ``loop.last``) is shown both times, with its citations linked to its report."""
+    from publisher.readers.digest import read
+
+    digest = read(str(sample_path), lazy=True)
+    template = """title: {{ title }}
+{% for report in reports %}
+{% set first %}bullet: {{ report.sections[0].blocks[0] }}{% endset %}
+heading 1: {{ report.title }}{{ " (last)" if loop.last else "" }}
+{{ first }}
+{{ first }}
+{% endfor %}
+sources: Sources
+"""
+    root = _desk(tmp_path, template)
+    data, diagnostics = build(digest, "desk", roots=[root])
+    assert not diagnostics.items
+    assert all(report.deferred is not None for report in digest.reports)  # every body dropped again
+    doc = open_docx(data)
+    bullets = [p.text for p in doc.paragraphs if p.style.name == "List Bullet"]
+    firsts = [r.sections[0].blocks[0].text for r in digest.reports]
+    assert len(bullets) == 2 * len(firsts)
+    assert all(first in bullet for first, bullet in zip([f for f in firsts for _ in (0, 1)], bullets, strict=True))
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings[-2].endswith(" (last)") and headings[-1] == "Sources"
+    # every report cited in the body is in the source list, so its citations were owned
+    listed = [p.text for p in doc.paragraphs if p.style.name == "Report Meta"]
+    assert len(listed) == len(digest.reports)
+
+
+def test_a_long_table_is_the_same_whether_its_rows_come_at_once_or_not(sample_digest):
+    """Rows are written as they come: the briefing table of the executive audience has one row
+    per report, a header first, and the body ends with a paragraph after a closing table."""
+    data, _ = build(sample_digest, "executive")
+    doc = open_docx(data)
+    table = doc.tables[0]
+    assert len(table.rows) == len(sample_digest.reports) + 1
+    look = table._tbl.find(f"{W}tblPr/{W}tblLook")
+    assert look.get(f"{W}firstRow") == "1"

@@ -68,68 +68,99 @@ class _List:
 
 @dataclass
 class _Table:
+    """A table being written: its opening is a slot of the body (its look depends on whether any
+    row is a header), filled when the table ends; each row is written as it comes."""
+
     style: str
     widths: list[float]
-    rows: list[tuple[bool, list[list[Any]]]]
     directive: Directive
+    slot: int
+    grid: list[int] | None = None  # the columns' widths, known at the first row
+    has_header: bool = False
 
 
 class BlockOwners:
-    """The report and section of each block of a digest (for footnote text and source links).
+    """The report and section of each block a briefing shows (for footnote text and source links).
 
-    A dictionary by block would take a hundred bytes a block; blocks read from text stand
-    in document order, so the owners are found instead by position: the section whose
-    first block is the last at or before the block, and the block itself in that section
-    (both by bisection, checked by identity).  Blocks out of order (a model from JSON
-    with made-up positions) fall back to the dictionary.
+    Reports are added as the template reaches them (:meth:`add`).  Blocks read from text
+    stand in document order, so a report is kept as the span of its blocks' positions,
+    not as its blocks: the owner of a block is the report whose span holds its position
+    (by bisection), and its section is looked up in that report when asked (footnote
+    text).  The briefing can so drop a report's body once it is shown and still find
+    the owner of a block of it.  Reports whose blocks are out of order (a model from
+    JSON with made-up positions, never a body deferred by a reader) are kept by their
+    blocks instead, a dictionary by block.  For a block of no report added yet,
+    ``more`` is asked to add more reports (it says whether it added any).
     """
 
-    __slots__ = ("_by_id", "_last", "_owners", "_starts")
+    __slots__ = ("_by_id", "_ends", "_more", "_reports", "_starts")
 
-    def __init__(self) -> None:
-        self._owners: list[tuple[Report, Section]] = []
+    def __init__(self, more: Callable[[], bool] | None = None) -> None:
         self._starts = array("Q")
-        self._last = -1  # the position of the last block added, to check the order
-        self._by_id: dict[int, tuple[Report, Section]] | None = None
+        self._ends = array("Q")
+        self._reports: list[Report] = []
+        self._by_id: dict[int, tuple[Report, Section]] = {}
+        self._more = more
 
-    def add(self, report: Report, section: Section) -> None:
-        """Add a section's blocks, in document order."""
-        blocks = section.blocks
-        if not blocks:
-            return
-        if self._by_id is None:
-            last = self._last
-            for block in blocks:
+    def add(self, report: Report) -> None:
+        """Add a report's blocks (reports in any order; a report read twice is not added twice)."""
+        first: int | None = None
+        last = -1
+        for section in report.walk():
+            for block in section.blocks:
                 key = _position_key(block)
-                if key <= last:
-                    self._to_dictionary()
-                    break
+                if key <= last or key < 0:
+                    self._add_by_block(report)
+                    return
+                if first is None:
+                    first = key
                 last = key
-            else:
-                self._starts.append(_position_key(blocks[0]))
-                self._owners.append((report, section))
-                self._last = last
-                return
-        owner = (report, section)  # one per section: a million blocks share them
-        for block in blocks:
-            self._by_id[id(block)] = owner  # type: ignore[index]
+        if first is None:
+            return
+        starts, ends = self._starts, self._ends
+        i = bisect.bisect_left(starts, first)
+        if (i > 0 and ends[i - 1] >= first) or (i < len(starts) and starts[i] <= last):
+            self._add_by_block(report)  # spans that overlap: made-up positions
+            return
+        starts.insert(i, first)
+        ends.insert(i, last)
+        self._reports.insert(i, report)
 
-    def _to_dictionary(self) -> None:
-        self._by_id = {id(block): owner for owner in self._owners for block in owner[1].blocks}
-        self._owners, self._starts = [], array("Q")
+    def _add_by_block(self, report: Report) -> None:
+        for section in report.walk():
+            owner = (report, section)  # one per section: a million blocks share them
+            for block in section.blocks:
+                self._by_id[id(block)] = owner
+
+    def report(self, block: Block) -> Report | None:
+        """The report that holds ``block`` (``None``: none the briefing shows)."""
+        found = self._by_id.get(id(block))
+        if found is not None:
+            return found[0]
+        key = _position_key(block)
+        if key < 0:
+            return None
+        i = bisect.bisect_right(self._starts, key) - 1
+        if i >= 0 and key <= self._ends[i]:
+            return self._reports[i]
+        if self._more is not None and self._more():  # a block of a report not added yet
+            return self.report(block)
+        return None
 
     def get(self, block: Block) -> tuple[Report | None, Section | None]:
-        if self._by_id is not None:
-            return self._by_id.get(id(block), (None, None))
+        """The report and section that hold ``block``."""
+        found = self._by_id.get(id(block))
+        if found is not None:
+            return found
+        report = self.report(block)
+        if report is None:
+            return None, None
         key = _position_key(block)
-        i = bisect.bisect_right(self._starts, key) - 1
-        if i >= 0:
-            owner = self._owners[i]
-            blocks = owner[1].blocks
-            j = bisect.bisect_left(blocks, key, key=_position_key)
-            if j < len(blocks) and blocks[j] is block:
-                return owner
-        return None, None
+        for section in report.walk():
+            blocks = section.blocks
+            if blocks and _position_key(blocks[0]) <= key <= _position_key(blocks[-1]):
+                return report, section
+        return report, None
 
 
 def _position_key(block: Block) -> int:
@@ -303,7 +334,7 @@ class BodyBuilder:
             else:
                 style = self.style("Citation Mark", "character")
                 run = f'<w:r><w:rPr><w:rStyle w:val="{style}"/></w:rPr><w:t>{marker}</w:t></w:r>'
-                report = self.owners.get(block)[0] if story == "body" else None
+                report = self.owners.report(block) if story == "body" else None
                 if report is None:
                     out.append(run)
                     continue
@@ -409,32 +440,44 @@ class BodyBuilder:
         if table is None:
             return
         self._table = None
-        columns = len(table.widths) or (len(table.rows[0][1]) if table.rows else 1)
-        weights = table.widths or [1.0] * columns
-        total = sum(weights) or 1.0
-        grid = [max(int(self.ref.text_width * w / total), 200) for w in weights]
-        has_header = any(header for header, _ in table.rows)
+        if table.grid is None:  # no rows (their styles are the reference's all the same)
+            self.style("Table Heading"), self.style("Table Text")
+        grid = table.grid if table.grid is not None else self._grid(table, 0)
         xml = [
             f'<w:tbl><w:tblPr><w:tblStyle w:val="{table.style}"/><w:tblW w:w="5000" w:type="pct"/>'
-            f'<w:tblLook w:val="04A0" w:firstRow="{int(has_header)}" w:lastRow="0" w:firstColumn="0" '
+            f'<w:tblLook w:val="04A0" w:firstRow="{int(table.has_header)}" w:lastRow="0" w:firstColumn="0" '
             'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>'
         ]
         xml.extend(f'<w:gridCol w:w="{w}"/>' for w in grid)
         xml.append("</w:tblGrid>")
+        self.body.fill(table.slot, "".join(xml))
+        self.body.append("</w:tbl>")
+
+    def _grid(self, table: _Table, cells: int) -> list[int]:
+        """The columns' widths: as the table says, else equal, as many as its first row has cells."""
+        weights = table.widths or [1.0] * (cells or 1)
+        total = sum(weights) or 1.0
+        return [max(int(self.ref.text_width * w / total), 200) for w in weights]
+
+    def _row(self, header: bool, cells: list[list[Any]]) -> None:
+        table = self._table
+        assert table is not None
+        if table.grid is None:
+            table.grid = self._grid(table, len(cells))
+        grid = table.grid
         head_style, text_style = self.style("Table Heading"), self.style("Table Text")
-        for header, cells in table.rows:
-            if len(cells) > columns:
-                raise table.directive.error(f"a row has {len(cells)} cells, the table has {columns} columns")
-            cells = cells + [[] for _ in range(columns - len(cells))]
-            xml.append("<w:tr><w:trPr><w:tblHeader/></w:trPr>" if header else "<w:tr>")
-            sid = head_style if header else text_style
-            for width, cell in zip(grid, cells, strict=True):
-                xml.append(
-                    f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
-                    f'<w:p><w:pPr><w:pStyle w:val="{sid}"/></w:pPr>{self.runs(cell)}</w:p></w:tc>'
-                )
-            xml.append("</w:tr>")
-        xml.append("</w:tbl>")
+        if len(cells) > len(grid):
+            raise table.directive.error(f"a row has {len(cells)} cells, the table has {len(grid)} columns")
+        cells = cells + [[] for _ in range(len(grid) - len(cells))]
+        table.has_header = table.has_header or header
+        xml = ["<w:tr><w:trPr><w:tblHeader/></w:trPr>" if header else "<w:tr>"]
+        sid = head_style if header else text_style
+        for width, cell in zip(grid, cells, strict=True):
+            xml.append(
+                f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
+                f'<w:p><w:pPr><w:pStyle w:val="{sid}"/></w:pPr>{self.runs(cell)}</w:p></w:tc>'
+            )
+        xml.append("</w:tr>")
         self.body.append("".join(xml))
 
     def toc(self, depth: int, title: list[Any]) -> None:
@@ -481,7 +524,7 @@ class BodyBuilder:
     def _dispatch(self, d: Directive) -> None:
         name, args, content = d.name, d.args, d.content or []
         if name in ("row", "header") and self._table is not None:
-            self._table.rows.append((name == "header", _split_cells(content)))
+            self._row(name == "header", _split_cells(content))
             return
         if name in ("property", "page-header", "page-footer"):
             self._story(d)
@@ -509,7 +552,7 @@ class BodyBuilder:
                         raise d.error("widths must be positive numbers")
                 else:
                     style = text
-            self._table = _Table(self.style(style, "table"), widths, [], d)
+            self._table = _Table(self.style(style, "table"), widths, d, self.body.slot())
         elif name == "end":
             pass  # closes a table or a list (both done above)
         elif name == "toc":
@@ -575,7 +618,7 @@ class BodyBuilder:
         if self._toc is not None:
             slot, depth = self._toc
             self.body.fill(slot, self._toc_xml(depth))
-        if not self.body.count or self.body.last().startswith("<w:tbl>"):
+        if not self.body.count or self.body.last().endswith("</w:tbl>"):
             self.body.append(f'<w:p><w:pPr><w:pStyle w:val="{self.style("Body Text")}"/></w:pPr></w:p>')
         return self.pkg
 

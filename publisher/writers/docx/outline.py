@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import contextvars
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -43,7 +44,48 @@ _OPEN, _CLOSE = "\ue000", "\ue001"
 _TOKEN = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
 _HEAD_WORD = re.compile(rf'"((?:[^"\\]|\\.)*)"|{_OPEN}(\d+){_CLOSE}|([^\s"{_OPEN}]+)')
 
-_values: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("outline_values", default=None)
+_values: contextvars.ContextVar[TokenTable | None] = contextvars.ContextVar("outline_values", default=None)
+
+
+class TokenTable:
+    """The values behind the tokens of an outline being rendered, each dropped once its line is read.
+
+    A value is used once, where its token stands, unless the template wrote the token
+    again: output it kept (a ``{% set %}`` block, a macro's or ``caller()``'s result) goes
+    back through ``finalize`` as :class:`~markupsafe.Markup`, and the tokens it holds are
+    kept to the end (``pinned``).  A briefing of a whole feed so holds the values of the
+    lines not read yet, not of every line.
+    """
+
+    __slots__ = ("_next", "_pinned", "_values")
+
+    def __init__(self) -> None:
+        self._values: dict[int, Any] = {}
+        self._pinned: set[int] = set()
+        self._next = 0
+
+    def add(self, value: Any) -> int:
+        number = self._next
+        self._next += 1
+        self._values[number] = value
+        return number
+
+    def pin(self, text: str) -> None:
+        """Keep the values of the tokens in ``text`` (template output written once more)."""
+        if _OPEN in text:
+            self._pinned.update(int(n) for n in _TOKEN.findall(text))
+
+    def take(self, number: int) -> Any:
+        """The value of a token read from a line (dropped unless pinned)."""
+        if number in self._pinned:
+            return self._values[number]
+        return self._values.pop(number)
+
+    def __getitem__(self, number: int) -> Any:
+        return self._values[number]
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 class OutlineError(Exception):
@@ -61,15 +103,16 @@ class OutlineError(Exception):
 @jinja2.pass_context
 def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
     """Every ``{{ value }}`` becomes a token; the template's own output passes."""
+    table = _values.get()
     if isinstance(value, Markup):
+        if table is not None:
+            table.pin(value)
         return value
     if isinstance(value, jinja2.Undefined):
         value = str(value)  # StrictUndefined raises here, inside the template
-    table = _values.get()
-    if table is None:  # rendered outside render_outline (a plain Audience.render)
+    if table is None:  # rendered outside stream_outline (a plain Audience.render)
         return value
-    table.append(value)
-    return f"{_OPEN}{len(table) - 1}{_CLOSE}"
+    return f"{_OPEN}{table.add(value)}{_CLOSE}"
 
 
 def _data(value: Any) -> str:
@@ -88,15 +131,54 @@ def outline_environment(base: jinja2.Environment, **helpers: Any) -> jinja2.Envi
     return env
 
 
-def render_outline(template: jinja2.Template, variables: dict[str, Any]) -> tuple[str, list[Any]]:
-    """Render ``template``; returns the outline text and the token values."""
-    table: list[Any] = []
+def render_outline(template: jinja2.Template, variables: dict[str, Any]) -> tuple[str, TokenTable]:
+    """Render ``template`` whole; returns the outline text and the token values."""
+    table = TokenTable()
     reset = _values.set(table)
     try:
         text = template.render(**variables)
     finally:
         _values.reset(reset)
     return text, table
+
+
+@contextmanager
+def stream_outline(template: jinja2.Template, variables: dict[str, Any]) -> Iterator[Iterator[Directive]]:
+    """The directives of ``template`` rendered with ``variables``, each line parsed as soon as
+    the template has written it: a briefing of a whole feed is never held as text, and what
+    a line shows is dropped once its directive is read.  The template's time limit (a
+    :class:`~publisher.sandbox.BudgetedTemplate`'s) holds for the whole block."""
+    table = TokenTable()
+    streamed = getattr(template, "streamed", None)
+    with streamed(**variables) if streamed is not None else nullcontext(template.generate(**variables)) as parts:
+
+        def pieces() -> Iterator[str]:
+            while True:
+                reset = _values.set(table)  # only while the template runs: the caller's context stays
+                try:
+                    piece = next(parts, None)
+                finally:
+                    _values.reset(reset)
+                if piece is None:
+                    return
+                yield piece
+
+        yield _directives(_lines(pieces()), table)
+
+
+def _lines(pieces: Iterable[str]) -> Iterator[str]:
+    """Lines (without their ``\n``) of text written in pieces."""
+    pending: list[str] = []
+    for piece in pieces:
+        if "\n" not in piece:
+            pending.append(piece)
+            continue
+        parts = piece.split("\n")
+        pending.append(parts[0])
+        yield "".join(pending)
+        yield from parts[1:-1]
+        pending = [parts[-1]]
+    yield "".join(pending)
 
 
 @dataclass(slots=True)
@@ -141,12 +223,12 @@ def plain(value: Any) -> str:
     return str(value)
 
 
-def _content(text: str, values: list[Any]) -> list[Any]:
+def _content(text: str, values: TokenTable) -> list[Any]:
     pieces: list[Any] = []
     parts = _TOKEN.split(text)
     for i, part in enumerate(parts):
         if i % 2:
-            pieces.append(values[int(part)])
+            pieces.append(values.take(int(part)))
         elif part:
             pieces.append(OutlineLiteral(part))
     if pieces and isinstance(pieces[0], OutlineLiteral):
@@ -156,7 +238,7 @@ def _content(text: str, values: list[Any]) -> list[Any]:
     return [p for p in pieces if not (isinstance(p, OutlineLiteral) and not p.text)]
 
 
-def _args(head: str, values: list[Any], line: int, source: str) -> list[Any]:
+def _args(head: str, values: TokenTable, line: int, source: str) -> list[Any]:
     args: list[Any] = []
     pos = 0
     while True:
@@ -171,29 +253,27 @@ def _args(head: str, values: list[Any], line: int, source: str) -> list[Any]:
         if quoted is not None:
             args.append(re.sub(r"\\(.)", r"\1", quoted))
         elif token is not None:
-            args.append(values[int(token)])
+            args.append(values.take(int(token)))
         else:
             args.append(bare)
         pos = m.end()
 
 
-def parse_outline(text: str, values: list[Any]) -> list[Directive]:
+def parse_outline(text: str, values: TokenTable) -> list[Directive]:
     """Split rendered outline text into directives (values resolved)."""
     return list(iter_outline(text, values))
 
 
-def iter_outline(text: str, values: list[Any]) -> Iterator[Directive]:
+def iter_outline(text: str, values: TokenTable) -> Iterator[Directive]:
     """The directives of rendered outline text, one line at a time (a briefing of a million
     bullets never holds a million directives)."""
     # Only "\n" ends a line: values are tokens, so no input text can add one.
-    start, number = 0, 0
-    while start <= len(text):
-        end = text.find("\n", start)
-        if end < 0:
-            end = len(text)
-        number += 1
-        line = text[start:end].strip()
-        start = end + 1
+    return _directives(iter(text.split("\n")), values)
+
+
+def _directives(lines: Iterator[str], values: TokenTable) -> Iterator[Directive]:
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
         if not line or line.startswith("#"):
             continue
         head, colon, rest = line.partition(":")

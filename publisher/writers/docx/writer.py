@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
@@ -22,38 +21,117 @@ from ...vocabulary import localized_title
 from ..base import Output, RenderContext, Writer
 from .body import DEFAULT_FOOTNOTE, BlockOwners, BodyBuilder
 from .helpers import template_helpers
-from .outline import Directive, OutlineError, iter_outline, outline_environment, render_outline
+from .outline import OutlineError, outline_environment, stream_outline
 from .package import Properties, Reference, ReferenceDocError, assemble, load_reference
 
 #: This writer's ``content.citations`` when the profile sets none.
 DEFAULT_CITATIONS = "superscript"
 
 
-def _scan(digest: Digest, ctx: RenderContext) -> BlockOwners:
-    """Owners of every block (for footnote text); warnings for text Word cannot hold."""
-    owners = BlockOwners()
-    source = digest.source
+class _Reading:
+    """What a briefing reads of its digest's reports, a report at a time.
 
-    def check(text: str, what: str, line: int, column: int) -> None:
-        n = xml_safe(text)[1]
-        if n:
-            ctx.diagnostics.warning(
-                f"docx: {what} has {n} character{'s' * (n != 1)} Word cannot store "
-                "(control characters, unpaired surrogates); replaced by U+FFFD",
-                source,
-                line,
-                column,
-            )
+    The template loops over the reports through :meth:`reports`.  Once a loop has moved
+    two reports past one (one ahead: ``loop.last``), a report the template has parsed is
+    read (:meth:`read`: checked for text Word cannot hold, and its blocks' owners added
+    to :class:`BlockOwners`) and its body dropped (a deferred body: ``Report.release``),
+    to be parsed again if another loop needs it.  A briefing of a whole feed so holds a
+    few parsed reports, not the feed.  The owner of a block not read yet is found by
+    reading the reports the loops hold, else every report.  :meth:`finish` checks the
+    reports the template never parsed.
+    """
 
-    for report in digest.reports:
+    def __init__(self, digest: Digest, ctx: RenderContext) -> None:
+        self._digest, self._ctx = digest, ctx
+        self._read: set[int] = set()
+        self._held: list[Report] = []  # reports the loops are at (each loop's current and two behind)
+        self.owners = BlockOwners(more=self._read_more)
+
+    def reports(self, reports: list[Report]) -> _ShownReports:
+        return _ShownReports(reports, self)
+
+    def reached(self, report: Report) -> None:
+        """A loop is at ``report``."""
+        self._held.append(report)
+
+    def left(self, report: Report) -> None:
+        """A loop has left ``report`` behind: read it if parsed, and drop its body if no loop is at it."""
+        self._held.remove(report)
+        if report.deferred is None:  # parsed (or read whole)
+            self.read(report)
+            if report not in self._held:
+                report.release()
+
+    def read(self, report: Report) -> bool:
+        """Check a report and add its blocks' owners (once); ``True`` if it was not read before."""
+        if id(report) in self._read:
+            return False
+        self._read.add(id(report))
+        self._check_report(report)
+        self.owners.add(report)
+        return True
+
+    def _read_more(self) -> bool:
+        """Read the reports the loops are at, else all the others (for the owner of a block not
+        read yet); ``True`` if any was read."""
+        if any([self.read(report) for report in self._held]):
+            return True
+        return any([self._read_alone(report) for report in self._digest.reports])
+
+    def _read_alone(self, report: Report) -> bool:
+        deferred = report.deferred is not None
+        found = self.read(report)
+        if deferred:
+            report.release()
+        return found
+
+    def finish(self) -> None:
+        """Check the reports the template never parsed (parsed, checked and dropped)."""
+        for report in self._digest.reports:
+            self._read_alone(report)
+
+    def _check_report(self, report: Report) -> None:
+        check = self._check
         check(report.title, "report title", report.pos.line, report.pos.column)
         check(report.institution, "institution", report.pos.line + 1, 1)
         for section in report.walk():
             check(section.heading, "heading", section.pos.line, section.pos.column)
-            owners.add(report, section)
             for block in section.blocks:
                 check(block.text, block.kind, block.line, block.column)
-    return owners
+
+    def _check(self, text: str, what: str, line: int, column: int) -> None:
+        n = xml_safe(text)[1]
+        if n:
+            self._ctx.diagnostics.warning(
+                f"docx: {what} has {n} character{'s' * (n != 1)} Word cannot store "
+                "(control characters, unpaired surrogates); replaced by U+FFFD",
+                self._digest.source,
+                line,
+                column,
+            )
+
+
+class _ShownReports(list[Report]):
+    """The reports a template loops over (``reports``): a list whose loops tell the briefing's
+    :class:`_Reading` where they are, so that bodies are read and dropped as they go."""
+
+    def __init__(self, reports: list[Report], reading: _Reading) -> None:
+        super().__init__(reports)
+        self._reading = reading
+
+    def __iter__(self) -> Iterator[Report]:
+        reading = self._reading
+        behind: list[Report] = []  # the current report and two before it
+        try:
+            for report in list.__iter__(self):
+                reading.reached(report)
+                behind.append(report)
+                yield report
+                if len(behind) > 2:
+                    reading.left(behind.pop(0))
+        finally:  # the loop ended (or a filter stopped it early)
+            for report in behind:
+                reading.left(report)
 
 
 def _template_line(exc: BaseException) -> str:
@@ -127,26 +205,16 @@ class DocxWriter(Writer):
             cached = self._env_cache = (base, content, outline_environment(base, **template_helpers(content)))
         return cached[2]
 
-    def _outline(
-        self, audience: Audience, content: ContentSettings, name: str, variables: dict[str, Any]
-    ) -> Iterator[Directive]:
-        """The outline's directives, parsed as they are used (a line's error is raised then)."""
+    def _template(self, audience: Audience, content: ContentSettings, name: str) -> jinja2.Template:
+        """The outline template ``name`` of the audience."""
         env = self._env(audience, content)
         try:
-            template = env.get_template(name)
+            return env.get_template(name)
         except jinja2.TemplateNotFound:
             where = ", ".join(str(p) for p in audience.search_path)
             raise AudienceError(f"audience {audience.name!r} has no template {name!r} (searched {where})") from None
         except jinja2.TemplateSyntaxError as exc:
             raise AudienceError(f"{exc.filename or name}:{exc.lineno}:1: template error: {exc.message}") from None
-        try:
-            text, values = render_outline(template, variables)
-            return iter_outline(text, values)
-        except jinja2.TemplateError as exc:
-            where = _template_line(exc)
-            raise AudienceError(f"{where}template {name!r} of audience {audience.name!r}: {exc}") from None
-        except OutlineError as exc:
-            raise AudienceError(f"template {name!r} of audience {audience.name!r}: {exc}") from None
 
     # -- writing -----------------------------------------------------------------------
 
@@ -157,18 +225,18 @@ class DocxWriter(Writer):
     def write(self, digest: Digest, ctx: RenderContext) -> list[Output]:
         audience = ctx.audience
         ref = self.reference(audience)
-        owners = _scan(digest, ctx)
+        reading = _Reading(digest, ctx)
         warned: set[str] = set()
         outputs = [
             Output(
                 f"{digest.name}{self.extension}",
-                self.document(digest, digest.reports, None, ctx, ref, owners, warned),
+                self.document(digest, digest.reports, None, ctx, ref, reading, warned),
             )
         ]
         if audience.get("docx.per_report", False):
             for report in digest.reports:
                 try:
-                    data = self.document(digest, [report], report, ctx, ref, owners, warned)
+                    data = self.document(digest, [report], report, ctx, ref, reading, warned)
                 except AudienceError:
                     raise
                 except Exception as exc:  # one report the writer fails on must not stop the others
@@ -180,6 +248,7 @@ class DocxWriter(Writer):
                     )
                     continue
                 outputs.append(Output(f"{digest.name}/{report.slug}{self.extension}", data))
+        reading.finish()
         return outputs
 
     def document(
@@ -189,13 +258,14 @@ class DocxWriter(Writer):
         report: Report | None,
         ctx: RenderContext,
         ref: Reference | None = None,
-        owners: BlockOwners | None = None,
+        reading: _Reading | None = None,
         warned: set[str] | None = None,
     ) -> bytes:
         """One ``.docx``: the whole digest, or one report of it when ``report`` is given."""
         audience = ctx.audience
         ref = ref or self.reference(audience)
-        owners = owners if owners is not None else _scan(digest, ctx)
+        alone = reading is None
+        reading = reading if reading is not None else _Reading(digest, ctx)
         settings = ContentSettings.from_audience(audience, citations=DEFAULT_CITATIONS)
         content = dict(audience.get("content", {}) or {})  # as templates see it
         options = dict(audience.get("docx", {}) or {})
@@ -207,7 +277,7 @@ class DocxWriter(Writer):
         title = localized_title(digest, messages)
         variables = {
             "digest": digest,
-            "reports": reports,
+            "reports": reading.reports(reports),  # each read as the template reaches it
             "report": report,
             # the digest's title in the audience's language (a title the input gave stays as it is)
             "title": title,
@@ -222,7 +292,7 @@ class DocxWriter(Writer):
         }
         name = str(options.get("report_template" if report else "template", ""))
         name = name or ("report.docx.j2" if report else "briefing.docx.j2")
-        directives = self._outline(audience, settings, name, variables)
+        template = self._template(audience, settings, name)
 
         metadata = audience.get("metadata", {}) or {}
         keywords = metadata.get("keywords", [])
@@ -249,13 +319,19 @@ class DocxWriter(Writer):
             ref,
             citations=settings.citations,
             footnote_pattern=str(options.get("footnote", DEFAULT_FOOTNOTE)),
-            owners=owners,
+            owners=reading.owners,
             warn=warn,
             properties=properties,
             theme_font_lang=_east_asian_lang(audience.language),
         )
         try:
-            builder.feed(directives)
+            with stream_outline(template, variables) as directives:  # built as the template writes it
+                builder.feed(directives)
+        except jinja2.TemplateError as exc:
+            where = _template_line(exc)
+            raise AudienceError(f"{where}template {name!r} of audience {audience.name!r}: {exc}") from None
         except OutlineError as exc:
             raise AudienceError(f"template {name!r} of audience {audience.name!r}: {exc}") from None
+        if alone:
+            reading.finish()
         return assemble(ref, builder.finish())
