@@ -36,7 +36,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import __version__, model, registry
+from . import __version__, model, registry, views
 from .audiences import Audience, AudienceError
 from .diagnostics import ERROR, Diagnostic, Diagnostics
 from .i18n.messages import LOCALE_DIR
@@ -340,13 +340,14 @@ class World:
             return self.digests[d]
         key = (job.transforms, d)
         if key not in self.views:
-            digest = self.digests[d].clone()
-            for report in self.digests[d].reports:  # the copy holds the bodies now
-                if self.readers is None or not self.readers.get(id(report)):
-                    report.release()
-            for name in job.transforms:
-                digest = registry.load("transforms", name)(digest, ctx)
-            self.views[key] = digest
+            transforms = [registry.load("transforms", name) for name in job.transforms]
+            if views.per_report(transforms):  # each report transformed when read, and dropped again
+                self.views[key] = views.transformed_view(self.digests[d], transforms, ctx)
+            else:
+                self.views[key] = views.whole_view(self.digests[d], transforms, ctx)
+                for report in self.digests[d].reports:  # the copy holds the bodies now
+                    if self.readers is None or not self.readers.get(id(report)):
+                        report.release()
         return self.views[key]
 
     def views_of(self, job: Job, ctx: RenderContext) -> list[Digest]:

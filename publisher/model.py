@@ -784,6 +784,9 @@ class BodyLoader(Protocol):
         """The report's language (``zh``, ``en``)."""
         ...
 
+    # A loader may also make the title's figures and the facts: ``made()`` gives
+    # ``(title_metrics, facts)`` (the copies of ``Report.transformed_copy``).
+
 
 @dataclass(slots=True)
 class Report:
@@ -836,8 +839,9 @@ class Report:
         """Drop a deferred body parsed since (it is parsed again when next used); ``True`` if dropped.
 
         The build engine calls this once a report is rendered, so that its
-        memory does not grow with the feed.  Only a report whose body a reader
-        deferred can be released, and only the reader's own tree: a copy that
+        memory does not grow with the feed.  Only a report whose body is
+        deferred can be released: the reader's own tree, or a copy whose
+        transformed body is made when read (``transformed_copy``); a copy that
         transforms changed (``clone``) keeps its body.  What the body said was
         said when it was first parsed: parsing it again says nothing.
         """
@@ -862,13 +866,18 @@ class Report:
         if name.startswith("_"):
             raise AttributeError(name)
         body = self._body
-        if body is None or name not in ("sections", "body_trail", "language"):
+        if body is None or name not in _DEFERRED_FIELDS:
+            raise AttributeError(name)
+        made = getattr(body, "made", None)  # a loader that makes the title's figures and the facts too
+        if name in ("title_metrics", "facts") and made is None:
             raise AttributeError(name)
         if name == "language" or not _has_slot(self, "language"):
             self.language = body.language()
-        if name != "language":
+        if name != "language":  # the body is made (with the title's figures and the facts, if so made)
             self._body = None
             self.sections, self.body_trail = body.load()
+            if made is not None and not _has_slot(self, "facts"):
+                self.title_metrics, self.facts = made()
         return getattr(self, name)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -885,6 +894,23 @@ class Report:
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name, value in state.items():
             object.__setattr__(self, name, value)
+
+    def transformed_copy(self, body: BodyLoader) -> Report:
+        """A copy of this report's header whose body comes from ``body`` when first read, and
+        its title's figures and facts too when the loader makes them (``body.made()`` gives
+        ``(title_metrics, facts)``): a copy with transforms applied, made one report at a time
+        (see ``publisher.views``)."""
+        copy = Report.__new__(Report)
+        for name in _HEADER_FIELDS:
+            object.__setattr__(copy, name, object.__getattribute__(self, name))
+        copy.before = list(self.before)
+        if _has_slot(self, "language"):
+            copy.language = self.language
+        if getattr(body, "made", None) is None:
+            copy.title_metrics, copy.facts = list(self.title_metrics), self.facts
+        copy._body = copy._source = body
+        copy._takeaway = None
+        return copy
 
     def pin(self) -> None:
         """Parse a deferred body and keep it for good (a model sent where its loader cannot go)."""
@@ -1222,6 +1248,14 @@ def safe_stem(text: str, limit: int = _SLUG_MAX) -> str:
             NEW_STEMS.append((text, stem))
         return stem
     return _safe_stem(text, limit)
+
+
+#: The fields of a report a deferred body makes when first read (see ``Report.__getattr__``).
+_DEFERRED_FIELDS = frozenset({"sections", "body_trail", "language", "title_metrics", "facts"})
+#: The fields a ``transformed_copy`` takes over as they are (``before`` is copied).
+_HEADER_FIELDS = tuple(
+    f.name for f in fields(Report) if not f.name.startswith("_") and f.name not in _DEFERRED_FIELDS | {"before"}
+)
 
 
 def _safe_stem(text: str, limit: int) -> str:

@@ -1166,6 +1166,9 @@ def facts(digest: Digest, ctx: RenderContext | None = None) -> Digest:
     return digest
 
 
+facts.per_report = True  # type: ignore[attr-defined]  # each report alone (publisher.views)
+
+
 def metric_forecast(metric: Metric) -> str:
     """The forecast indicator a figure gives (``revenue``, ``eps`` …), or ``""``."""
     return _indicator(metric.subject, metric.base_unit) if metric.year is not None else ""

@@ -2148,6 +2148,9 @@ def metrics(digest: Digest, ctx: RenderContext | None = None) -> Digest:
     return digest
 
 
+metrics.per_report = True  # type: ignore[attr-defined]  # each report alone (publisher.views)
+
+
 def _annotate_all(digest: Digest, ctx: RenderContext | None) -> None:
     for report in digest.reports:
         try:

@@ -1063,6 +1063,65 @@ def _structured(table: str, column: str) -> str:
 # --- the writer ----------------------------------------------------------------------------------------
 
 
+class _SheetFill:
+    """A table sheet being written, a row at a time (:meth:`add`), then finished (:meth:`finish`):
+    ``first_rows`` gets each report's first row number, ``written`` each row written."""
+
+    def __init__(
+        self,
+        writer: XlsxWriter,
+        ws: WriteOnlyWorksheet,
+        sheet: SheetSpec,
+        cells: CellFactory,
+        spec: WorkbookSpec,
+        link_sheet: SheetSpec | None = None,
+        first_rows: dict[str, int] | None = None,
+        written: Callable[[Any], None] | None = None,
+    ) -> None:
+        self.writer, self.ws, self.sheet, self.cells, self.spec = writer, ws, sheet, cells, spec
+        self.first_rows, self.written = first_rows, written
+        self.table = TableRows(ws, sheet, cells, ws.parent.epoch, link_sheet)
+        self.left_out, self.first_left_out = 0, None
+
+    def add_all(self, rows: Iterable[Any]) -> None:
+        for row in rows:
+            self.add(row)
+
+    def add(self, row: Any) -> None:
+        table = self.table
+        if table.count >= EXCEL_ROW_LIMIT - 1:  # the sheet is full: say so, never a broken file
+            self.left_out += 1
+            self.first_left_out = self.first_left_out or row
+            return
+        try:
+            number = table.add(row)
+        except Exception as exc:  # one bad report must not take the workbook down
+            self.writer._row_failed(self.cells, row, exc)
+            return
+        report = getattr(row, "report", None)
+        if report is not None:
+            table.by_report[report.id] += 1
+        if self.first_rows is not None:
+            self.first_rows.setdefault(row.report.id, number)
+        if self.written is not None:
+            self.written(row)
+
+    def finish(self) -> TableRows:
+        table = self.table
+        table.finish()
+        if self.left_out:
+            where = _position(self.first_left_out)
+            self.cells.ctx.diagnostics.warning(
+                f"xlsx: the {self.sheet.name} sheet is full at Excel's {EXCEL_ROW_LIMIT:,} rows; its last "
+                f"{self.left_out:,} rows are left out (from the report here on; -f json keeps every one, or build "
+                "fewer inputs at a time)",
+                self.cells.source,
+                *where,
+            )
+        self.writer._finish_sheet(self.ws, self.sheet, table, self.spec)
+        return table
+
+
 class XlsxWriter(Writer):
     """``--format xlsx``: an Excel metric workbook per digest."""
 
@@ -1125,23 +1184,31 @@ class XlsxWriter(Writer):
         tables: dict[str, TableRows] = {}
         metric_spec = spec.sheet("metrics")
         subjects = SubjectFigures()
+        fills: dict[str, _SheetFill] = {}
         try:
+            # The sheets of the bodies (metrics, reports, bullets) are written in one walk over the
+            # reports, each report's body dropped after it (a view made a report at a time keeps none).
             if metric_spec is not None:
-                tables["metrics"] = self._fill(
-                    sheets["metrics"],
-                    metric_spec,
-                    self._metric_rows(digest),
-                    cells,
-                    spec,
-                    first_rows=first_rows,
-                    written=subjects.add,
+                fills["metrics"] = _SheetFill(
+                    self, sheets["metrics"], metric_spec, cells, spec, first_rows=first_rows, written=subjects.add
                 )
             if (report_spec := spec.sheet("reports")) is not None:
-                tables["reports"] = self._fill(
-                    sheets["reports"], report_spec, self._report_rows(digest, first_rows), cells, spec, metric_spec
-                )
+                fills["reports"] = _SheetFill(self, sheets["reports"], report_spec, cells, spec, metric_spec)
             if (bullet_spec := spec.sheet("bullets")) is not None:
-                tables["bullets"] = self._fill(sheets["bullets"], bullet_spec, self._bullet_rows(digest), cells, spec)
+                fills["bullets"] = _SheetFill(self, sheets["bullets"], bullet_spec, cells, spec)
+            if fills:
+                metric_fill, report_fill, bullet_fill = (fills.get(k) for k in ("metrics", "reports", "bullets"))
+                for report in digest.reports:
+                    if metric_fill is not None:
+                        metric_fill.add_all(self._metric_rows(report))
+                    if report_fill is not None:
+                        report_fill.add(self._report_row(report, first_rows))
+                    if bullet_fill is not None:
+                        bullet_fill.add_all(self._bullet_rows(report))
+                    report.release()
+            for kind in list(fills):
+                tables[kind] = fills[kind].finish()
+                del fills[kind]
             fact_rows = (
                 self._fact_rows(digest.reports, by_company) if spec.sheet("facts") or spec.sheet("companies") else []
             )
@@ -1167,6 +1234,8 @@ class XlsxWriter(Writer):
         finally:
             for table in tables.values():
                 table.file.close()
+            for fill in fills.values():
+                fill.table.file.close()
 
     def _properties(
         self, workbook: Any, digest: Digest, ctx: RenderContext, spec: WorkbookSpec, counts: dict[str, int]
@@ -1189,34 +1258,33 @@ class XlsxWriter(Writer):
 
     # --- rows -----------------------------------------------------------------------------------
 
-    def _metric_rows(self, digest: Digest) -> Iterator[MetricRow]:
+    def _metric_rows(self, report: Report) -> Iterator[MetricRow]:
         """The rows of ``Report.metrics()``, in its order, one block at a time."""
-        for report in digest.reports:
-            seen: set[tuple[Any, ...]] = set()
-            for path, block, metric in _report_figures(report):
-                key = _figure_key(metric)
-                yield MetricRow(report, path, block, metric, key not in seen)
-                seen.add(key)
+        seen: set[tuple[Any, ...]] = set()
+        for path, block, metric in _report_figures(report):
+            key = _figure_key(metric)
+            yield MetricRow(report, path, block, metric, key not in seen)
+            seen.add(key)
 
-    def _report_rows(self, digest: Digest, first_rows: dict[str, int]) -> Iterator[ReportRow]:
-        for report in digest.reports:  # one walk: the counts of walk(), blocks() and metrics()
-            sections = bullets = 0
-            metrics = len(report.title_metrics)
-            refs: set[int] = set()
-            for section in report.walk():
-                sections += 1
-                bullets += len(section.blocks)
-                metrics += len(section.heading_metrics)
-                for block in section.blocks:
-                    metrics += len(block.metrics)
-                    refs.update(block.refs)
-            yield ReportRow(report, sections, bullets, metrics, len(refs), first_rows.get(report.id))
+    def _report_row(self, report: Report, first_rows: dict[str, int]) -> ReportRow:
+        sections = bullets = 0  # one walk: the counts of walk(), blocks() and metrics()
+        metrics = len(report.title_metrics)
+        refs: set[int] = set()
+        for section in report.walk():
+            sections += 1
+            bullets += len(section.blocks)
+            metrics += len(section.heading_metrics)
+            for block in section.blocks:
+                metrics += len(block.metrics)
+                refs.update(block.refs)
+        return ReportRow(report, sections, bullets, metrics, len(refs), first_rows.get(report.id))
 
     def _fact_rows(self, reports: list[Report], by_company: bool) -> list[FactRow]:
         """One row per report and company (one row without a company when it names none)."""
         rows: list[FactRow] = []
         for report in reports:
             facts = report.facts
+            report.release()  # a report of a transformed view may have made its body for its facts
             if not facts:
                 continue
             if not facts.companies:
@@ -1262,11 +1330,10 @@ class XlsxWriter(Writer):
                 group.rows.append(row)
         return [groups[k] for k in sorted(groups)]
 
-    def _bullet_rows(self, digest: Digest) -> Iterator[BulletRow]:
-        for report in digest.reports:
-            for section, path in _section_paths(report.sections):
-                for block in section.blocks:
-                    yield BulletRow(report, section, path, block)
+    def _bullet_rows(self, report: Report) -> Iterator[BulletRow]:
+        for section, path in _section_paths(report.sections):
+            for block in section.blocks:
+                yield BulletRow(report, section, path, block)
 
     def _fill(
         self,
@@ -1275,48 +1342,21 @@ class XlsxWriter(Writer):
         rows: Iterable[Any],
         cells: CellFactory,
         spec: WorkbookSpec,
-        link_sheet: SheetSpec | None = None,
-        first_rows: dict[str, int] | None = None,
-        written: Callable[[Any], None] | None = None,
     ) -> TableRows:
-        """Stream the rows of a table sheet; ``first_rows`` gets each report's first row number,
-        ``written`` each row written."""
+        """Stream the rows of a table sheet."""
+        fill = _SheetFill(self, ws, sheet, cells, spec)
+        try:
+            fill.add_all(rows)
+            return fill.finish()
+        except BaseException:
+            fill.table.file.close()
+            raise
+
+    def _finish_sheet(self, ws: WriteOnlyWorksheet, sheet: SheetSpec, table: TableRows, spec: WorkbookSpec) -> None:
+        """Column widths, frozen panes, print setup and the Excel table of a sheet whose rows are written."""
         from openpyxl.utils import get_column_letter
 
-        table = TableRows(ws, sheet, cells, ws.parent.epoch, link_sheet)
-        by_report = table.by_report
-        try:
-            left_out, first_left_out = 0, None
-            for row in rows:
-                if table.count >= EXCEL_ROW_LIMIT - 1:  # the sheet is full: say so, never a broken file
-                    left_out += 1
-                    first_left_out = first_left_out or row
-                    continue
-                try:
-                    number = table.add(row)
-                except Exception as exc:  # one bad report must not take the workbook down
-                    self._row_failed(cells, row, exc)
-                    continue
-                report = getattr(row, "report", None)
-                if report is not None:
-                    by_report[report.id] += 1
-                if first_rows is not None:
-                    first_rows.setdefault(row.report.id, number)
-                if written is not None:
-                    written(row)
-            count = table.finish()
-            if left_out:
-                where = _position(first_left_out)
-                cells.ctx.diagnostics.warning(
-                    f"xlsx: the {sheet.name} sheet is full at Excel's {EXCEL_ROW_LIMIT:,} rows; its last {left_out:,} "
-                    "rows are left out (from the report here on; -f json keeps every one, or build fewer inputs "
-                    "at a time)",
-                    cells.source,
-                    *where,
-                )
-        except BaseException:
-            table.file.close()
-            raise
+        count = table.count
         for i, column in enumerate(sheet.columns):
             cap = spec.max_width if column.wrap else min(spec.max_width, 40)
             ws.column_dimensions[get_column_letter(i + 1)].width = max(6, min(table.widths[i], cap))
@@ -1333,7 +1373,6 @@ class XlsxWriter(Writer):
             used, shown = used + width, i + 1
         _print_setup(ws, f"A1:{get_column_letter(shown)}{max(count, 1) + 1}")
         self._table(ws, sheet, max(count, 1), spec)
-        return table
 
     def _row_failed(self, cells: CellFactory, row: Any, exc: Exception) -> None:
         line, column = _position(row)
