@@ -125,6 +125,7 @@ CN_UNITS: dict[str, tuple[str, Decimal]] = {
     "盎司": ("oz", Decimal(1)),
     "平方米": ("m²", Decimal(1)),
     "平米": ("m²", Decimal(1)),
+    "平": ("m²", Decimal(1)),  # 在管面积达5.36亿平: square metres, as property notes write them
     "㎡": ("m²", Decimal(1)),
     "立方米": ("m³", Decimal(1)),
     "公里": ("km", Decimal(1)),
@@ -158,6 +159,8 @@ PER_UNITS: dict[str, str] = {
     "㎡": "m²",
     "千瓦时": "kWh",
     "兆瓦时": "MWh",
+    "MWh": "MWh",
+    "GWh": "GWh",
     "千瓦·年": "kW·year",
     "kW·年": "kW·year",
     "百万英热": "MMBtu",
@@ -246,6 +249,7 @@ PREFIX_CURRENCIES: dict[str, str] = {
     "Rs.": "INR",
     "Rs": "INR",
     "RMB": "CNY",
+    "人民币": "CNY",
     "CNY": "CNY",
     "USD": "USD",
     "HKD": "HKD",
@@ -536,14 +540,14 @@ EN_TRAILING = (
 ).split()
 #: Words a subject may start with although they begin with a leading word (``在建工程`` is not ``在`` + ``建工程``).
 CN_LEADING_EXCEPT = (
-    "在建 在运 在营 在手 在售 在产 在研 对外 对应 对公 对私 共享 达成 约束 和解 还款 还原 其他 其余 其后 "
+    "在建 在运 在营 在管 在手 在售 在产 在研 对外 对应 对公 对私 共享 达成 约束 和解 还款 还原 其他 其余 其后 "
     "较大 较高 较低 该股 仍然 目标价"
 ).split()
 #: Stripped from the start of a subject.
 CN_LEADING = (
     "且 而 但 还 其中 同时 另外 此外 其 即 则 和 与 及 以及 但是 并且 这 该 当前 目前 预计 从 由 在 对 "
     "较 仍 也 达 为 高于 低于 领先于 领先 落后于 约 近 分别 合计 共 目标 目标是 假设 若 如 以来 至今 预测 此前 最终 的 "
-    "开始 维持 仅 将 拟"
+    "开始 维持 仅 将 拟 截至 截止"
 ).split()
 EN_LEADING = (
     "and or while but with whereas versus vs as from the a an its their our we of in on at to for "
@@ -552,7 +556,7 @@ EN_LEADING = (
 #: Verbs inside a subject: the subject is what follows the last one (``公司此前提出未来五年``).
 CN_INNER_VERBS = (
     "提出 完成 实现 推动 认为 显示 表明 通过 获得 披露 宣布 公告 发布 指出 目标是 低开 高开 获支撑 对应 预计 派发 "
-    "承诺 测算 估算 给予 拟以 由于 受益于 得益于 主要系 上调 下调 上修 下修 增厚 建成 取得 居前"
+    "承诺 测算 估算 给予 拟以 由于 受益于 得益于 主要系 上调 下调 上修 下修 增厚 建成 取得 居前 录得 具备"
 ).split()
 EN_INNER_VERBS = [
     *(

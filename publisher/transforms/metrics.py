@@ -979,8 +979,9 @@ class _Scanner:
         if currency and unit.count and unit.factor == 1 and unit.written[:1].isascii() and unit.written[:1].isalpha():
             unit, end = _Unit("", "", _ONE, e), e  # $75 implies 22% upside: a currency counts no thing
         if currency:
-            # $7B, $450.5M: a one-letter scale stays glued; $4.2 billion, US$ bn, $ per share: a space
-            tight = unit.letter_scale or unit.written[:1] in ("", "/")
+            # $7B, $450.5M, 人民币36.4亿元: a one-letter scale or a Chinese currency stays glued;
+            # $4.2 billion, US$ bn, $ per share: a space
+            tight = unit.letter_scale or unit.written[:1] in ("", "/") or is_han(currency[0])
             written = currency + ("" if tight else " ") + unit.written
             base = currency_base + (unit.base[unit.base.index("/") :] if "/" in unit.base else "")
             unit = _Unit(written, base, unit.factor, max(unit.end, e), False, False, unit.infix_more)
@@ -1245,6 +1246,8 @@ def _clean_subject(text: str) -> str:
         text = _strip_words(_ITEM_NUMBER.sub("", text))  # 2. 公司营业收入: an item's number
         if text.startswith(R.GENERIC_COMPANY):
             text = _strip_words(text[2 if text.startswith("公司") else 3 :]) or text
+    if latin and " " in text and (target := _EN_TARGET.search(text)) is not None:
+        return target.group()  # upped their price target for the company → price target
     if text.lower() in R.PRONOUNS:
         return ""  # ", which is 6.0%": the subject is the clause's before
     if text.startswith(R.GENERIC_COMPANY):
@@ -1258,6 +1261,19 @@ def _clean_name(text: str) -> str:
     """A name of a list (``商超`` of ``经销商/商超/电商``): only connectors and punctuation are cut."""
     return _rstrip(_strip_leading(text.strip()))
 
+
+# 有21.9%上行空间, 25倍PE, 33.9倍P/E: a measure written right after its value (an upside after a
+# percentage, a multiple after 倍 or x), not the start of a longer word (PEG)
+_MEASURE_AFTER = re.compile(
+    r"(上行空间|上涨空间|下行空间|涨幅|跌幅|EV/EBITDA|P/?E|P/?B|P/?S|市盈率|市净率|市销率)(?![A-Za-z])"
+)
+# an English subject that names a target price: the phrase (with the word before it that says
+# which target), not the sentence around it (upped their price target for the company → price target)
+_EN_TARGET = re.compile(
+    r"(?:\b(?:consensus|average|mean|median|previous|prior|earlier|new|12-month|one-year)\s+)?"
+    r"\b(?:price target|target price|price objective)\b",
+    re.IGNORECASE,
+)
 
 # 核心客户中通用集团产量, 产品组合中电冰箱占比: the whole the subject is picked from
 _SCOPE_AMONG = re.compile(
@@ -1858,6 +1874,11 @@ class _Context:
         self, f: _Figure, k: int, subject: str, clause_start: int, clause_end: int, topics: list[tuple[int, str]]
     ) -> str:
         text = self.text
+        measure = _MEASURE_AFTER.match(text, f.end)
+        if measure is not None and (
+            f.unit.base == "ratio" if measure.group(1).endswith(("空间", "涨幅", "跌幅")) else f.unit.written in "倍xX"
+        ):
+            return measure.group(1)  # 有21.9%上行空间, 给予2025年25倍PE: the measure is written after its value
         after = _noun_after(text[f.end : min(clause_end, f.end + _MAX_SUBJECT)])
         if f.unit.count and after:
             # the counted noun; with the scope it is counted in (全市场2398只个股 → 全市场个股)

@@ -514,3 +514,27 @@ def test_years_written_as_a_range_with_each_year_or_as_a_year_and_the_short_year
     assert [m.value for m in extract("营收2025/2254/2412亿元")] == ["2025", "2254", "2412"]  # values, not years
     assert [(m.subject, m.value) for m in extract("EPS3.02元")] == [("EPS", "3.02")]  # glued, not a name like M1
     assert [m.subject for m in extract("M1同比增长5%")] == ["M1"]
+
+
+def test_a_measure_written_after_its_value_and_an_english_target_phrase():
+    cases = {
+        "较当前股价有21.9%上行空间": ["上行空间"],
+        "给予公司2025年33.9倍P/E": ["P/E"],
+        "按12倍EV/EBITDA估值": ["EV/EBITDA"],
+        "总市值2130亿元市盈率16.40倍": ["总市值", "市盈率"],  # a multiple after money is the next figure's
+        "upped their price target for the company from €39.00 to €42.00": ["price target", "price target"],
+        "an average rating of Buy and an average price target of $43.31": ["average price target"],
+        "TD Securities raised their target price on shares of Canadian National Railway to $165.00": ["target price"],
+    }
+    for text, subjects in cases.items():
+        assert [m.subject for m in extract(text)] == subjects, text
+
+
+def test_renminbi_before_a_value_square_metres_and_megawatt_hours():
+    found = extract("康龙化成3Q25实现收入人民币36.4亿元;在管面积达5.36亿平;电力售价407.64元/MWh")
+    assert [(m.value, m.unit, m.base_unit) for m in found] == [
+        ("36.4", "人民币亿元", "CNY"),
+        ("5.36", "亿平", "m²"),
+        ("407.64", "元/MWh", "CNY/MWh"),
+    ]
+    assert [m.subject for m in found] == ["收入", "在管面积", "电力售价"]
