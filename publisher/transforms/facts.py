@@ -508,6 +508,10 @@ _TITLE_HEAD_YEAR = re.compile(
     rf"^\s*(?P<name>{HAN_CLASS}{{2,6}}?)(?=(?:20)?[0-9]{{2}}(?:年|[AEH]|Q[1-4])|[1-4]Q|Q[1-4])"
 )
 _TITLE_HEAD = re.compile(r"^\s*(?P<name>[^:：()（）【】\[\]]{2,24}?)\s*(?P<code>[(（][^)）]{1,24}[)）])?\s*[:：]")
+#: ``中微公司(688012.SH)——核心装备技术领先``: a company and its code, then a dash instead of ``:``.
+_TITLE_HEAD_DASH = re.compile(
+    r"^\s*(?P<name>[^:：()（）【】\[\]]{2,24}?)\s*(?P<code>[(（][0-9A-Za-z.]{2,12}[)）])\s*(?:——|—|－|--)"
+)
 #: ``浦银国际:维持李宁(02331)“买入”评级``: the head is who rates a company the title names with its code.
 _RETOLD_HEAD = re.compile(
     rf"^[^:：()（）]{{2,24}}[:：]\s*(?:维持|给予|首次覆盖|上调|下调|重申|升|降){HAN_CLASS}{{2,8}}?(?:[-－][A-Z]{{1,2}})?"
@@ -537,10 +541,18 @@ _NOT_RATED_NAME = (
     "首次",
     "覆盖",
     "调",
+    *R.NOT_NAME_WORDS,  # 上调港股目标价: the company's listing, not a company
 )
 _LETTER_CODE_TITLE = re.compile(r"(?P<name>[A-Z][A-Za-z0-9&.' -]{1,40}?)\s*[(（](?P<code>[A-Z]{1,5})[)）]")
 _PICKS = re.compile(
     rf"(?:{_alternation(R.CN_PICK_CUES)}|(?<![持续重点])(?:推荐|关注)(?!度|组合|的|点|方向|主线|标的|个股))\s*[:：]?\s*(?:包括|主要有|有|为|如)?\s*[:：]?\s*"
+    rf"(?P<list>(?:{HAN_CLASS}|[A-Za-z]){{2,8}}(?:\s*(?:以及|[、/和及与])\s*(?:{HAN_CLASS}|[A-Za-z]){{2,10}}){{1,15}})"
+    rf"(?P<end>\s*(?:等|。|；|;|,|，|$))?"
+)
+#: ``建议关注呼吸道检测产品矩阵完善的IVD企业,如圣湘生物、英诺特、万孚生物等``: the kind of company to
+#: look at, then the picks after ``如``.
+_PICKS_SUCH_AS = re.compile(
+    rf"(?:{_alternation(R.CN_PICK_CUES)}|推荐|关注)[^。；;]{{0,40}}?(?:企业|公司|标的|个股|龙头)\s*[,，:：]?\s*(?:如|例如|包括)\s*"
     rf"(?P<list>(?:{HAN_CLASS}|[A-Za-z]){{2,8}}(?:\s*(?:以及|[、/和及与])\s*(?:{HAN_CLASS}|[A-Za-z]){{2,10}}){{1,15}})"
     rf"(?P<end>\s*(?:等|。|；|;|,|，|$))?"
 )
@@ -648,6 +660,8 @@ def _name_before(text: str, end: int) -> str:
             k -= 1
         run = head[k:]
         cut = _NAME_CUES.sub("", run) if _NAME_CUES.match(run) else run
+        if not cut and len(run) >= 4 and run.endswith("公司") and not _NAME_CUES.match(run[:-2]):
+            cut = run  # 中微公司(688012.SH): a name that ends in 公司, not "the company"
         run = run if cut in R.NAME_TAILS else cut  # 呈和科技: a name with a cue word inside it
         if 2 <= len(run) <= 8:
             return run
@@ -662,7 +676,7 @@ def _name_before(text: str, end: int) -> str:
 #: A broker and its verb before the company a title names: ``Cowen Upgrades ``, ``Jefferies Initiates Coverage On ``.
 _TITLE_VERBS_BEFORE = re.compile(
     r"^.*\b(?:Upgrades|Downgrades|Upgraded|Downgraded|Initiates(?:\s+Coverage\s+(?:On|Of))?|Reiterates|Maintains"
-    r"|Backs|Raises|Cuts|Lifts|Trims|Boosts)\s+"
+    r"|Backs|Raises|Cuts|Lifts|Trims|Boosts|Lowers|Reduces|Increases)\s+"
 )
 
 
@@ -718,7 +732,7 @@ def _is_broker(name: str, institution: str) -> bool:
 def _title_head(title: str, institution: str = "") -> tuple[str, str]:
     """The company a title starts with (``泸州老窖:25年定调…``, ``网易-S:…``, ``中国财险2024年三季报…``)
     and the letter ticker written with it (``美光科技(MU):…``), or ``("", "")``."""
-    for pattern in (_TITLE_HEAD, _TITLE_HEAD_YEAR):
+    for pattern in (_TITLE_HEAD, _TITLE_HEAD_YEAR, _TITLE_HEAD_DASH):
         m = pattern.match(title)
         name = _head_name(m.group("name"), institution) if m else ""
         code = (m.groupdict().get("code") or "").strip("()（） ") if m else ""
@@ -897,7 +911,7 @@ def _companies(
     for text, block, line, column, cites in texts():
         if (block is None and text is not report.title) or _PICK_HINT.search(text) is None:
             continue  # the picks of a block, or of the title (…,重点推荐益丰药房、大参林等)
-        for m in _PICKS.finditer(text):
+        for m in itertools.chain(_PICKS.finditer(text), _PICKS_SUCH_AS.finditer(text)):
             names = _PICK_SPLIT.split(m.group("list"))
             ends = next((k for k, n in enumerate(names) if "等" in n), None)
             tail = names[ends].split("等", 1)[1] if ends is not None else text[m.end("list") : m.end("list") + 4]

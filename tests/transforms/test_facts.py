@@ -489,3 +489,24 @@ def test_facts_seen_on_real_final16(tmp_path):
     )
     assert [c.name for c in raised.companies] == ["Acme Inc."]
     assert [t.value for t in raised.target_prices] == ["93"]
+
+
+def test_picks_after_such_as_a_title_with_a_dash_and_a_listing_is_no_company(tmp_path):
+    picks = _facts_of(
+        tmp_path, "医疗器械行业月度点评", "投资建议 - 建议关注产品矩阵完善的IVD企业,如圣湘生物、英诺特、万孚生物等 [2]"
+    )
+    assert [c.name for c in picks.companies] == ["圣湘生物", "英诺特", "万孚生物"]
+    dash = _facts_of(tmp_path, "中微公司(688012.SH)——核心装备技术领先", "投资要点 - 维持“买入”评级 [1]")
+    assert [(c.name, c.ticker) for c in dash.companies] == [("中微公司", "688012.SH")]
+    listed = _facts_of(
+        tmp_path, "康龙化成(300759):新签订单提速", "投资要点 - 上调港股目标价至30港元、A股目标价至人民币39.6元 [1]"
+    )
+    assert [c.name for c in listed.companies] == ["康龙化成"]
+    english = _facts_of(
+        tmp_path,
+        "CIBC Lowers Canadian National Railway (NYSE:CNI) Price Target to $142.00",
+        "Summary - CIBC lowered its price target on Canadian National Railway to $142.00 [1]",
+    )
+    assert [(c.name, c.ticker, c.exchange) for c in english.companies][:1] == [
+        ("Canadian National Railway", "CNI", "US")
+    ]
