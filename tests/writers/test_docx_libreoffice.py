@@ -46,7 +46,7 @@ def _docx(digest, audience: str, overrides: dict | None = None, roots=(), name: 
     for key, value in (overrides or {}).items():
         aud.override(key, value)
     ctx = RenderContext(aud, Diagnostics(), datetime(2025, 2, 16, 10, 30, tzinfo=UTC))
-    data = DocxWriter().write(digest, ctx)[0].data
+    data = DocxWriter().write(digest, ctx)[0].content()
     WARNINGS[name] = [str(d) for d in ctx.diagnostics]
     return data
 

@@ -44,7 +44,7 @@ def build(
     outputs = DocxWriter().write(digest, ctx)
     if report_outputs:
         return outputs, ctx.diagnostics
-    return outputs[0].data, ctx.diagnostics
+    return outputs[0].content(), ctx.diagnostics
 
 
 def open_docx(data: bytes) -> docx.document.Document:
@@ -687,7 +687,7 @@ def test_one_document_per_report_when_asked(sample_digest):
         f"research-digest-2025-02-16/{r.slug}.docx" for r in sample_digest.reports
     ]
     for output, report in zip(outputs[1:], sample_digest.reports, strict=True):
-        doc = open_docx(output.data)
+        doc = open_docx(output.content())
         headings = [(style_level(p), p.text) for p in doc.paragraphs if style_level(p)]
         assert headings[0] == (1, report.title)
         assert len(headings) == 1 + sum(1 for _ in report.walk())

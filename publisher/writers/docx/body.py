@@ -14,11 +14,12 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
+import tempfile
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from ...model import Block, Report, Section
 from ...textutil import xml_escape, xml_safe
@@ -198,7 +199,10 @@ class BodyBuilder:
         self._next_num = ref.max_num_id + 1
         self._fallback_abstract: dict[str, int] = {}
         self._links: dict[str, int] = {}
-        self._headings: list[tuple[int, str, str]] = []  # (level, bookmark, text) for the TOC
+        #: (level, bookmark number, text) of the headings a table of contents lists (all until
+        #: its depth is known, then those it lists).
+        self._headings: list[tuple[int, int, str]] = []
+        self._heading_count = 0
         self._toc: tuple[int, int] | None = None  # (body slot, depth)
         self._sources: tuple[int, list[Any]] | None = None  # (body slot, heading) of the source list
         #: The reports whose citations the body shows, by id: (number, (report, their refs)).
@@ -426,9 +430,11 @@ class BodyBuilder:
     def _heading_xml(self, level: int, content: list[Any]) -> str:
         """A heading paragraph with its bookmark, listed for the table of contents."""
         level = min(max(level, 1), 9)
-        n = len(self._headings)
-        mark = f"_Toc{n + 1:08d}"
-        self._headings.append((level, mark, "".join(plain(p) for p in content)))
+        n = self._heading_count
+        self._heading_count += 1
+        mark = _toc_mark(n)
+        if self._toc is None or level <= self._toc[1]:
+            self._headings.append((level, n, "".join(plain(p) for p in content)))
         return self.paragraph(
             f"Heading {level}",
             content,
@@ -497,7 +503,7 @@ class BodyBuilder:
             '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
         )
         end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
-        entries = [(lvl, mark, text) for lvl, mark, text in self._headings if lvl <= depth]
+        entries = [(lvl, _toc_mark(n), text) for lvl, n, text in self._headings if lvl <= depth]
         if not entries:
             parts.append(f"<w:p>{begin}{end}</w:p>")
         for i, (lvl, mark, text) in enumerate(entries):
@@ -624,12 +630,12 @@ class BodyBuilder:
 
 
 class BodySpool:
-    """The body's elements in order, kept deflated in memory once there are many of them.
+    """The body's elements in order, kept deflated in an unnamed temporary file once there are many.
 
     A briefing of a whole feed (or of one huge report) has hundreds of thousands of
     paragraphs: held as Python strings their XML takes several times the document's size,
-    deflated about a tenth of it.  A body under :attr:`_KEEP_PLAIN` characters stays as
-    strings.  Each element is appended once.  The few that are known
+    deflated about a tenth of it, and on disk none of the build's memory.  A body under
+    :attr:`_KEEP_PLAIN` characters stays as strings.  Each element is appended once.  The few that are known
     only at the end (the table of contents, the source list) are slots, filled by
     :meth:`BodyBuilder.finish`.  Iterating gives the final elements: slots filled, citation
     link marks resolved (:attr:`links`), and a page break of its own moved onto the paragraph
@@ -647,7 +653,7 @@ class BodySpool:
 
     def __init__(self) -> None:
         self._deflate = zlib.compressobj(1)
-        self._chunks: list[bytes] = []
+        self._spill: IO[bytes] | None = None  # the deflated elements, in an unnamed temporary file
         self._pending: list[str] = []
         self._pending_size = 0
         self._slots: list[str] = []
@@ -685,30 +691,39 @@ class BodySpool:
         self._pending.append(element)
         self._pending_size += len(element)
         self.count += 1
-        if self._pending_size >= (self._FLUSH_AT if self._chunks else self._KEEP_PLAIN):
+        if self._pending_size >= (self._FLUSH_AT if self._spill is not None else self._KEEP_PLAIN):
             self._deflate_pending()
 
     def _deflate_pending(self) -> None:
         if self._pending:
             self._pending.append("")
             data = self._END.join(self._pending).encode("utf-8", "surrogatepass")
-            self._chunks.append(self._deflate.compress(data))
+            self._store(self._deflate.compress(data))
             self._pending, self._pending_size = [], 0
+
+    def _store(self, data: bytes) -> None:
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile()
+        self._spill.write(data)
 
     def _elements(self) -> Iterator[str]:
         """The elements as appended (slots and page breaks as their marks)."""
-        if self._chunks and self._deflate is not None:
+        if self._spill is not None and self._deflate is not None:
             self._deflate_pending()
-            self._chunks.append(self._deflate.flush())
+            self._store(self._deflate.flush())
             self._deflate = None  # type: ignore[assignment]
         yield from self._inflated()
         yield from self._pending
 
     def _inflated(self) -> Iterator[str]:
+        spill = self._spill
+        if spill is None:
+            return
         inflate = zlib.decompressobj()
         decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
         tail = ""
-        for chunk in self._chunks:
+        spill.seek(0)
+        while chunk := spill.read(self._FLUSH_AT):
             data = inflate.decompress(chunk, self._FLUSH_AT)
             while data:
                 pieces = (tail + decoder.decode(data)).split(self._END)
@@ -741,6 +756,11 @@ class BodySpool:
             previous = element
         if previous is not None:
             yield previous
+
+
+def _toc_mark(n: int) -> str:
+    """The bookmark of the ``n``-th heading (from 0), which the table of contents links to."""
+    return f"_Toc{n + 1:08d}"
 
 
 def _with_links(xml: str) -> str:

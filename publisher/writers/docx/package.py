@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
@@ -488,6 +489,14 @@ def _footnotes_xml(notes: list[str]) -> str:
 
 def assemble(ref: Reference, pkg: Package, compresslevel: int = 6) -> bytes:
     """The ``.docx`` bytes: the reference's look around the built body."""
+    buffer = io.BytesIO()
+    write_package(ref, pkg, buffer, compresslevel)
+    return buffer.getvalue()
+
+
+def write_package(ref: Reference, pkg: Package, out: BinaryIO, compresslevel: int = 6) -> None:
+    """Write the ``.docx`` to ``out`` (a seekable binary file), its body streamed in: a briefing of
+    a whole feed is never held as bytes."""
     parts: dict[str, bytes] = {}
     rels: list[tuple[str, str, str]] = []  # (type, target relative to word/, mode)
     types: dict[str, str] = {}
@@ -584,15 +593,13 @@ def assemble(ref: Reference, pkg: Package, compresslevel: int = 6) -> bytes:
         "_rels/.rels": root_rels.encode("utf-8"),
         **parts,
     }
-    buffer = io.BytesIO()
     when = pkg.properties.created or ZIP_EPOCH
-    with ReproducibleZipFile(buffer, when, compresslevel=compresslevel) as z:
+    with ReproducibleZipFile(out, when, compresslevel=compresslevel) as z:
         for name in first + sorted(n for n in contents if n not in first):
             if name == "word/document.xml":
                 z.write_chunks(name, _encoded(itertools.chain((head,), _batched(pkg.body), (tail,))))
             else:
                 z.writestr(name, contents[name])
-    return buffer.getvalue()
 
 
 def _batched(elements: Iterable[str], size: int = 1 << 20) -> Iterator[str]:

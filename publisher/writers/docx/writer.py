@@ -22,7 +22,7 @@ from ..base import Output, RenderContext, Writer
 from .body import DEFAULT_FOOTNOTE, BlockOwners, BodyBuilder
 from .helpers import template_helpers
 from .outline import OutlineError, outline_environment, stream_outline
-from .package import Properties, Reference, ReferenceDocError, assemble, load_reference
+from .package import Package, Properties, Reference, ReferenceDocError, assemble, load_reference, write_package
 
 #: This writer's ``content.citations`` when the profile sets none.
 DEFAULT_CITATIONS = "superscript"
@@ -227,12 +227,9 @@ class DocxWriter(Writer):
         ref = self.reference(audience)
         reading = _Reading(digest, ctx)
         warned: set[str] = set()
-        outputs = [
-            Output(
-                f"{digest.name}{self.extension}",
-                self.document(digest, digest.reports, None, ctx, ref, reading, warned),
-            )
-        ]
+        # built now (its messages and errors are the job's); its bytes are written where they go
+        pkg = self._built(digest, digest.reports, None, ctx, ref, reading, warned)
+        outputs = [Output(f"{digest.name}{self.extension}", stream=lambda out: write_package(ref, pkg, out))]
         if audience.get("docx.per_report", False):
             for report in digest.reports:
                 try:
@@ -262,8 +259,21 @@ class DocxWriter(Writer):
         warned: set[str] | None = None,
     ) -> bytes:
         """One ``.docx``: the whole digest, or one report of it when ``report`` is given."""
+        ref = ref or self.reference(ctx.audience)
+        return assemble(ref, self._built(digest, reports, report, ctx, ref, reading, warned))
+
+    def _built(
+        self,
+        digest: Digest,
+        reports: list[Report],
+        report: Report | None,
+        ctx: RenderContext,
+        ref: Reference,
+        reading: _Reading | None = None,
+        warned: set[str] | None = None,
+    ) -> Package:
+        """The package of one ``.docx`` (see :meth:`document`), its body built."""
         audience = ctx.audience
-        ref = ref or self.reference(audience)
         alone = reading is None
         reading = reading if reading is not None else _Reading(digest, ctx)
         settings = ContentSettings.from_audience(audience, citations=DEFAULT_CITATIONS)
@@ -334,4 +344,4 @@ class DocxWriter(Writer):
             raise AudienceError(f"template {name!r} of audience {audience.name!r}: {exc}") from None
         if alone:
             reading.finish()
-        return assemble(ref, builder.finish())
+        return builder.finish()
