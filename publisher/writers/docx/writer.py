@@ -56,10 +56,11 @@ class _Reading:
 
     def left(self, report: Report) -> None:
         """A loop has left ``report`` behind: read it if parsed, and drop its body if no loop is at it."""
-        self._held.remove(report)
+        held = self._held  # by identity: reports compare by their fields, bodies included
+        del held[next(i for i, r in enumerate(held) if r is report)]
         if report.deferred is None:  # parsed (or read whole)
             self.read(report)
-            if report not in self._held:
+            if not any(r is report for r in held):
                 report.release()
 
     def read(self, report: Report) -> bool:
