@@ -819,3 +819,21 @@ def test_a_long_table_is_the_same_whether_its_rows_come_at_once_or_not(sample_di
     assert len(table.rows) == len(sample_digest.reports) + 1
     look = table._tbl.find(f"{W}tblPr/{W}tblLook")
     assert look.get(f"{W}firstRow") == "1"
+
+
+def test_numbering_instances_are_kept_as_numbers_and_given_back_as_xml():
+    from publisher.writers.docx.package import NumberingInstances
+
+    nums = NumberingInstances()
+    nums.append(7, 2, {0, 2})
+    nums.append(8, 1 << 70, {0})  # a reference document's number out of range: kept as text
+    nums.append(9, 3, set())
+    assert len(nums) == 3
+    assert list(nums) == [
+        '<w:num w:numId="7"><w:abstractNumId w:val="2"/>'
+        '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride>'
+        '<w:lvlOverride w:ilvl="2"><w:startOverride w:val="1"/></w:lvlOverride></w:num>',
+        f'<w:num w:numId="8"><w:abstractNumId w:val="{1 << 70}"/>'
+        '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>',
+        '<w:num w:numId="9"><w:abstractNumId w:val="3"/></w:num>',
+    ]

@@ -383,11 +383,7 @@ class BodyBuilder:
         if lst is None:
             return
         self._list = None
-        abstract = self._abstract(lst.kind)
-        overrides = "".join(
-            f'<w:lvlOverride w:ilvl="{lvl}"><w:startOverride w:val="1"/></w:lvlOverride>' for lvl in sorted(lst.levels)
-        )
-        self.pkg.nums.append(f'<w:num w:numId="{lst.num_id}"><w:abstractNumId w:val="{abstract}"/>{overrides}</w:num>')
+        self.pkg.nums.append(lst.num_id, self._abstract(lst.kind), lst.levels)
 
     def _abstract(self, kind: str) -> int:
         found = self.ref.list_abstract.get(kind)
