@@ -81,12 +81,6 @@ class TokenTable:
             return self._values[number]
         return self._values.pop(number)
 
-    def __getitem__(self, number: int) -> Any:
-        return self._values[number]
-
-    def __len__(self) -> int:
-        return len(self._values)
-
 
 class OutlineError(Exception):
     """A template produced an outline line the writer cannot understand."""
@@ -131,17 +125,6 @@ def outline_environment(base: jinja2.Environment, **helpers: Any) -> jinja2.Envi
     return env
 
 
-def render_outline(template: jinja2.Template, variables: dict[str, Any]) -> tuple[str, TokenTable]:
-    """Render ``template`` whole; returns the outline text and the token values."""
-    table = TokenTable()
-    reset = _values.set(table)
-    try:
-        text = template.render(**variables)
-    finally:
-        _values.reset(reset)
-    return text, table
-
-
 @contextmanager
 def stream_outline(template: jinja2.Template, variables: dict[str, Any]) -> Iterator[Iterator[Directive]]:
     """The directives of ``template`` rendered with ``variables``, each line parsed as soon as
@@ -168,6 +151,7 @@ def stream_outline(template: jinja2.Template, variables: dict[str, Any]) -> Iter
 
 def _lines(pieces: Iterable[str]) -> Iterator[str]:
     """Lines (without their ``\n``) of text written in pieces."""
+    # Only "\n" ends a line: values are tokens, so no input text can add one.
     pending: list[str] = []
     for piece in pieces:
         if "\n" not in piece:
@@ -259,19 +243,7 @@ def _args(head: str, values: TokenTable, line: int, source: str) -> list[Any]:
         pos = m.end()
 
 
-def parse_outline(text: str, values: TokenTable) -> list[Directive]:
-    """Split rendered outline text into directives (values resolved)."""
-    return list(iter_outline(text, values))
-
-
-def iter_outline(text: str, values: TokenTable) -> Iterator[Directive]:
-    """The directives of rendered outline text, one line at a time (a briefing of a million
-    bullets never holds a million directives)."""
-    # Only "\n" ends a line: values are tokens, so no input text can add one.
-    return _directives(iter(text.split("\n")), values)
-
-
-def _directives(lines: Iterator[str], values: TokenTable) -> Iterator[Directive]:
+def _directives(lines: Iterable[str], values: TokenTable) -> Iterator[Directive]:
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
         if not line or line.startswith("#"):
