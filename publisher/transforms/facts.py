@@ -544,24 +544,28 @@ _NOT_RATED_NAME = (
     *R.NOT_NAME_WORDS,  # 上调港股目标价: the company's listing, not a company
 )
 _LETTER_CODE_TITLE = re.compile(r"(?P<name>[A-Z][A-Za-z0-9&.' -]{1,40}?)\s*[(（](?P<code>[A-Z]{1,5})[)）]")
+#: Names listed after a cue (``恒瑞医药、药明康德等``), and what ends the list.
+_PICK_SEPARATOR = r"\s*(?:以及|[、/和及与])\s*"
+_PICK_LIST = (
+    rf"(?P<list>(?:{HAN_CLASS}|[A-Za-z]){{2,8}}(?:{_PICK_SEPARATOR}(?:{HAN_CLASS}|[A-Za-z]){{2,10}}){{1,15}})"
+    rf"(?P<end>\s*(?:等|。|；|;|,|，|$))?"
+)
 _PICKS = re.compile(
     rf"(?:{_alternation(R.CN_PICK_CUES)}|(?<![持续重点])(?:推荐|关注)(?!度|组合|的|点|方向|主线|标的|个股))\s*[:：]?\s*(?:包括|主要有|有|为|如)?\s*[:：]?\s*"
-    rf"(?P<list>(?:{HAN_CLASS}|[A-Za-z]){{2,8}}(?:\s*(?:以及|[、/和及与])\s*(?:{HAN_CLASS}|[A-Za-z]){{2,10}}){{1,15}})"
-    rf"(?P<end>\s*(?:等|。|；|;|,|，|$))?"
+    + _PICK_LIST
 )
 #: ``建议关注呼吸道检测产品矩阵完善的IVD企业,如圣湘生物、英诺特、万孚生物等``: the kind of company to
 #: look at, then the picks after ``如``.
 _PICKS_SUCH_AS = re.compile(
     rf"(?:{_alternation(R.CN_PICK_CUES)}|推荐|关注)[^。；;]{{0,40}}?(?:企业|公司|标的|个股|龙头)\s*[,，:：]?\s*(?:如|例如|包括)\s*"
-    rf"(?P<list>(?:{HAN_CLASS}|[A-Za-z]){{2,8}}(?:\s*(?:以及|[、/和及与])\s*(?:{HAN_CLASS}|[A-Za-z]){{2,10}}){{1,15}})"
-    rf"(?P<end>\s*(?:等|。|；|;|,|，|$))?"
+    + _PICK_LIST
 )
 #: ``【比亚迪】、【广汽集团】``: names in brackets, listed.
 _BRACKETED = re.compile(rf"【(?P<name>{HAN_CLASS}{{2,8}})】(?:\s*[、,，/]\s*【{HAN_CLASS}{{2,8}}】)+")
 _BRACKET_NAME = re.compile(rf"【({HAN_CLASS}{{2,8}})】")
 _PICK_HINT = re.compile(_alternation((*R.CN_PICK_CUES, "推荐", "关注", "【")))
 _PICK_END = re.compile(r"等(?:公司|个股|标的|企业)?$")
-_PICK_SPLIT = re.compile(r"\s*(?:以及|[、/和及与])\s*")
+_PICK_SPLIT = re.compile(_PICK_SEPARATOR)
 #: ``推荐吉利汽车、小鹏汽车,建议关注江淮汽车``: a single pick, ending its sentence or clause.
 _ONE_PICK = re.compile(
     rf"(?:{_alternation(R.CN_PICK_CUES)})\s*[:：]?\s*(?P<name>{HAN_CLASS}{{2,6}})(?=\s*(?:\[|[。；;,，]|$))"
