@@ -1262,11 +1262,11 @@ def _clean_name(text: str) -> str:
     return _rstrip(_strip_leading(text.strip()))
 
 
+#: Valuation multiples as written: PE, P/E, PB, PS, 市盈率 …
+_MULTIPLES = r"P/?[EBS]|市盈率|市净率|市销率"
 # 有21.9%上行空间, 25倍PE, 33.9倍P/E: a measure written right after its value (an upside after a
 # percentage, a multiple after 倍 or x), not the start of a longer word (PEG)
-_MEASURE_AFTER = re.compile(
-    r"(上行空间|上涨空间|下行空间|涨幅|跌幅|EV/EBITDA|P/?E|P/?B|P/?S|市盈率|市净率|市销率)(?![A-Za-z])"
-)
+_MEASURE_AFTER = re.compile(rf"(上行空间|上涨空间|下行空间|涨幅|跌幅|EV/EBITDA|{_MULTIPLES})(?![A-Za-z])")
 # an English subject that names a target price: the phrase (with the word before it that says
 # which target), not the sentence around it (upped their price target for the company → price target)
 _EN_TARGET = re.compile(
@@ -1280,7 +1280,7 @@ _SCOPE_AMONG = re.compile(
     r"^" + HAN_CLASS + r"{0,6}?(?:客户|组合|产品|业务|板块|行业|品类|结构|市场)中(?=" + HAN_CLASS + "{2})"
 )
 # 对应当前股价PE 13倍: the multiple, at the share price
-_PRICE_MULTIPLE = re.compile(r"^(?:股价|收盘价)(?=P[EBS]|P/[EBS]|市盈率|市净率|市销率)")
+_PRICE_MULTIPLE = re.compile(rf"^(?:股价|收盘价)(?={_MULTIPLES})")
 # 锦江酒店的PE估值 → 锦江酒店PE估值: the owner and the measure, as a column shows them
 _OF = re.compile(f"(?<={HAN_CLASS}{HAN_CLASS}|[A-Za-z0-9]{HAN_CLASS})的(?!比重|占比|比例)(?={HAN_CLASS}|[A-Za-z])")
 
