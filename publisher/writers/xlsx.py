@@ -1096,7 +1096,13 @@ class _SheetFill:
         try:
             number = table.add(row)
         except Exception as exc:  # one bad report must not take the workbook down
-            self.writer._row_failed(self.cells, row, exc)
+            line, column = _position(row)
+            self.cells.ctx.diagnostics.error(
+                f"xlsx: a row of report {row.report.id} could not be written: {type(exc).__name__}: {exc}",
+                self.cells.source,
+                line,
+                column,
+            )
             return
         report = getattr(row, "report", None)
         if report is not None:
@@ -1118,8 +1124,31 @@ class _SheetFill:
                 self.cells.source,
                 *where,
             )
-        self.writer._finish_sheet(self.ws, self.sheet, table, self.spec)
+        self._layout()
         return table
+
+    def _layout(self) -> None:
+        """Column widths, frozen panes, print setup and the Excel table of the written sheet."""
+        from openpyxl.utils import get_column_letter
+
+        ws, sheet, spec, table = self.ws, self.sheet, self.spec, self.table
+        count = table.count
+        for i, column in enumerate(sheet.columns):
+            cap = spec.max_width if column.wrap else min(spec.max_width, 40)
+            ws.column_dimensions[get_column_letter(i + 1)].width = max(6, min(table.widths[i], cap))
+        # the header row and the key columns (report, time, institution, subject) stay in view
+        keys = next((i for i, c in enumerate(sheet.columns) if c.key not in KEY_COLUMNS), len(sheet.columns))
+        ws.freeze_panes = f"{get_column_letter(min(keys, 6) + 1)}2"
+        # printed: landscape, one page wide, the header on every page, and the leading columns that
+        # fit a page at a readable size (numbers come first; the long text after them is left out)
+        used, shown = 0.0, 0
+        for i in range(len(sheet.columns)):
+            width = ws.column_dimensions[get_column_letter(i + 1)].width or 10
+            if shown and used + width > PRINT_WIDTH:
+                break
+            used, shown = used + width, i + 1
+        _print_setup(ws, f"A1:{get_column_letter(shown)}{max(count, 1) + 1}")
+        self.writer._table(ws, sheet, max(count, 1), spec)
 
 
 class XlsxWriter(Writer):
@@ -1351,37 +1380,6 @@ class XlsxWriter(Writer):
         except BaseException:
             fill.table.file.close()
             raise
-
-    def _finish_sheet(self, ws: WriteOnlyWorksheet, sheet: SheetSpec, table: TableRows, spec: WorkbookSpec) -> None:
-        """Column widths, frozen panes, print setup and the Excel table of a sheet whose rows are written."""
-        from openpyxl.utils import get_column_letter
-
-        count = table.count
-        for i, column in enumerate(sheet.columns):
-            cap = spec.max_width if column.wrap else min(spec.max_width, 40)
-            ws.column_dimensions[get_column_letter(i + 1)].width = max(6, min(table.widths[i], cap))
-        # the header row and the key columns (report, time, institution, subject) stay in view
-        keys = next((i for i, c in enumerate(sheet.columns) if c.key not in KEY_COLUMNS), len(sheet.columns))
-        ws.freeze_panes = f"{get_column_letter(min(keys, 6) + 1)}2"
-        # printed: landscape, one page wide, the header on every page, and the leading columns that
-        # fit a page at a readable size (numbers come first; the long text after them is left out)
-        used, shown = 0.0, 0
-        for i in range(len(sheet.columns)):
-            width = ws.column_dimensions[get_column_letter(i + 1)].width or 10
-            if shown and used + width > PRINT_WIDTH:
-                break
-            used, shown = used + width, i + 1
-        _print_setup(ws, f"A1:{get_column_letter(shown)}{max(count, 1) + 1}")
-        self._table(ws, sheet, max(count, 1), spec)
-
-    def _row_failed(self, cells: CellFactory, row: Any, exc: Exception) -> None:
-        line, column = _position(row)
-        cells.ctx.diagnostics.error(
-            f"xlsx: a row of report {row.report.id} could not be written: {type(exc).__name__}: {exc}",
-            cells.source,
-            line,
-            column,
-        )
 
     def _table(self, ws: WriteOnlyWorksheet, sheet: SheetSpec, rows: int, spec: WorkbookSpec) -> None:
         from openpyxl.utils import get_column_letter
